@@ -1,0 +1,31 @@
+# Two commands for a fresh machine with Python 3.11 and pip:
+#   make demo   -- set up .venv and open the TUI on the bundled demo data
+#   make test   -- set up .venv and run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: demo test bench screenshots clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/crm-tui --demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/gen.py --home .bench-home
+	$(BIN)/python bench/store.py --home .bench-home
+
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) .bench-home .pytest_cache

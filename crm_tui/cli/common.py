@@ -1,0 +1,109 @@
+"""What every subcommand shares: the resolved home, settings, clock and store access."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import arrow
+import click
+import orjson
+
+from crm_tui import clock, config
+from crm_tui.domain.models import Contact, Thread
+from crm_tui.paths import Paths
+from crm_tui.store.repository import Locked, Store
+from crm_tui.store.storage import StoreError
+
+# Exit codes: 0 ok, 1 unexpected failure, 2 bad usage / bad data, 3 data locked elsewhere.
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
+# One-shot subcommands wait this long for another crm-tui to finish a write.
+WRITE_WAIT_SECONDS = 5.0
+
+
+@dataclass
+class Env:
+    """The resolved environment of one command-line invocation."""
+
+    paths: Paths
+    settings: config.Settings
+    now: arrow.Arrow
+    demo: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def store(self, write: bool = True) -> Iterator[Store]:
+        """Open the store for one command. Errors become clear messages and exit codes."""
+        try:
+            store = Store.open(
+                self.paths.data,
+                readonly=not write,
+                wait=WRITE_WAIT_SECONDS if write else 0.0,
+                today=self.now,
+            )
+        except Locked as exc:
+            fail(f"{exc}", EXIT_LOCKED)
+        except StoreError as exc:
+            fail(str(exc))
+        try:
+            for line in store.recovered:
+                click.echo(f"note: {line}", err=True)
+            yield store
+        except StoreError as exc:
+            fail(str(exc))
+        finally:
+            store.close()
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    click.echo(f"crm-tui: {message}", err=True)
+    sys.exit(code)
+
+
+def env_of(ctx: click.Context) -> Env:
+    return ctx.ensure_object(dict)["env"]
+
+
+pass_env = click.make_pass_decorator(Env, ensure=False)
+
+
+def resolve_contact(store: Store, query: str) -> Contact:
+    """A contact by id or by a name matching exactly one; otherwise exit 2 with candidates."""
+    found = store.find_contacts(query)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        fail(f"no contact matches {query!r} (try `crm-tui list`)")
+    lines = "\n".join(f"  {c.id}\t{c.name}" + (f" ({c.company})" if c.company else "") for c in found[:20])
+    more = f"\n  ... and {len(found) - 20} more" if len(found) > 20 else ""
+    fail(f"{query!r} matches {len(found)} contacts; use an id:\n{lines}{more}")
+
+
+def resolve_thread(store: Store, query: str) -> Thread:
+    thread = store.thread(query.strip())
+    if thread is None:
+        fail(f"no thread {query!r} (try `crm-tui thread list`)")
+    return thread
+
+
+def parse_when(value: str | None, now: arrow.Arrow, what: str = "--at") -> arrow.Arrow:
+    """An ISO date or date-time from the command line, in the user's zone; default now."""
+    if not value:
+        return now
+    try:
+        moment = arrow.get(value)
+    except (arrow.parser.ParserError, ValueError, TypeError):
+        fail(f"{what} {value!r} is not an ISO-8601 date or date-time (e.g. 2026-03-02T10:00)")
+    if "T" not in value and " " not in value:
+        return arrow.get(moment.date(), now.tzinfo)
+    if clock._HAS_OFFSET.search(value):
+        return moment
+    return arrow.get(moment.naive, tzinfo=now.tzinfo)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())

@@ -1,0 +1,1 @@
+"""Pure domain code: imports neither textual nor tinydb."""

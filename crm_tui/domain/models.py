@@ -1,0 +1,227 @@
+"""Domain records: plain dataclasses, free of textual and tinydb.
+
+Dates and times are kept as ISO-8601 strings with an offset (``at`` fields) or plain
+ISO dates (``YYYY-MM-DD``, the ``*_by`` / ``*_until`` fields) so that records round-trip
+through JSON unchanged. Code that computes with them parses them with arrow.
+
+Ids are opaque strings assigned by the store (``c12`` contact, ``t3`` thread, ``f2`` feed,
+``a57`` article, ``2026-15`` touch, ``s4`` share, ``d9`` dismissal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal, TypeVar
+
+TIERS: tuple[str, ...] = ("close", "active", "casual", "dormant")
+CHANNELS: tuple[str, ...] = ("email", "call", "linkedin", "meeting", "message", "other")
+DIRECTIONS: tuple[str, ...] = ("out", "in")
+THREAD_KINDS: tuple[str, ...] = ("interview", "application", "invoice")
+# The implicit thread every contact has; never stored as a Thread record.
+KEEP_IN_TOUCH = "keep-in-touch"
+
+STEPS: tuple[str, ...] = (
+    "thank-you",
+    "follow-up-1",
+    "follow-up-2",
+    "final-call",
+    "move-on",
+    "application-follow-up",
+    "ask-connection",
+    "payment-reminder",
+    "keep-in-touch",
+    "rekindle",
+    "reply-requested",
+    "graceful-close",
+    "congratulate",
+    "share-article",
+)
+STATUSES: tuple[str, ...] = ("overdue", "due", "upcoming", "waiting", "closed")
+
+# Outcome of an inbound touch (a reply): what the reply asked of us.
+REPLY_ASKED = "asked"  # they asked for something: references, samples, a call...
+REPLY_REJECTED = "rejected"  # they chose someone else
+REPLY_PAID = "paid"  # invoice paid (closes the invoice thread)
+OUTCOMES: tuple[str, ...] = (REPLY_ASKED, REPLY_REJECTED, REPLY_PAID)
+
+T = TypeVar("T")
+
+
+class Record:
+    """Mixin: dict round trip that ignores unknown keys (forward compatible)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class JobChange(Record):
+    """A change of company or position seen on a re-import (makes `congratulate` due)."""
+
+    at: str
+    company: str = ""
+    role: str = ""
+    prev_company: str = ""
+    prev_role: str = ""
+    congratulated: bool = False
+
+
+@dataclass
+class Contact(Record):
+    name: str
+    id: str = ""
+    email: str = ""
+    phone: str = ""
+    company: str = ""
+    role: str = ""
+    tags: list[str] = field(default_factory=list)
+    interests: list[str] = field(default_factory=list)
+    tier: str = "casual"
+    every: int | None = None  # custom keep-in-touch interval in days; overrides the tier
+    notes: str = ""
+    linkedin: str = ""
+    birthday: str = ""  # ISO date, or "--MM-DD" when the year is unknown
+    created_at: str = ""
+    # Summaries maintained by the store so start-up never reads every touch.
+    last_in: str | None = None
+    last_out: str | None = None
+    touch_count: int = 0
+    # Keep-in-touch actions
+    snoozed_until: str | None = None  # ISO date; nothing is suggested before it
+    snooze_count: int = 0
+    skipped_on: str | None = None  # ISO date of a "skip today"
+    job_changes: list[dict[str, Any]] = field(default_factory=list)  # JobChange dicts
+    # Fields from imports that we do not model; kept so nothing is ever lost.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+    @property
+    def last_touch(self) -> str | None:
+        candidates = [t for t in (self.last_in, self.last_out) if t]
+        return max(candidates) if candidates else None
+
+
+@dataclass
+class Touch(Record):
+    contact_id: str
+    at: str  # ISO datetime with offset
+    direction: str = "out"  # "out" | "in"
+    channel: str = "email"
+    note: str = ""
+    id: str = ""
+    thread_id: str | None = None
+    article_id: str | None = None
+    step: str | None = None  # the step an outbound touch fulfilled (e.g. "thank-you")
+    outcome: str | None = None  # for inbound touches: one of OUTCOMES, or None
+
+
+@dataclass
+class Thread(Record):
+    contact_id: str
+    kind: str  # "interview" | "application" | "invoice"
+    at: str  # when it started: interviewed at / applied at / invoice sent at
+    id: str = ""
+    status: str = "open"  # "open" | "closed"
+    closed_at: str | None = None
+    close_reason: str = ""
+    # interview
+    decision_by: str | None = None  # ISO date promised for a decision
+    interviewers: list[str] = field(default_factory=list)  # contact ids
+    role: str = ""  # role interviewed / applied for
+    # application
+    via: str | None = None  # contact id of an internal connection
+    # invoice
+    terms: int = 30
+    label: str = ""
+    amount: str = ""
+    note: str = ""
+
+
+@dataclass
+class Feed(Record):
+    url: str  # http(s) URL, or an absolute local file path
+    id: str = ""
+    title: str = ""
+    tags: list[str] = field(default_factory=list)
+    enabled: bool = True
+    added_at: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetched: str | None = None
+    last_status: str = ""  # "updated" | "not-modified" | "failed" | "disabled" | ""
+    last_error: str | None = None
+    warning: str | None = None  # e.g. bozo feed kept with entries
+    errors: int = 0  # consecutive errors
+    retry_after: str | None = None  # ISO datetime before which we do not fetch again
+
+
+@dataclass
+class Article(Record):
+    feed_id: str
+    title: str
+    id: str = ""
+    guid: str = ""
+    link: str = ""
+    summary: str = ""
+    author: str = ""
+    tags: list[str] = field(default_factory=list)
+    published: str = ""  # ISO datetime (UTC offset)
+    fetched_at: str = ""
+    key: str = ""  # normalised link (or guid/hash) used to dedupe across feeds
+
+
+@dataclass
+class Share(Record):
+    """An article sent to a contact (the touch holds the message)."""
+
+    article_id: str
+    contact_id: str
+    at: str
+    id: str = ""
+    touch_id: str | None = None
+
+
+@dataclass
+class Dismissal(Record):
+    """An article the user said is not for this contact."""
+
+    article_id: str
+    contact_id: str
+    at: str
+    id: str = ""
+
+
+@dataclass
+class Suggestion(Record):
+    """One next step for a contact on one thread, as computed by the cadence engine."""
+
+    contact_id: str
+    contact: str  # display name
+    step: str  # one of STEPS
+    status: str  # one of STATUSES
+    due: str  # ISO date
+    reason: str
+    kind: str = KEEP_IN_TOUCH  # thread kind, or "keep-in-touch"
+    thread_id: str | None = None
+    overdue_days: int = 0
+    channel: str = "email"
+    warnings: list[str] = field(default_factory=list)
+    unanswered: int = 0
+    rank: tuple[Any, ...] = ()  # sort key; smaller is more urgent (not serialised)
+    recipient_id: str | None = None  # e.g. the interviewer a thank-you goes to
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.to_dict()
+        data.pop("rank", None)
+        return data
+
+
+Direction = Literal["out", "in"]
