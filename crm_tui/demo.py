@@ -7,7 +7,8 @@ the demo always looks current:
 - ``"-3b"``: three business days ago (Mon-Fri); ``"2b"``: two business days ahead;
 - an optional ``"time": "HH:MM"`` beside it (local time; default 10:00).
 
-Demo feeds are local RSS/Atom files under ``data/demo/feeds/`` whose dates are written as
+Demo feeds are listed in ``data/demo/feeds/feeds.json`` (``[{"file": "x.xml", "title": ...,
+"tags": [...]}]``, files relative to that folder): local RSS/Atom files whose dates are written as
 ``{{rfc822:-3}}`` (RSS) or ``{{iso:-3}}`` (Atom); they are copied into the demo home with
 the placeholders filled in and subscribed to as local files, then fetched once.
 """
@@ -126,8 +127,10 @@ def materialize(paths: Paths, now: arrow.Arrow, source: Path | None = None) -> N
                 )
         feed_dir = paths.config / "demo-feeds"
         feed_dir.mkdir(parents=True, exist_ok=True)
-        for item in spec.get("feeds", []):
-            text = (source / item["file"]).read_text(encoding="utf-8")
+        feed_list = source / "feeds" / "feeds.json"
+        feed_specs = orjson.loads(feed_list.read_bytes()) if feed_list.exists() else []
+        for item in feed_specs:
+            text = (source / "feeds" / item["file"]).read_text(encoding="utf-8")
             target = feed_dir / Path(item["file"]).name
             target.write_text(_fill_dates(text, now), encoding="utf-8")
             store.add_feed(
