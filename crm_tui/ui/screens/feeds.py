@@ -1,0 +1,14 @@
+"""The Feeds screen (placeholder body; the real screen is being built)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+
+class FeedsScreen(Screen[None]):
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Feeds", markup=False)
+        yield Footer()

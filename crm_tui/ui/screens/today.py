@@ -1,0 +1,14 @@
+"""The Today screen (placeholder body; the real screen is being built)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+
+class TodayScreen(Screen[None]):
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Today", markup=False)
+        yield Footer()
