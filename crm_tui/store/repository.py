@@ -126,6 +126,23 @@ class _Table:
         self.table.upsert(Document(doc, doc_id=self.doc_id(record.id)))
         self.records[record.id] = record
 
+    def insert_many(self, records: list[Any]) -> None:
+        """New records (ids not yet used) in one table operation: TinyDB rebuilds the whole
+        table per operation, so adding thousands one by one is quadratic."""
+        highest = max((self.doc_id(i) for i in self.records), default=0)
+        start = max(int(self.storage.meta.get("next_id", 0)), highest)
+        docs = []
+        for offset, record in enumerate(records, start=1):
+            record.id = f"{self.prefix}{start + offset}"
+            doc = record.to_dict()
+            doc.pop("id", None)
+            docs.append(Document(doc, doc_id=start + offset))
+        if docs:
+            self.storage.meta["next_id"] = start + len(docs)
+            self.table.insert_multiple(docs)
+        for record in records:
+            self.records[record.id] = record
+
     def remove(self, ids: Iterable[str]) -> None:
         ids = [i for i in ids if i in self.records]
         if not ids:
@@ -627,6 +644,14 @@ class Store:
 
     def add_article(self, article: Article) -> Article:
         return self._add("articles", article)
+
+    def add_articles(self, articles: Iterable[Article]) -> list[Article]:
+        """Add many articles with one table write (a feed refresh adds thousands)."""
+        self._check_writable()
+        table = self._tables["articles"]
+        added = list(articles)
+        self._persist(table, lambda: table.insert_many(added))
+        return added
 
     def update_article(self, article: Article) -> Article:
         return self._update("articles", article)
