@@ -1,0 +1,163 @@
+"""What the user does with a suggestion: done, reply, snooze, skip, move on.
+
+Shared by the command line and the TUI. Each action is one store batch (all or nothing).
+Errors the user can cause raise :class:`ActionError` with a message fit to show.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import arrow
+
+from crm_tui.domain.models import (
+    CHANNELS,
+    REPLY_PAID,
+    Contact,
+    Share,
+    Suggestion,
+    Thread,
+    Touch,
+)
+from crm_tui.domain.text import clean_multiline
+from crm_tui.store.repository import Store
+
+
+class ActionError(ValueError):
+    """The action cannot be done as asked (unknown contact, closed thread, past date...)."""
+
+
+def _contact(store: Store, contact_id: str) -> Contact:
+    contact = store.contact(contact_id)
+    if contact is None:
+        raise ActionError(f"no contact {contact_id!r}")
+    return contact
+
+
+def _thread(store: Store, thread_id: str) -> Thread:
+    thread = store.thread(thread_id)
+    if thread is None:
+        raise ActionError(f"no thread {thread_id!r}")
+    return thread
+
+
+def close_thread(store: Store, thread_id: str, now: arrow.Arrow, reason: str = "") -> Thread:
+    """Close a thread (idempotent: an already closed thread keeps its first closing)."""
+    thread = _thread(store, thread_id)
+    if thread.status != "closed":
+        thread.status = "closed"
+        thread.closed_at = now.isoformat()
+        thread.close_reason = reason
+        store.update_thread(thread)
+    return thread
+
+
+def done(store: Store, s: Suggestion, now: arrow.Arrow, channel: str | None = None,
+         note: str = "", article_id: str | None = None) -> Touch | None:
+    """Log the outbound touch that fulfils ``s``; ``move-on`` closes its thread instead
+    (and returns None). A graceful close also closes the thread; a congratulation marks the
+    job change congratulated; an article is recorded as shared."""
+    if s.step == "move-on":
+        if s.thread_id:
+            move_on(store, s.thread_id, now)
+        return None
+    recipient = s.recipient_id or s.contact_id
+    contact = _contact(store, recipient)
+    channel = channel or (s.channel if s.channel in CHANNELS and s.channel != "other" else "email")
+    if channel not in CHANNELS:
+        raise ActionError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
+    if article_id and store.article(article_id) is None:
+        raise ActionError(f"no article {article_id!r}")
+    with store.batch():
+        touch = store.log_touch(Touch(
+            contact_id=recipient,
+            at=now.isoformat(),
+            direction="out",
+            channel=channel,
+            note=clean_multiline(note, 5000),
+            thread_id=s.thread_id,
+            article_id=article_id,
+            step=s.step,
+        ))
+        if article_id:
+            store.add_share(Share(article_id=article_id, contact_id=recipient, at=touch.at,
+                                  touch_id=touch.id))
+        if s.step == "graceful-close" and s.thread_id:
+            close_thread(store, s.thread_id, now, "they chose someone else")
+        if s.step == "congratulate":
+            for change in contact.job_changes:
+                change["congratulated"] = True
+            store.update_contact(contact)
+    return touch
+
+
+def _reply_thread(store: Store, contact_id: str, outcome: str | None) -> str | None:
+    """The open thread a reply without ``--thread`` belongs to, when there is only one."""
+    open_threads = store.threads(contact_id=contact_id, open_only=True)
+    if outcome == REPLY_PAID:
+        open_threads = [t for t in open_threads if t.kind == "invoice"]
+    return open_threads[0].id if len(open_threads) == 1 else None
+
+
+def reply(store: Store, contact_id: str, now: arrow.Arrow, thread_id: str | None = None,
+          outcome: str | None = None, note: str = "", channel: str = "email") -> Touch:
+    """Log their reply (an inbound touch): it pauses the thread's sequence.
+
+    Without ``thread_id`` the reply goes to the contact's only open thread, if there is
+    exactly one. ``paid`` closes an invoice thread; ``rejected`` leaves it open until the
+    graceful close is done.
+    """
+    _contact(store, contact_id)
+    if channel not in CHANNELS:
+        raise ActionError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
+    if thread_id is None:
+        thread_id = _reply_thread(store, contact_id, outcome)
+    thread = None
+    if thread_id is not None:
+        thread = _thread(store, thread_id)
+        if contact_id != thread.contact_id and contact_id not in thread.interviewers \
+                and contact_id != thread.via:
+            raise ActionError(f"thread {thread.id} is not with this contact")
+    if outcome == REPLY_PAID and (thread is None or thread.kind != "invoice"):
+        raise ActionError("'paid' is for an invoice thread (give --thread)")
+    with store.batch():
+        touch = store.log_touch(Touch(
+            contact_id=contact_id,
+            at=now.isoformat(),
+            direction="in",
+            channel=channel,
+            note=clean_multiline(note, 5000),
+            thread_id=thread_id,
+            outcome=outcome,
+        ))
+        if outcome == REPLY_PAID and thread is not None:
+            close_thread(store, thread.id, now, "paid")
+    return touch
+
+
+def snooze(store: Store, contact_id: str, until: str, now: arrow.Arrow) -> Contact:
+    """Nothing for this contact before ``until`` (an ISO date after today); counted."""
+    contact = _contact(store, contact_id)
+    try:
+        day = date.fromisoformat(until[:10])
+    except ValueError:
+        raise ActionError(f"{until!r} is not an ISO date (YYYY-MM-DD)") from None
+    if day <= now.date():
+        raise ActionError(f"snooze until a day after today ({now.date().isoformat()})")
+    contact.snoozed_until = day.isoformat()
+    contact.snooze_count += 1
+    store.update_contact(contact)
+    return contact
+
+
+def skip_today(store: Store, contact_id: str, now: arrow.Arrow) -> Contact:
+    """Hide this contact from today's list (back tomorrow)."""
+    contact = _contact(store, contact_id)
+    contact.skipped_on = now.date().isoformat()
+    store.update_contact(contact)
+    return contact
+
+
+def move_on(store: Store, thread_id: str, now: arrow.Arrow) -> Thread:
+    """Close the thread: no more follow-ups; the contact returns to keep-in-touch."""
+    return close_thread(store, thread_id, now, "moved on")

@@ -1,0 +1,70 @@
+"""The follow-up engine over the store: loads what the rules need, nothing more.
+
+Keep-in-touch reads the contacts' summaries (``last_in``/``last_out``), so only the touches
+of people in open threads are loaded: at 10,000 contacts the cost is the contacts, not the
+touches.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import arrow
+
+from crm_tui.config import Settings
+from crm_tui.domain import cadence
+from crm_tui.domain.models import Suggestion, Thread
+from crm_tui.store.repository import Store
+
+
+def _people(threads: list[Thread]) -> set[str]:
+    found: set[str] = set()
+    for t in threads:
+        found.add(t.contact_id)
+        found.update(t.interviewers)
+        if t.via:
+            found.add(t.via)
+    return found
+
+
+def _since(threads: list[Thread]) -> str | None:
+    """The earliest thread start, a day early (touches logged slightly before it count)."""
+    if not threads:
+        return None
+    earliest = min(datetime.fromisoformat(t.at) for t in threads)
+    return (earliest - timedelta(days=1)).isoformat()
+
+
+def suggestions(store: Store, settings: Settings, now: arrow.Arrow) -> list[Suggestion]:
+    """Every suggestion for every contact and open thread, ranked."""
+    threads = store.threads(open_only=True)
+    people = _people(threads)
+    touches = store.touches(contact_ids=people, since=_since(threads)) if threads else []
+    return cadence.compute(store.contacts(), threads, touches, settings.cadence, now)
+
+
+def today(store: Store, settings: Settings, now: arrow.Arrow) -> list[Suggestion]:
+    """Who to ping today: due or overdue, most urgent first."""
+    return cadence.who_to_ping(suggestions(store, settings, now))
+
+
+def for_contact(store: Store, settings: Settings, now: arrow.Arrow,
+                contact_id: str) -> list[Suggestion]:
+    """The suggestions addressed to one contact (keep-in-touch, threads, thank-yous)."""
+    threads = [t for t in store.threads(open_only=True)
+               if contact_id in (t.contact_id, t.via) or contact_id in t.interviewers]
+    people = _people(threads) | {contact_id}
+    contacts = [c for c in (store.contact(p) for p in sorted(people)) if c is not None]
+    touches = store.touches(contact_ids=people, since=_since(threads)) if threads else []
+    found = cadence.compute(contacts, threads, touches, settings.cadence, now)
+    return [s for s in found if s.contact_id == contact_id]
+
+
+def next_due(store: Store, settings: Settings, now: arrow.Arrow) -> Suggestion | None:
+    """The soonest step not due yet (for "Nobody to ping today. Next: ...")."""
+    today_iso = now.date().isoformat()
+    ahead = [s for s in suggestions(store, settings, now)
+             if s.status in ("upcoming", "waiting") and s.due > today_iso]
+    if not ahead:
+        return None
+    return min(ahead, key=lambda s: (s.due, s.rank))
