@@ -1,14 +1,276 @@
-"""The Articles screen (placeholder body; the real screen is being built)."""
+"""Articles: recent articles across feeds, newest first, with the contacts they suit best.
+
+Keys act on the highlighted article: read it, share it with someone (a picker ranked by
+match, then the composer), open its link (http/https only), or dismiss it for a contact.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import arrow
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
+
+from crm_tui.domain.models import Article, Contact, Dismissal
+from crm_tui.feeds.links import safe_to_open
+from crm_tui.ui.dialogs.article_detail import OPEN, SHARE, ArticleDetailDialog
+from crm_tui.ui.dialogs.share_pick import SharePickDialog
+from crm_tui.ui.format import ago, inert, one_line
+from crm_tui.ui.messages import DataChanged
+
+# The list shows this many of the newest articles (retention keeps the store bounded too).
+RECENT = 300
+TOP = 3  # matching contacts shown per row
+PICKER_TOP = 15  # ranked contacts offered first in the share picker
+
+
+def _cell(value: str, style: str = "") -> Text:
+    return Text(one_line(value), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def published_of(article: Article) -> str:
+    return article.published or article.fetched_at or ""
 
 
 class ArticlesScreen(Screen[None]):
+    """Recent articles with their best-matching contacts."""
+
+    TITLE = "Articles"
+    BINDINGS = [
+        Binding("enter", "read", "Read", id="articles.read"),
+        Binding("s", "share", "Share with…", id="articles.share"),
+        Binding("o", "open_link", "Open link", id="articles.open"),
+        Binding("x", "dismiss_for", "Dismiss for…", id="articles.dismiss"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.articles: dict[str, Article] = {}
+        self.matches: dict[str, list[tuple[Contact, float]]] = {}
+
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Articles", markup=False)
+        with Horizontal(id="articles-body"):
+            yield DataTable(cursor_type="row", zebra_stripes=True, id="articles-list")
+            with VerticalScroll(id="articles-detail"):
+                yield Static("", id="articles-summary", markup=False)
+                yield Static("", id="articles-matches", markup=False)
+        yield Static(
+            "No articles yet. Add feeds on the Feeds screen and refresh them.",
+            id="articles-empty",
+            markup=False,
+        )
         yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#articles-list", DataTable)
+        table.add_column("Published", key="published", width=12)
+        table.add_column("Title", key="title", width=34)
+        table.add_column("Feed", key="feed", width=14)
+        table.add_column("Best matches", key="matches", width=22)
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    @on(DataChanged)
+    def _data_changed(self) -> None:
+        self.reload()
+
+    # -------------------------------------------------------------------- data
+    @property
+    def store(self) -> Any:
+        return self.app.store  # type: ignore[attr-defined]
+
+    @property
+    def settings(self) -> Any:
+        return self.app.env.settings  # type: ignore[attr-defined]
+
+    @property
+    def now(self) -> arrow.Arrow:
+        return self.app.now  # type: ignore[attr-defined,no-any-return]
+
+    def ranker(self) -> Any:
+        from crm_tui.feeds.rank import ranker
+
+        return ranker(self.store, self.now)
+
+    def reload(self) -> None:
+        table = self.query_one("#articles-list", DataTable)
+        current = self.current_id()
+        recent = sorted(self.store.articles(), key=published_of, reverse=True)[:RECENT]
+        feeds = {f.id: f for f in self.store.feeds()}
+        contacts = self.store.contacts()
+        rank = self.ranker()
+        self.articles = {a.id: a for a in recent}
+        self.matches = {a.id: rank.for_article(a, contacts, k=TOP) for a in recent}
+        table.clear()
+        for a in recent:
+            feed = feeds.get(a.feed_id)
+            names = ", ".join(c.first_name or c.name for c, _ in self.matches[a.id])
+            table.add_row(
+                _cell(ago(published_of(a), self.now) if published_of(a) else "", "dim"),
+                _cell(a.title, "bold"),
+                _cell(feed.title or feed.url if feed else ""),
+                _cell(names or "-"),
+                key=a.id,
+            )
+        empty = not recent
+        self.query_one("#articles-body").display = not empty
+        self.query_one("#articles-empty").display = empty
+        if empty:
+            return
+        ids = list(self.articles)
+        index = ids.index(current) if current in ids else min(table.cursor_row, len(ids) - 1)
+        table.move_cursor(row=max(index, 0))
+        self.show_detail()
+
+    def current_id(self) -> str | None:
+        table = self.query_one("#articles-list", DataTable)
+        if not table.row_count:
+            return None
+        try:
+            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        except Exception:  # noqa: BLE001 - cursor outside a cleared table
+            return None
+
+    def current(self) -> Article | None:
+        article_id = self.current_id()
+        return self.articles.get(article_id) if article_id else None
+
+    def feed_title(self, article: Article) -> str:
+        feed = self.store.feed(article.feed_id)
+        return (feed.title or feed.url) if feed else ""
+
+    # ------------------------------------------------------------------ detail
+    @on(DataTable.RowHighlighted, "#articles-list")
+    def _highlighted(self) -> None:
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        article = self.current()
+        summary = self.query_one("#articles-summary", Static)
+        matches = self.query_one("#articles-matches", Static)
+        if article is None:
+            summary.update("")
+            matches.update("")
+            return
+        lines = inert(article.summary).splitlines()
+        text = "\n".join(lines[:12]) + ("\n…" if len(lines) > 12 else "")
+        summary.update(
+            Content.assemble(
+                (inert(article.title), "bold"),
+                "\n",
+                (" · ".join(inert(x) for x in (self.feed_title(article), article.author) if x), "dim"),
+                "\n\n",
+                text or "(no summary)",
+            )
+        )
+        found = self.matches.get(article.id, [])
+        parts: list[Any] = [("Best matches", "bold")]
+        if not found:
+            parts.append("\nnobody yet")
+        for contact, score in found:
+            about = ", ".join(contact.interests[:3])
+            parts += ["\n", (inert(contact.name), "bold"), f"  {score:.2f}"]
+            if about:
+                parts += ["  ", (inert(about), "dim")]
+        matches.update(Content.assemble(*parts))
+
+    # ----------------------------------------------------------------- actions
+    def _selected(self) -> Article | None:
+        article = self.current()
+        if article is None:
+            self.notify("No article selected", severity="warning")
+        return article
+
+    @on(DataTable.RowSelected, "#articles-list")
+    def _row_selected(self) -> None:
+        self.action_read()
+
+    def action_read(self) -> None:
+        article = self._selected()
+        if article is None:
+            return
+        published = published_of(article)
+        when = arrow.get(published).to(self.now.tzinfo).format("YYYY-MM-DD") if published else ""
+
+        def next_step(choice: str | None) -> None:
+            if choice == SHARE:
+                self.action_share()
+            elif choice == OPEN:
+                self.action_open_link()
+
+        self.app.push_screen(
+            ArticleDetailDialog(
+                article, self.feed_title(article), when, self.matches.get(article.id, [])
+            ),
+            next_step,
+        )
+
+    def action_open_link(self) -> None:
+        article = self._selected()
+        if article is None:
+            return
+        if not safe_to_open(article.link):
+            self.notify(
+                "This article has no web link to open (only http and https are opened)",
+                severity="warning",
+            )
+            return
+        self.app.open_url(article.link)
+        self.notify(f"Opening {one_line(article.link)}", markup=False)
+
+    def action_share(self) -> None:
+        article = self._selected()
+        if article is None or not self.app.can_write():  # type: ignore[attr-defined]
+            return
+        contacts = self.store.contacts()
+        ranked = self.ranker().for_article(article, contacts, k=PICKER_TOP)
+
+        def picked(contact_id: str | None) -> None:
+            contact = self.store.contact(contact_id) if contact_id else None
+            if contact is not None:
+                self._compose(contact, article)
+
+        self.app.push_screen(
+            SharePickDialog("Share with…", article.title, ranked, contacts), picked
+        )
+
+    def _compose(self, contact: Contact, article: Article) -> None:
+        from crm_tui.ui.dialogs.compose import ComposeDialog
+
+        def closed(touch: Any) -> None:
+            # The composer logs the touch with the article (actions.done records the Share).
+            if touch is not None:
+                self.app.refresh_data()  # type: ignore[attr-defined]
+
+        self.app.push_screen(
+            ComposeDialog(self.store, self.settings, self.now, contact, article=article), closed
+        )
+
+    def action_dismiss_for(self) -> None:
+        article = self._selected()
+        if article is None or not self.app.can_write():  # type: ignore[attr-defined]
+            return
+        contacts = self.store.contacts()
+        ranked = self.ranker().for_article(article, contacts, k=PICKER_TOP)
+
+        def picked(contact_id: str | None) -> None:
+            contact = self.store.contact(contact_id) if contact_id else None
+            if contact is None:
+                return
+            dismissal = Dismissal(article_id=article.id, contact_id=contact.id, at=self.now.isoformat())
+            self.app.write(  # type: ignore[attr-defined]
+                lambda: self.store.add_dismissal(dismissal),
+                f"Not suggested to {one_line(contact.name)} again",
+            )
+
+        self.app.push_screen(SharePickDialog("Not for…", article.title, ranked, contacts), picked)

@@ -1,14 +1,284 @@
-"""The Feeds screen (placeholder body; the real screen is being built)."""
+"""Feeds: the subscriptions, when each was last fetched, how it went; refresh, add, import, remove.
+
+Refreshing runs in an async worker (one at a time: exclusive, group "feeds"); the feeds
+service reports each feed's progress and the row's status cell follows it live.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+import arrow
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
+
+from crm_tui.domain.models import Feed
+from crm_tui.store.storage import StoreError
+from crm_tui.ui.dialogs.feed_add import feed_add_dialog
+from crm_tui.ui.dialogs.opml_import import opml_import_dialog
+from crm_tui.ui.format import ago, one_line
+from crm_tui.ui.messages import DataChanged
+
+# Status -> (label, style) for the status cell; live states come from the service's progress.
+STATES: dict[str, tuple[str, str]] = {
+    "fetching": ("fetching…", "italic $accent"),
+    "updated": ("updated", "green"),
+    "not-modified": ("not modified", "dim"),
+    "failed": ("failed", "bold red"),
+    "disabled": ("disabled", "dim"),
+    "": ("never fetched", "dim"),
+}
+
+
+def _cell(value: str, style: str = "") -> Text:
+    return Text(one_line(value), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def status_cell(state: str, detail: str = "") -> Text:
+    label, style = STATES.get(state, (state, ""))
+    if style.startswith("italic $"):  # rich styles know no theme variables
+        style = "italic cyan"
+    return _cell(f"{label} {detail}".strip(), style)
+
+
+def progress_event(args: tuple[Any, ...]) -> tuple[str, str, str]:
+    """(feed id, state, detail) from the service's progress callback arguments."""
+    if len(args) == 1:
+        event = args[0]
+        return (
+            str(getattr(event, "feed_id", "")),
+            str(getattr(event, "state", "")),
+            str(getattr(event, "detail", "") or ""),
+        )
+    feed_id, _title, state, *rest = args
+    return str(feed_id), str(state), str(rest[0] if rest and rest[0] else "")
 
 
 class FeedsScreen(Screen[None]):
+    """The feed subscriptions."""
+
+    TITLE = "Feeds"
+    BINDINGS = [
+        Binding("r", "refresh_feeds", "Refresh all", id="feeds.refresh"),
+        Binding("a", "add_feed", "Add", id="feeds.add"),
+        Binding("i", "import_opml", "Import OPML", id="feeds.import_opml"),
+        Binding("delete", "remove_feed", "Remove", id="feeds.remove"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refreshing = False
+
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Feeds", markup=False)
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="feeds-list")
+        yield Static("", id="feeds-status", markup=False)
         yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#feeds-list", DataTable)
+        table.add_column("Feed", key="title", width=26)
+        table.add_column("Location", key="url", width=30)
+        table.add_column("Last fetch", key="fetched", width=12)
+        table.add_column("Status", key="status", width=16)
+        table.add_column("Articles", key="count", width=8)
+        table.add_column("Error", key="error", width=20)
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    @on(DataChanged)
+    def _data_changed(self) -> None:
+        if not self.refreshing:  # the live states would be overwritten mid-refresh
+            self.reload()
+
+    # -------------------------------------------------------------------- data
+    @property
+    def store(self) -> Any:
+        return self.app.store  # type: ignore[attr-defined]
+
+    @property
+    def settings(self) -> Any:
+        return self.app.env.settings  # type: ignore[attr-defined]
+
+    @property
+    def now(self) -> arrow.Arrow:
+        return self.app.now  # type: ignore[attr-defined,no-any-return]
+
+    def reload(self) -> None:
+        table = self.query_one("#feeds-list", DataTable)
+        current = self.current_id()
+        feeds = self.store.feeds()
+        counts: dict[str, int] = {}
+        for article in self.store.articles():
+            counts[article.feed_id] = counts.get(article.feed_id, 0) + 1
+        table.clear()
+        for feed in feeds:
+            table.add_row(*self._row(feed, counts.get(feed.id, 0)), key=feed.id)
+        ids = [f.id for f in feeds]
+        if ids:
+            index = ids.index(current) if current in ids else min(table.cursor_row, len(ids) - 1)
+            table.move_cursor(row=max(index, 0))
+        failing = sum(1 for f in feeds if f.last_status == "failed")
+        status = self.query_one("#feeds-status", Static)
+        if not feeds:
+            status.update("No feeds yet: a adds one (URL or file), i imports an OPML file.")
+        else:
+            status.update(
+                f"{len(feeds)} feeds, {sum(counts.values())} articles"
+                + (f", {failing} failing" if failing else "")
+                + ". r refreshes all."
+            )
+
+    def _row(self, feed: Feed, count: int) -> list[Text]:
+        state = feed.last_status if feed.enabled else "disabled"
+        return [
+            _cell(feed.title or "(untitled)", "bold"),
+            _cell(feed.url, "dim"),
+            _cell(ago(feed.last_fetched, self.now)),
+            status_cell(state),
+            Text(str(count), justify="right"),
+            _cell(feed.last_error or feed.warning or "", "red" if feed.last_error else "yellow"),
+        ]
+
+    def current_id(self) -> str | None:
+        table = self.query_one("#feeds-list", DataTable)
+        if not table.row_count:
+            return None
+        try:
+            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        except Exception:  # noqa: BLE001 - cursor outside a cleared table
+            return None
+
+    # ----------------------------------------------------------------- refresh
+    def action_refresh_feeds(self) -> None:
+        if not self.app.can_write():  # type: ignore[attr-defined]
+            return
+        if self.refreshing:
+            self.notify("Already refreshing", severity="warning")
+            return
+        if not self.store.feeds():
+            self.notify("No feeds to refresh: press a to add one", severity="warning")
+            return
+        self.refresh_all()
+
+    def show_progress(self, feed_id: str, state: str, detail: str) -> None:
+        table = self.query_one("#feeds-list", DataTable)
+        if feed_id in table.rows:
+            table.update_cell(feed_id, "status", status_cell(state))
+            if state == "failed":
+                table.update_cell(feed_id, "error", _cell(detail, "red"))
+
+    @work(exclusive=True, group="feeds")
+    async def refresh_all(self) -> None:
+        from crm_tui.feeds import service
+
+        loop = asyncio.get_running_loop()
+
+        def progress(*args: Any) -> None:
+            feed_id, state, detail = progress_event(args)
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is loop:
+                self.show_progress(feed_id, state, detail)
+            else:  # called from a worker thread of the service
+                self.app.call_from_thread(self.show_progress, feed_id, state, detail)
+
+        self.refreshing = True
+        self.query_one("#feeds-status", Static).update("Refreshing…")
+        try:
+            summary = await service.refresh(self.store, self.settings, self.now, progress=progress)
+        except StoreError as exc:
+            self.notify(str(exc), title="Refresh not saved", severity="error", markup=False)
+            return
+        finally:
+            self.refreshing = False
+        self.notify(describe(summary), title="Feeds refreshed", markup=False)
+        self.app.refresh_data()  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------ add / remove
+    def action_add_feed(self) -> None:
+        if not self.app.can_write():  # type: ignore[attr-defined]
+            return
+        known = {f.url for f in self.store.feeds()}
+
+        def added(location: str | None) -> None:
+            if location:
+                feed = Feed(url=location, added_at=self.now.isoformat())
+                self.app.write(  # type: ignore[attr-defined]
+                    lambda: self.store.add_feed(feed), "Feed added; r fetches it"
+                )
+
+        self.app.push_screen(feed_add_dialog(known), added)
+
+    def action_import_opml(self) -> None:
+        if not self.app.can_write():  # type: ignore[attr-defined]
+            return
+
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+            from crm_tui.feeds import opml
+
+            try:
+                report = self.app.write(  # type: ignore[attr-defined]
+                    lambda: opml.import_opml(self.store, path, self.now)
+                )
+            except (OSError, ValueError) as exc:
+                self.notify(str(exc), title="OPML not imported", severity="error", markup=False)
+                return
+            if report is not None:
+                self.notify(str(report), title="OPML imported", markup=False)
+
+        self.app.push_screen(opml_import_dialog(), chosen)
+
+    def action_remove_feed(self) -> None:
+        from crm_tui.ui.dialogs.confirm import ConfirmDialog
+
+        feed_id = self.current_id()
+        feed = self.store.feed(feed_id) if feed_id else None
+        if feed is None:
+            self.notify("No feed selected", severity="warning")
+            return
+        if not self.app.can_write():  # type: ignore[attr-defined]
+            return
+        name = one_line(feed.title or feed.url)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.app.write(  # type: ignore[attr-defined]
+                    lambda: self.store.delete_feed(feed.id), f"Removed {name}"
+                )
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Remove the feed {name}? "
+                "Its articles go too, except those shared with someone."
+            ),
+            confirmed,
+        )
+
+
+def describe(summary: Any) -> str:
+    """One line for the notification at the end of a refresh."""
+    parts = []
+    for name, label in (
+        ("updated", "updated"),
+        ("not_modified", "not modified"),
+        ("failed", "failed"),
+        ("new_articles", "new articles"),
+    ):
+        value = getattr(summary, name, None)
+        if isinstance(value, (list, tuple, set, dict)):
+            value = len(value)
+        if value is not None:
+            parts.append(f"{value} {label}")
+    return ", ".join(parts) if parts else str(summary)

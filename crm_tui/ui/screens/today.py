@@ -1,14 +1,362 @@
-"""The Today screen (placeholder body; the real screen is being built)."""
+"""Today: who to ping, most urgent first, with the suggested message and an article to share.
+
+The list comes from the engine; every key acts on the highlighted suggestion through
+`crm_tui.actions` and then reloads, so what is shown is always what the store holds.
+Previews (draft and best article) are computed for the highlighted row only: drafting
+every row up front would make opening the screen cost grow with the list.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import arrow
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
+
+from crm_tui.domain.models import Article, Contact, Suggestion
+from crm_tui import actions, engine
+from crm_tui.actions import ActionError
+from crm_tui.ui.messages import DataChanged
+from crm_tui.ui.format import inert, one_line, step_label
+from crm_tui.ui.dialogs.reply import ReplyAnswer, ReplyDialog
+from crm_tui.ui.dialogs.snooze import SnoozeDialog
+
+PREVIEW_LINES = 8
+
+
+def _cell(value: str, style: str = "") -> Text:
+    """A table cell that shows untrusted text as it is: no markup, no escape sequences."""
+    return Text(one_line(value), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def _plain(value: str) -> Content:
+    return Content(inert(value))
+
+
+def row_key(s: Suggestion) -> str:
+    return "|".join((s.contact_id, s.thread_id or "", s.step, s.recipient_id or ""))
+
+
+def when_label(s: Suggestion) -> Text:
+    if s.status == "overdue" and s.overdue_days:
+        return Text(f"{s.overdue_days}d late", style="bold red")
+    return Text("today", style="green")
+
+
+def next_label(s: Suggestion, now: arrow.Arrow) -> str:
+    """ "Nobody to ping today. Next: Dana on Thursday" (a date when it is further away)."""
+    first = s.contact.split()[0] if s.contact.strip() else s.contact
+    day = arrow.get(s.due, tzinfo=now.tzinfo)
+    days = (day.date() - now.date()).days
+    if days <= 1:
+        when = "tomorrow" if days == 1 else "today"
+        return f"Nobody to ping today. Next: {first} {when}"
+    when = day.format("dddd") if days < 7 else day.format("dddd D MMMM")
+    return f"Nobody to ping today. Next: {first} on {when}"
 
 
 class TodayScreen(Screen[None]):
+    """The engine's ranked list of who to ping today."""
+
+    TITLE = "Today"
+    BINDINGS = [
+        Binding("enter", "compose", "Compose", id="today.compose"),
+        Binding("d", "done", "Done", id="today.done"),
+        Binding("s", "snooze", "Snooze", id="today.snooze"),
+        Binding("x", "skip", "Skip today", id="today.skip"),
+        Binding("m", "move_on", "Move on", id="today.move_on"),
+        Binding("a", "share_article", "Share article", id="today.share_article"),
+        Binding("r", "reply", "Log reply", id="today.reply"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.suggestions: dict[str, Suggestion] = {}
+        self._previews: dict[str, tuple[Any, tuple[Article, float] | None]] = {}
+
+    # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Today", markup=False)
+        with Horizontal(id="today-body"):
+            yield DataTable(cursor_type="row", zebra_stripes=True, id="today-list")
+            with VerticalScroll(id="today-detail"):
+                yield Static("", id="today-reason", markup=False)
+                yield Static("", id="today-warnings", markup=False)
+                yield Static("", id="today-message", markup=False)
+                yield Static("", id="today-article", markup=False)
+        yield Static("", id="today-empty", markup=False)
         yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#today-list", DataTable)
+        table.add_column("When", key="when", width=8)
+        table.add_column("Contact", key="contact", width=20)
+        table.add_column("Step", key="step", width=18)
+        table.add_column("Reason", key="reason", width=40)
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    @on(DataChanged)
+    def _data_changed(self) -> None:
+        self.reload()
+
+    # -------------------------------------------------------------------- data
+    @property
+    def store(self) -> Any:
+        return self.app.store  # type: ignore[attr-defined]
+
+    @property
+    def settings(self) -> Any:
+        return self.app.env.settings  # type: ignore[attr-defined]
+
+    @property
+    def now(self) -> arrow.Arrow:
+        return self.app.now  # type: ignore[attr-defined,no-any-return]
+
+    def reload(self) -> None:
+        """Reload the list from the engine, keeping the cursor on the same suggestion."""
+        table = self.query_one("#today-list", DataTable)
+        current = self.current_key()
+        rows = engine.today(self.store, self.settings, self.now)
+        self.suggestions = {row_key(s): s for s in rows}
+        self._previews.clear()
+        table.clear()
+        for key, s in self.suggestions.items():
+            table.add_row(
+                when_label(s), _cell(s.contact, "bold"), _cell(step_label(s.step)), _cell(s.reason), key=key
+            )
+        empty = not self.suggestions
+        self.query_one("#today-body").display = not empty
+        self.query_one("#today-empty").display = empty
+        if empty:
+            upcoming = engine.next_due(self.store, self.settings, self.now)
+            self.query_one("#today-empty", Static).update(
+                next_label(upcoming, self.now) if upcoming else "Nobody to ping today."
+            )
+            return
+        keys = list(self.suggestions)
+        index = keys.index(current) if current in keys else min(table.cursor_row, len(keys) - 1)
+        table.move_cursor(row=max(index, 0))
+        self.show_detail()
+
+    def current_key(self) -> str | None:
+        table = self.query_one("#today-list", DataTable)
+        if not table.row_count:
+            return None
+        try:
+            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        except Exception:  # noqa: BLE001 - cursor outside a cleared table
+            return None
+
+    def current(self) -> Suggestion | None:
+        key = self.current_key()
+        return self.suggestions.get(key) if key else None
+
+    def contact_of(self, s: Suggestion) -> Contact | None:
+        return self.store.contact(s.contact_id)  # type: ignore[no-any-return]
+
+    def preview(self, s: Suggestion) -> tuple[Any, tuple[Article, float] | None]:
+        """(draft, best article) for one suggestion, computed once per reload."""
+        key = row_key(s)
+        if key not in self._previews:
+            from crm_tui.drafting import draft_for
+            from crm_tui.feeds.rank import ranker
+
+            contact = self.recipient_of(s)
+            draft = None
+            best = None
+            if contact is not None:
+                draft = draft_for(self.store, self.settings, self.now, contact, suggestion=s)
+                found = ranker(self.store, self.now).for_contact(contact, k=1)
+                best = found[0] if found else None
+            self._previews[key] = (draft, best)
+        return self._previews[key]
+
+    # ------------------------------------------------------------------ detail
+    @on(DataTable.RowHighlighted, "#today-list")
+    def _highlighted(self) -> None:
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        s = self.current()
+        reason = self.query_one("#today-reason", Static)
+        warnings = self.query_one("#today-warnings", Static)
+        message = self.query_one("#today-message", Static)
+        article = self.query_one("#today-article", Static)
+        if s is None:
+            for widget in (reason, warnings, message, article):
+                widget.update("")
+            return
+        due = "overdue by $days days" if s.status == "overdue" else "due today"
+        reason.update(
+            Content.assemble(
+                Content.from_markup("[b]$name[/b]  ·  $step  ·  ", name=inert(s.contact), step=step_label(s.step)),
+                Content.from_markup(due, days=s.overdue_days),
+                "\n",
+                _plain(s.reason),
+            )
+        )
+        warnings.update(
+            Content("\n").join(
+                Content.from_markup("[$warning]⚠ $text[/]", text=inert(w))
+                for w in s.warnings
+            )
+            if s.warnings
+            else ""
+        )
+        warnings.display = bool(s.warnings)
+        draft, best = self.preview(s)
+        if draft is None:
+            message.update("")
+        else:
+            body = "\n".join(draft.body.splitlines()[:PREVIEW_LINES])
+            parts: list[Any] = [("Suggested message", "bold"), f"  ({draft.channel})\n"]
+            if draft.subject:
+                parts += [("Subject: ", "italic"), inert(draft.subject), "\n"]
+            parts.append(inert(body))
+            if len(draft.body.splitlines()) > PREVIEW_LINES:
+                parts.append("\n…")
+            message.update(Content.assemble(*parts))
+        if best is None:
+            article.update(Content.assemble(("Article to share", "bold"), "\nnone matches yet"))
+        else:
+            item, _score = best
+            article.update(
+                Content.assemble(
+                    ("Article to share", "bold"), "  (a)\n", inert(item.title)
+                )
+            )
+
+    # ----------------------------------------------------------------- actions
+    def _act(self, change: Callable[[], Any], done: str) -> bool:
+        """One write through the app (read-only and store errors become notifications)."""
+        try:
+            result = self.app.write(lambda: (change(),), done)  # type: ignore[attr-defined]
+        except ActionError as exc:
+            self.notify(str(exc), title="Not done", severity="error", markup=False)
+            return False
+        return result is not None
+
+    def _selected(self) -> Suggestion | None:
+        s = self.current()
+        if s is None:
+            self.notify("Nobody selected", severity="warning")
+        return s
+
+    def recipient_of(self, s: Suggestion) -> Contact | None:
+        """Who the message goes to: the interviewer for a thank-you, else the contact."""
+        return self.store.contact(s.recipient_id or s.contact_id)  # type: ignore[no-any-return]
+
+    def action_compose(self) -> None:
+        s = self._selected()
+        if s is not None:
+            self._open_composer(s)
+
+    @on(DataTable.RowSelected, "#today-list")
+    def _row_selected(self) -> None:
+        self.action_compose()
+
+    def _open_composer(self, s: Suggestion, article: Article | None = None) -> None:
+        from crm_tui.ui.dialogs.compose import ComposeDialog
+
+        contact = self.recipient_of(s)
+        if contact is None or not self.app.can_write():  # type: ignore[attr-defined]
+            return
+
+        def closed(touch: Any) -> None:
+            if touch is not None:
+                self.app.refresh_data()  # type: ignore[attr-defined]
+
+        self.app.push_screen(
+            ComposeDialog(
+                self.store, self.settings, self.now, contact, suggestion=s, article=article
+            ),
+            closed,
+        )
+
+    def action_done(self) -> None:
+        s = self._selected()
+        if s is not None:
+            self._act(
+                lambda: actions.done(self.store, s, self.now),
+                f"Done: {one_line(s.contact)}, {step_label(s.step)}",
+            )
+
+    def action_snooze(self) -> None:
+        s = self._selected()
+        contact = self.contact_of(s) if s else None
+        if s is None or contact is None or not self.app.can_write():  # type: ignore[attr-defined]
+            return
+
+        def chosen(until: str | None) -> None:
+            if until:
+                self._act(
+                    lambda: actions.snooze(self.store, s.contact_id, until, self.now),
+                    f"Snoozed {one_line(s.contact)} until {until}",
+                )
+
+        self.app.push_screen(SnoozeDialog(contact.name, contact.snooze_count, self.now), chosen)
+
+    def action_skip(self) -> None:
+        s = self._selected()
+        if s is not None:
+            self._act(
+                lambda: actions.skip_today(self.store, s.contact_id, self.now),
+                f"Skipped {one_line(s.contact)} for today",
+            )
+
+    def action_move_on(self) -> None:
+        s = self._selected()
+        if s is None:
+            return
+        if not s.thread_id:
+            self.notify(
+                "Move on closes an interview, application or invoice; "
+                "this is keep-in-touch: snooze (s) or skip (x) instead",
+                severity="warning",
+            )
+            return
+        self._act(
+            lambda: actions.move_on(self.store, s.thread_id or "", self.now),
+            f"Moved on: {one_line(s.contact)}'s {s.kind} is closed",
+        )
+
+    def action_share_article(self) -> None:
+        s = self._selected()
+        if s is None:
+            return
+        _draft, best = self.preview(s)
+        if best is None:
+            self.notify("No article matches this contact yet", severity="warning")
+            return
+        self._open_composer(s, article=best[0])
+
+    def action_reply(self) -> None:
+        s = self._selected()
+        if s is None or not self.app.can_write():  # type: ignore[attr-defined]
+            return
+        kind = s.kind if s.thread_id else None
+        who = s.recipient_id or s.contact_id
+        name = self.store.contact(who).name if self.store.contact(who) else s.contact
+
+        def answered(answer: ReplyAnswer | None) -> None:
+            if answer is not None:
+                self._act(
+                    lambda: actions.reply(
+                        self.store, who, self.now, thread_id=s.thread_id,
+                        outcome=answer.outcome, note=answer.note, channel=answer.channel,
+                    ),
+                    f"Reply from {one_line(name)} logged",
+                )
+
+        self.app.push_screen(ReplyDialog(name, kind, s.channel), answered)

@@ -1,0 +1,23 @@
+"""Ask for an OPML file to import feeds from (the path must name a readable file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crm_tui.ui.dialogs.feed_add import PathDialog
+
+
+def _existing_file(value: str) -> str:
+    path = Path(value.strip()).expanduser()
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    return str(path.resolve())
+
+
+def opml_import_dialog() -> PathDialog:
+    return PathDialog(
+        "Import feeds from an OPML file",
+        "~/Downloads/subscriptions.opml",
+        _existing_file,
+        "opml-import",
+    )
