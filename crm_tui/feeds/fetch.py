@@ -1,0 +1,244 @@
+"""Fetching feed bodies: httpx async, bounded, polite, conditional. No parsing here.
+
+- At most ``settings.concurrency`` requests at once, and ``settings.per_host`` per server
+  (scheme, host, port: a different port is a different server process).
+- Connect and read timeouts, plus an overall deadline per request (a server dribbling one
+  byte a second would otherwise never hit the read timeout).
+- The body is streamed and capped at ``settings.max_bytes`` after decompression (gzip bombs
+  count at their real size); over the cap is an error for that feed.
+- ETag / Last-Modified are sent back exactly as they were received; 304 returns no body.
+- Redirects: up to 5 are followed; when every hop was 301/308 the final URL is reported
+  as the feed's new address (302/303/307 are temporary and change nothing).
+- Local files (the user named them explicitly) are read directly, with their mtime and size
+  standing in for Last-Modified so an unchanged file is "not modified".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from crm_tui import __version__
+from crm_tui.config import FeedSettings
+from crm_tui.feeds.links import host_of, is_web
+
+USER_AGENT = f"crm-tui/{__version__} (terminal CRM feed reader)"
+MAX_REDIRECTS = 5
+PERMANENT = (301, 308)
+# Overall time for one request, in units of the read timeout.
+DEADLINE_FACTOR = 3
+
+
+@dataclass
+class FetchRequest:
+    feed_id: str
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class FetchResult:
+    feed_id: str
+    state: str  # "ok" | "not-modified" | "failed" | "gone"
+    url: str = ""  # where the body finally came from
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    new_url: str | None = None  # set when every redirect hop was permanent
+    error: str | None = None
+    retry_after: str | None = None  # the Retry-After header of a 429/503, as received
+    status: int | None = None
+
+
+class TooLarge(Exception):
+    pass
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+class Fetcher:
+    """One shared httpx client and the concurrency limits; use ``async with``."""
+
+    def __init__(self, settings: FeedSettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self._global = asyncio.Semaphore(max(1, settings.concurrency))
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """Made on first use: building it loads the CA bundle, wasted on local-only feeds."""
+        if self._client is None:
+            settings = self.settings
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(settings.timeout, pool=None),
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT},
+                limits=httpx.Limits(
+                    max_connections=max(1, settings.concurrency),
+                    max_keepalive_connections=max(1, settings.concurrency),
+                ),
+                transport=self._transport,
+                trust_env=False,  # no proxies or netrc picked up behind the user's back
+            )
+        return self._client
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    def _host_limit(self, url: str) -> asyncio.Semaphore:
+        key = host_of(url)
+        if key not in self._hosts:
+            self._hosts[key] = asyncio.Semaphore(max(1, self.settings.per_host))
+        return self._hosts[key]
+
+    async def fetch(self, request: FetchRequest, started: Callable[[FetchRequest], None] | None = None) -> FetchResult:
+        """Fetch one feed. Never raises for network or server trouble: see ``state``."""
+        if not is_web(request.url):
+            if started:
+                started(request)
+            return await asyncio.to_thread(read_local, request, self.settings.max_bytes)
+        async with self._global, self._host_limit(request.url):
+            if started:
+                started(request)
+            try:
+                async with asyncio.timeout(self.settings.timeout * DEADLINE_FACTOR):
+                    return await self._get(request)
+            except TimeoutError:
+                return _failed(request, f"took longer than {self.settings.timeout * DEADLINE_FACTOR:g} s in all")
+            except httpx.ConnectTimeout:
+                return _failed(request, f"timed out connecting ({self.settings.timeout:g} s)")
+            except httpx.ReadTimeout:
+                return _failed(request, f"timed out waiting for data ({self.settings.timeout:g} s)")
+            except httpx.TimeoutException:
+                return _failed(request, f"timed out ({self.settings.timeout:g} s)")
+            except httpx.TooManyRedirects:
+                return _failed(request, f"more than {MAX_REDIRECTS} redirects")
+            except httpx.ConnectError as exc:
+                return _failed(request, f"could not connect: {exc or 'refused'}")
+            except httpx.DecodingError as exc:
+                return _failed(request, f"could not decode the response: {exc}")
+            except TooLarge as exc:
+                return _failed(request, str(exc))
+            except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
+                return _failed(request, f"{type(exc).__name__}: {exc}")
+
+    async def _get(self, request: FetchRequest) -> FetchResult:
+        headers: dict[str, str] = {}
+        if request.etag:
+            headers["If-None-Match"] = request.etag
+        if request.last_modified:
+            headers["If-Modified-Since"] = request.last_modified
+        limit = self.settings.max_bytes
+        async with self.client.stream("GET", request.url, headers=headers) as response:
+            hops = [r.status_code for r in response.history]
+            new_url = str(response.url) if hops and all(code in PERMANENT for code in hops) else None
+            common = {
+                "feed_id": request.feed_id,
+                "url": str(response.url),
+                "status": response.status_code,
+                "new_url": new_url if new_url != request.url else None,
+            }
+            code = response.status_code
+            if code == 304:
+                return FetchResult(
+                    state="not-modified",
+                    etag=response.headers.get("etag", request.etag),
+                    last_modified=response.headers.get("last-modified", request.last_modified),
+                    **common,
+                )
+            if code == 410:
+                return FetchResult(state="gone", error="HTTP 410 Gone: the feed was removed; disabled", **common)
+            if code in (429, 503):
+                return FetchResult(
+                    state="failed",
+                    error=f"HTTP {code} {response.reason_phrase}".strip(),
+                    retry_after=response.headers.get("retry-after"),
+                    **common,
+                )
+            if not 200 <= code < 300:
+                return FetchResult(state="failed", error=f"HTTP {code} {response.reason_phrase}".strip(), **common)
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise TooLarge(f"feed is {_mib(int(declared))}, over the {_mib(limit)} limit")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(f"feed is over the {_mib(limit)} limit")
+                chunks.append(chunk)
+            return FetchResult(
+                state="ok",
+                body=b"".join(chunks),
+                headers={k.lower(): v for k, v in response.headers.items()},
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+                **common,
+            )
+
+
+_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
+)
+
+
+def _failed(request: FetchRequest, error: str) -> FetchResult:
+    return FetchResult(feed_id=request.feed_id, state="failed", url=request.url, error=error)
+
+
+def read_local(request: FetchRequest, max_bytes: int) -> FetchResult:
+    """A feed file the user subscribed to by path; mtime+size act as Last-Modified."""
+    path = Path(request.url)
+    try:
+        info = path.stat()
+        stamp = f"file:{info.st_mtime_ns}:{info.st_size}"
+        if request.last_modified == stamp:
+            return FetchResult(feed_id=request.feed_id, state="not-modified", url=request.url, last_modified=stamp)
+        if info.st_size > max_bytes:
+            return _failed(request, f"file is {_mib(info.st_size)}, over the {_mib(max_bytes)} limit")
+        with open(path, "rb") as handle:
+            body = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return _failed(request, f"cannot read {path}: {exc.strerror or exc}")
+    if len(body) > max_bytes:
+        return _failed(request, f"file is over the {_mib(max_bytes)} limit")
+    return FetchResult(feed_id=request.feed_id, state="ok", url=request.url, body=body, last_modified=stamp)
+
+
+async def fetch_all(
+    requests: Iterable[FetchRequest],
+    settings: FeedSettings,
+    started: Callable[[FetchRequest], None] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncIterator[FetchResult]:
+    """Fetch every request concurrently; yield results as they complete."""
+    async with Fetcher(settings, transport) as fetcher:
+        tasks = [asyncio.create_task(fetcher.fetch(r, started)) for r in requests]
+        try:
+            for done in asyncio.as_completed(tasks):
+                yield await done
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

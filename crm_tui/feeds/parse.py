@@ -1,0 +1,115 @@
+"""Feed bytes -> plain, cleaned article fields. Pure and picklable: runs in worker processes.
+
+feedparser is only ever given bytes wrapped in ``io.BytesIO``: handed a bare ``bytes`` or
+``str`` it treats it as a file name or URL when it can, and would read a local file or make
+a request with no timeout (its own docstring warns). We fetch the bytes ourselves.
+
+XML safety (verified in tests/feeds/test_hostile.py): feedparser strips the DOCTYPE and keeps
+only entity declarations whose value is literal text (no ``&`` references, no SYSTEM/PUBLIC),
+so neither a billion-laughs nest nor an external entity survives to the parser; expat
+(2.4+) would refuse the amplification anyway and Python's sax reader leaves external general
+entities off. We therefore do not pre-screen bytes with defusedxml for feeds (OPML is a
+different path and does use defusedxml).
+
+Nothing HTML survives: summaries become plain text (``html_to_text``) and every string goes
+through ``crm_tui.domain.text.clean*``. feedparser's own HTML sanitiser and relative-URI
+rewriting are switched off: their output would be thrown away, and they double the cost.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import feedparser
+
+from crm_tui.domain.text import clean, clean_list, html_to_text
+from crm_tui.feeds.links import safe_to_open
+
+SUMMARY_CHARS = 1200  # enough for ranking and a preview; the link has the rest
+TITLE_CHARS = 300
+
+
+@dataclass
+class ParsedEntry:
+    ident: str  # identity within the feed: guid, else link, else hash of title+summary
+    title: str
+    link: str  # http(s) only, else ""
+    summary: str
+    author: str
+    tags: list[str]
+    published: float  # POSIX seconds (UTC); clamped and defaulted by the caller
+    dated: bool  # False when the feed gave no usable date
+
+
+@dataclass
+class ParsedFeed:
+    title: str = ""
+    entries: list[ParsedEntry] = field(default_factory=list)
+    warning: str | None = None  # kept despite a problem (bozo feed with entries)
+    error: str | None = None  # nothing usable
+
+
+def parse_feed(body: bytes, headers: dict[str, str] | None = None, base_url: str = "") -> ParsedFeed:
+    """Parse one feed body. Never raises for bad input: problems land in ``error``."""
+    if not body or not body.strip():
+        return ParsedFeed(error="empty response (no feed in it)")
+    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
+    if base_url and "content-location" not in response_headers:
+        response_headers["content-location"] = base_url  # base for relative links
+    try:
+        data = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=response_headers,
+            resolve_relative_uris=False,
+            sanitize_html=False,
+        )
+    except Exception as exc:  # feedparser is loose; a crash in it must not stop a refresh
+        return ParsedFeed(error=f"could not parse: {clean(type(exc).__name__)}: {clean(exc, 200)}")
+    entries = [_entry(e) for e in data.get("entries", [])]
+    problem = None
+    if data.get("bozo"):
+        problem = clean(f"{type(data.get('bozo_exception')).__name__}: {data.get('bozo_exception')}", 200)
+    title = clean(html_to_text(data.get("feed", {}).get("title", "")), TITLE_CHARS)
+    if not entries and not data.get("version"):
+        detail = problem or "no RSS or Atom root element; an HTML page?"
+        return ParsedFeed(title=title, error=f"not a feed ({detail})")
+    warning = f"feed is not well-formed, kept its {len(entries)} entries ({problem})" if problem and entries else None
+    return ParsedFeed(title=title, entries=entries, warning=warning)
+
+
+def _entry(entry: Any) -> ParsedEntry:
+    title = clean(html_to_text(entry.get("title", "")), TITLE_CHARS)
+    raw_summary = entry.get("summary") or ""
+    if not raw_summary and entry.get("content"):
+        raw_summary = entry["content"][0].get("value", "")
+    summary = html_to_text(raw_summary, SUMMARY_CHARS * 2)
+    if len(summary) > SUMMARY_CHARS:
+        summary = summary[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " ..."
+    link = clean(entry.get("link", ""), 2000)
+    if not safe_to_open(link):
+        link = ""
+    guid = clean(entry.get("id", ""), 2000)
+    if guid:
+        ident = guid
+    elif link:
+        ident = link
+    else:
+        digest = hashlib.sha1(f"{title}\n{summary}".encode()).hexdigest()
+        ident = f"sha1:{digest}"
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    published = float(calendar.timegm(stamp)) if stamp else 0.0
+    tags = clean_list(t.get("term") or t.get("label") for t in entry.get("tags", []) or [])
+    return ParsedEntry(
+        ident=ident,
+        title=title or "(untitled)",
+        link=link,
+        summary=summary,
+        author=clean(entry.get("author", ""), 200),
+        tags=tags,
+        published=published,
+        dated=bool(stamp),
+    )
