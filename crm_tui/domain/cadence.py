@@ -53,8 +53,8 @@ then the thread is ``closed`` and keep-in-touch takes over; ``asked`` makes
 the sequence: follow-ups are counted again from the reply (or from our answer to their
 request), and the next one waits at least ``followup_no_decision_days`` (7) after it.
 
-Pester guard (rules 16-17). Every outbound step except ``thank-you`` and
-``reply-requested`` waits until ``min_gap_days`` after the contact's last outbound touch, on
+Pester guard (rules 16-17). Every outbound step except ``thank-you``, ``reply-requested``
+and ``graceful-close`` (it answers their message; a gracious reply comes promptly) waits until ``min_gap_days`` after the contact's last outbound touch, on
 any thread (S8); the status is then ``waiting`` and the due date is the end of the gap.
 Warnings flag two or more unanswered follow-ups and an outbound touch within the gap.
 
@@ -103,7 +103,7 @@ from crm_tui.domain.models import (
 )
 
 # Steps the pester guard lets through (rule 16): courtesy owed and answers they asked for.
-GUARD_EXEMPT = frozenset({"thank-you", "reply-requested", "move-on"})
+GUARD_EXEMPT = frozenset({"thank-you", "reply-requested", "graceful-close", "move-on"})
 # Steps that are not an outbound message.
 NOT_OUTBOUND = frozenset({"move-on"})
 ACTIONABLE = ("due", "overdue")
@@ -186,6 +186,15 @@ class _Event:
     touch: Touch
 
     @property
+    def order(self) -> tuple[datetime, int, int]:
+        """Time, then the id's number ("2026-9" before "2026-10") for equal times."""
+        year, _, number = self.touch.id.partition("-")
+        try:
+            return (self.at, int(year), int(number))
+        except ValueError:
+            return (self.at, 0, 0)
+
+    @property
     def inbound(self) -> bool:
         return self.touch.direction == "in"
 
@@ -264,7 +273,7 @@ class _Context:
             for e in self.loose.get(person, ()):
                 if e.at >= start:
                     events.append(e)
-        events.sort(key=lambda e: (e.at, e.touch.id))
+        events.sort(key=lambda e: e.order)
         return events
 
     def d(self, day: date) -> str:
@@ -340,7 +349,7 @@ def _replies(events: list[_Event]) -> _Replies:
 def _after(events: list[_Event], anchor: _Event | None) -> list[_Event]:
     if anchor is None:
         return list(events)
-    return [e for e in events if (e.at, e.touch.id) > (anchor.at, anchor.touch.id)]
+    return [e for e in events if e.order > anchor.order]
 
 
 def _answer_steps(thread: Thread, replies: _Replies, ctx: _Context) -> list[Suggestion] | None:
