@@ -22,6 +22,8 @@ OPEN = "open"
 class ArticleDetailDialog(ModalScreen[str | None]):
     """Returns SHARE or OPEN when the user asks for it from here, else None."""
 
+    DEFAULT_CLASSES = "dialog"
+
     BINDINGS = [
         Binding("escape", "close", "Close", id="article_detail.close"),
         Binding("s", "pick('share')", "Share", id="article_detail.share"),
@@ -44,7 +46,7 @@ class ArticleDetailDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         a = self.article
         meta = " · ".join(inert(x) for x in (self.feed_title, self.published, a.author) if x)
-        with Vertical(id="article-detail-box", classes="dialog"):
+        with Vertical(id="article-detail-box", classes="dialog-box"):
             yield Static(Content(inert(a.title)), id="article-detail-title")
             yield Static(Content(meta), id="article-detail-meta")
             with VerticalScroll(id="article-detail-scroll"):

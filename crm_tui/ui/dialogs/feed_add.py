@@ -20,6 +20,8 @@ class PathDialog(ModalScreen[str | None]):
     Returns the validated value, or None when cancelled.
     """
 
+    DEFAULT_CLASSES = "dialog"
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     def __init__(
@@ -31,7 +33,7 @@ class PathDialog(ModalScreen[str | None]):
         self.validate = validate
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog path-dialog"):
+        with Vertical(classes="dialog-box path-dialog"):
             yield Label(self.heading, classes="dialog-title", markup=False)
             yield Input(placeholder=self.placeholder, id="path-input")
             yield Static("", id="path-feedback", markup=False)

@@ -35,6 +35,8 @@ class ReplyAnswer:
 class ReplyDialog(ModalScreen[ReplyAnswer | None]):
     """Returns what the reply was, or None when cancelled. Logs nothing itself."""
 
+    DEFAULT_CLASSES = "dialog"
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="reply.cancel"),
         Binding("ctrl+s", "save", "Log reply", id="reply.save"),
@@ -48,7 +50,7 @@ class ReplyDialog(ModalScreen[ReplyAnswer | None]):
         self.choices = [c for c in OUTCOME_CHOICES if c[2] is None or (kind and kind in c[2])]
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="reply-box", classes="dialog"):
+        with Vertical(id="reply-box", classes="dialog-box"):
             yield Static(
                 Content.from_markup("[b]$name replied[/b]", name=self.contact_name),
                 classes="dialog-title",

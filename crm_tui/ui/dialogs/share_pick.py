@@ -40,6 +40,8 @@ def _label(contact: Contact, score: float | None) -> Content:
 class SharePickDialog(ModalScreen[str | None]):
     """Returns the chosen contact id, or None when cancelled."""
 
+    DEFAULT_CLASSES = "dialog"
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="share_pick.cancel"),
         Binding("down", "focus_list", "To the list", show=False, id="share_pick.down"),
@@ -67,7 +69,7 @@ class SharePickDialog(ModalScreen[str | None]):
         )
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="share-pick-box", classes="dialog"):
+        with Vertical(id="share-pick-box", classes="dialog-box"):
             yield Static(
                 Content.from_markup("[b]$heading[/b]\n$article", heading=self.heading,
                                     article=self.article_title),

@@ -47,6 +47,8 @@ def parse_until(value: str, now: arrow.Arrow) -> tuple[str | None, str]:
 class SnoozeDialog(ModalScreen[str | None]):
     """Returns the ISO date to snooze until, or None when cancelled."""
 
+    DEFAULT_CLASSES = "dialog"
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="snooze.cancel"),
     ]
@@ -58,7 +60,7 @@ class SnoozeDialog(ModalScreen[str | None]):
         self.now = now
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="snooze-box", classes="dialog"):
+        with Vertical(id="snooze-box", classes="dialog-box"):
             yield Static(
                 Content.from_markup("[b]Snooze $name until…[/b]", name=self.contact_name),
                 classes="dialog-title",
