@@ -1,0 +1,111 @@
+"""Log a touch (a message, call or meeting, either way). Dismisses with a function that
+writes it to a store (so the caller runs it inside its write guard), or None."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import arrow
+from textual.widget import Widget
+from textual.widgets import Input, Select, TextArea
+
+from crm_tui import actions
+from crm_tui.domain.models import CHANNELS, OUTCOMES, Contact, Suggestion, Thread, Touch
+from crm_tui.domain.text import clean_multiline
+from crm_tui.ui import format as fmt
+from crm_tui.ui.widgets import checks
+from crm_tui.ui.widgets.form import FormDialog
+
+Save = Callable[[Any], Touch | None]
+_NO_THREAD = "-"
+
+
+class LogTouchDialog(FormDialog[Save]):
+    save_label = "Log"
+
+    def __init__(
+        self,
+        contact: Contact,
+        threads: list[Thread],
+        suggestions: list[Suggestion],
+        now: arrow.Arrow,
+    ) -> None:
+        super().__init__()
+        self.contact = contact
+        self.threads = threads
+        self.suggestions = suggestions
+        self.now = now
+        self.title_text = f"Log a touch with {fmt.one_line(contact.name)}"
+
+    def compose_fields(self) -> Iterator[Widget]:
+        yield from self.field(
+            "direction", "Direction",
+            Select([("out: I reached out", "out"), ("in: they replied / reached me", "in")],
+                   value="out", allow_blank=False, compact=True),
+        )
+        yield from self.field(
+            "channel", "Channel",
+            Select([(c, c) for c in CHANNELS], value="email", allow_blank=False, compact=True),
+        )
+        yield from self.field(
+            "when", "When", Input(self.now.format("YYYY-MM-DD HH:mm"), compact=True),
+            hint="YYYY-MM-DD or YYYY-MM-DD HH:MM, not in the future",
+        )
+        options = [("keep in touch (no thread)", _NO_THREAD)] + [
+            (f"{t.kind}: {fmt.one_line(t.role or t.label or t.id)}", t.id) for t in self.threads
+        ]
+        yield from self.field(
+            "thread", "Thread",
+            Select(options, value=_NO_THREAD, allow_blank=False, compact=True),
+        )
+        yield from self.field(
+            "outcome", "Their reply",
+            Select([(o, o) for o in OUTCOMES], prompt="(nothing asked)", compact=True),
+            hint="for a reply: asked for something / rejected / paid an invoice",
+        )
+        yield from self.field("note", "Note", TextArea(soft_wrap=True))
+
+    def on_mount(self) -> None:
+        self.query_one("#direction").focus()
+
+    def problems(self) -> dict[str, str]:
+        found: dict[str, str | None] = {}
+        moment = checks.when(self.value("when"), self.now)
+        found["when"] = moment if isinstance(moment, str) else None
+        outcome = self.value("outcome")
+        if outcome and self.value("direction") != "in":
+            found["outcome"] = "Only a reply (direction in) has an outcome."
+        elif outcome == "paid":
+            thread = next((t for t in self.threads if t.id == self.value("thread")), None)
+            if thread is None or thread.kind != "invoice":
+                found["outcome"] = "'paid' needs an invoice thread."
+        return {name: problem for name, problem in found.items() if problem}
+
+    def result(self) -> Save:
+        moment = checks.when(self.value("when"), self.now)
+        assert isinstance(moment, arrow.Arrow)
+        thread_id = None if self.value("thread") == _NO_THREAD else self.value("thread")
+        channel, note = self.value("channel"), clean_multiline(self.value("note"), 5000)
+        contact_id = self.contact.id
+        if self.value("direction") == "in":
+            outcome = self.value("outcome")
+
+            def save_reply(store: Any) -> Touch:
+                # Through actions.reply: a reply pauses the sequence, `paid` closes the invoice.
+                return actions.reply(store, contact_id, moment, thread_id=thread_id,
+                                     outcome=outcome, note=note, channel=channel)
+
+            return save_reply
+        step = next(
+            (s.step for s in self.suggestions
+             if s.thread_id == thread_id and s.status in ("due", "overdue", "upcoming")),
+            None,
+        )
+
+        def save_out(store: Any) -> Touch:
+            return store.log_touch(Touch(contact_id=contact_id, at=moment.isoformat(),
+                                         direction="out", channel=channel, note=note,
+                                         thread_id=thread_id, step=step))
+
+        return save_out

@@ -1,0 +1,107 @@
+"""How values read on screen: relative dates, due phrases, inert text, urgency styles.
+
+Pure functions (no widgets) so the tables, the contact screen and the tests share them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import arrow
+
+# C0/C1 controls and DEL, shown as visible symbols instead of being sent to the terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidi overrides/isolates would reorder what the user sees; show them as a visible mark.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode "control pictures" block: ␛ for ESC
+    if code == 0x7F:
+        return "\u2421"
+    return "\ufffd"
+
+
+def inert(text: object) -> str:
+    """Untrusted text made safe to draw: control characters become visible symbols.
+
+    Markup needs no treatment here: callers put the result into ``Text``/``Content`` or
+    Segments, which never parse it. Newlines and tabs are kept.
+    """
+    value = "" if text is None else str(text)
+    value = _CONTROL.sub(lambda m: m.group(0) if m.group(0) in "\n\t" else _picture(m), value)
+    return _BIDI.sub("\ufffd", value)
+
+
+def one_line(text: object) -> str:
+    """Inert and on one line (table cells)."""
+    return " ".join(inert(text).split())
+
+
+def ago(moment: str | None, now: arrow.Arrow) -> str:
+    """'today', '5 days ago', '3 weeks ago', '4 months ago', 'never'."""
+    if not moment:
+        return "never"
+    then = arrow.get(moment)
+    days = (now.date() - then.to(now.tzinfo).date()).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 14:
+        granularity = "day"
+    elif days < 60:
+        granularity = "week"
+    elif days < 730:
+        granularity = "month"
+    else:
+        granularity = "year"
+    return then.humanize(now, granularity=granularity)
+
+
+def days_between(day: str, now: arrow.Arrow) -> int:
+    """Whole days from today to ``day`` (an ISO date or date-time); negative in the past."""
+    target = arrow.get(day).date() if "T" in day else arrow.get(day[:10]).date()
+    return (target - now.date()).days
+
+
+def due_phrase(due: str | None, now: arrow.Arrow) -> str:
+    """'overdue 4 d', 'today', 'tomorrow', 'in 3 d', 'in 5 w'."""
+    if not due:
+        return ""
+    days = days_between(due, now)
+    if days < 0:
+        return f"overdue {-days} d"
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days < 21:
+        return f"in {days} d"
+    if days < 120:
+        return f"in {round(days / 7)} w"
+    return f"in {round(days / 30)} mo"
+
+
+def step_label(step: str) -> str:
+    """'follow-up-1' -> 'follow-up 1', 'keep-in-touch' -> 'keep in touch'."""
+    label = step.replace("-", " ")
+    return re.sub(r" (\d)$", r" \1", label)
+
+
+def when_label(moment: str, now: arrow.Arrow) -> str:
+    """A touch's time for the timeline: '2026-02-27 (3 days ago)'."""
+    then = arrow.get(moment).to(now.tzinfo)
+    return f"{then.format('YYYY-MM-DD')} ({ago(moment, now)})"
+
+
+# Urgency -> the component class / CSS class that colours it (theme variables in app.tcss).
+STATUS_CLASSES: dict[str, str] = {
+    "overdue": "overdue",
+    "due": "due",
+    "upcoming": "upcoming",
+    "waiting": "waiting",
+    "closed": "closed",
+}

@@ -1,0 +1,352 @@
+"""The Contact screen: fields, open threads, touches per month, timeline, notes, articles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import arrow
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Sparkline, Static
+
+from crm_tui.domain.models import Article, Contact, Suggestion, Thread, Touch
+from crm_tui.ui import format as fmt
+from crm_tui.ui.messages import DataChanged
+from crm_tui.ui.widgets.banner import ReadOnlyBanner
+
+MONTHS = 12
+_TIMELINE_LIMIT = 200  # the newest touches shown; older ones stay in the store
+
+
+class ContactScreen(Screen[None]):
+    """One contact. Pushed on top of the current mode by ``app.open_contact``."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="contact.back"),
+        Binding("e", "edit", "Edit", id="contact.edit"),
+        Binding("l", "log_touch", "Log touch", id="contact.log"),
+        Binding("o", "open_thread", "Open thread", id="contact.thread"),
+        Binding("n", "add_note", "Note", id="contact.note"),
+        Binding("m", "compose", "Compose", id="contact.compose"),
+        Binding("s", "share", "Share article", id="contact.share"),
+        Binding("D", "delete", "Delete", id="contact.delete"),
+    ]
+
+    def __init__(self, contact_id: str) -> None:
+        super().__init__()
+        self.contact_id = contact_id
+        self.articles: list[Article] = []
+        self.suggestions: list[Suggestion] = []
+
+    def compose(self) -> ComposeResult:
+        yield ReadOnlyBanner()
+        yield Header()
+        with VerticalScroll(id="contact-body"):
+            yield Static(id="fields")
+            yield Label("Open threads", classes="section-title")
+            yield Static(id="threads")
+            yield Label("Touches per month, last 12 months", classes="section-title")
+            with Horizontal(classes="spark-row"):
+                yield Label("out", classes="spark-label")
+                yield Sparkline([], id="spark-out")
+            with Horizontal(classes="spark-row"):
+                yield Label("in", classes="spark-label")
+                yield Sparkline([], id="spark-in")
+            yield Static(id="months", classes="muted")
+            yield Label("Timeline", classes="section-title")
+            yield Static(id="timeline")
+            yield Label("Notes", classes="section-title")
+            yield Static(id="notes")
+            yield Label("Suggested articles", classes="section-title")
+            yield Static(id="articles")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @on(DataChanged)
+    def _changed(self) -> None:
+        self.load()
+
+    @property
+    def contact(self) -> Contact | None:
+        return self.app.store.contact(self.contact_id)  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ drawing
+    def load(self) -> None:
+        contact = self.contact
+        if contact is None:  # deleted meanwhile
+            self.dismiss() if self.is_current else None
+            return
+        app: Any = self.app
+        store, now = app.store, app.now
+        self.sub_title = fmt.one_line(contact.name)
+        self.suggestions = _for_contact(store, app.env.settings, now, contact.id)
+        threads = store.threads(contact_id=contact.id, open_only=True)
+        touches = store.touches(contact_ids=[contact.id])
+        self.query_one("#fields", Static).update(_fields(contact, self.suggestions, now))
+        self.query_one("#threads", Static).update(_threads(store, threads, self.suggestions, now))
+        outs, ins, labels = _monthly(touches, now)
+        self.query_one("#spark-out", Sparkline).data = outs
+        self.query_one("#spark-in", Sparkline).data = ins
+        self.query_one("#months", Static).update(
+            Text(f"      {labels[0]} … {labels[-1]}: {sum(outs)} out, {sum(ins)} in")
+        )
+        self.query_one("#timeline", Static).update(_timeline(store, touches, now))
+        notes = fmt.inert(contact.notes) if contact.notes else "No notes yet (n adds one)."
+        self.query_one("#notes", Static).update(Text(notes))
+        self.articles = _suggested_articles(store, now, contact)
+        self.query_one("#articles", Static).update(_articles(self.articles))
+
+    # ------------------------------------------------------------------ actions
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_edit(self) -> None:
+        from crm_tui.ui.dialogs.contact_form import ContactForm
+
+        app: Any = self.app
+        contact = self.contact
+        if contact is None or not app.can_write():
+            return
+
+        def saved(edited: Contact | None) -> None:
+            if edited is not None:
+                app.write(lambda: app.store.update_contact(edited), f"Saved {edited.name}")
+
+        app.push_screen(ContactForm(contact, app.now), saved)
+
+    def action_log_touch(self) -> None:
+        from crm_tui.ui.dialogs.log_touch import LogTouchDialog
+
+        app: Any = self.app
+        contact = self.contact
+        if contact is None or not app.can_write():
+            return
+        threads = app.store.threads(contact_id=contact.id, open_only=True)
+
+        def logged(save: Any) -> None:
+            if save is not None:
+                app.write(lambda: save(app.store), "Touch logged")
+
+        app.push_screen(LogTouchDialog(contact, threads, self.suggestions, app.now), logged)
+
+    def action_open_thread(self) -> None:
+        from crm_tui.ui.dialogs.thread_form import ThreadForm
+
+        app: Any = self.app
+        contact = self.contact
+        if contact is None or not app.can_write():
+            return
+
+        def opened(thread: Thread | None) -> None:
+            if thread is not None:
+                app.write(lambda: app.store.add_thread(thread), f"Opened a {thread.kind} thread")
+
+        app.push_screen(ThreadForm(contact, app.now), opened)
+
+    def action_add_note(self) -> None:
+        from crm_tui.ui.dialogs.note import NoteDialog
+
+        app: Any = self.app
+        contact = self.contact
+        if contact is None or not app.can_write():
+            return
+
+        def added(text: str | None) -> None:
+            if not text:
+                return
+            stamp = app.now.format("YYYY-MM-DD")
+            entry = f"{stamp}: {text}"
+
+            def save() -> Contact:
+                contact.notes = f"{contact.notes}\n\n{entry}" if contact.notes else entry
+                return app.store.update_contact(contact)
+
+            app.write(save, "Note added")
+
+        app.push_screen(NoteDialog(contact), added)
+
+    def action_compose(self, article: Article | None = None) -> None:
+        app: Any = self.app
+        contact = self.contact
+        if contact is None or not app.can_write():
+            return
+        try:
+            from crm_tui.ui.dialogs.compose import ComposeDialog
+        except ImportError:
+            self.notify("The message composer is not available yet.", severity="warning")
+            return
+        suggestion = next((s for s in self.suggestions if s.status != "closed"), None)
+
+        def sent(touch: Touch | None) -> None:
+            if touch is not None:
+                app.refresh_data(contact.id)
+
+        app.push_screen(
+            ComposeDialog(app.store, app.env.settings, app.now, contact, suggestion, article), sent
+        )
+
+    def action_share(self) -> None:
+        if not self.articles:
+            self.notify("No suggested article for this contact.", severity="warning")
+            return
+        self.action_compose(self.articles[0])
+
+    def action_delete(self) -> None:
+        from crm_tui.ui.dialogs.confirm import ConfirmDialog
+
+        app: Any = self.app
+        contact = self.contact
+        if contact is None or not app.can_write():
+            return
+        count = contact.touch_count
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            if app.write(lambda: app.store.delete_contact(contact.id) or True, "Contact deleted"):
+                self.dismiss()
+
+        app.push_screen(
+            ConfirmDialog(
+                f"Delete {fmt.one_line(contact.name)}?",
+                f"This removes the contact with its {count} touches, threads and shares. "
+                "It cannot be undone.",
+                confirm="Delete",
+            ),
+            confirmed,
+        )
+
+
+# ---------------------------------------------------------------------- pure helpers
+def _for_contact(store: Any, settings: Any, now: arrow.Arrow, contact_id: str) -> list[Suggestion]:
+    from crm_tui import engine
+
+    return engine.for_contact(store, settings, now, contact_id)
+
+
+def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow) -> Text:
+    text = Text()
+    text.append(fmt.one_line(contact.name), style="bold")
+    role = " / ".join(x for x in (fmt.one_line(contact.company), fmt.one_line(contact.role)) if x)
+    if role:
+        text.append(f"   {role}")
+    text.append("\n")
+    rows = [
+        ("email", contact.email),
+        ("phone", contact.phone),
+        ("linkedin", contact.linkedin),
+        ("tier", contact.tier + (f", every {contact.every} days" if contact.every else "")),
+        ("tags", ", ".join(contact.tags)),
+        ("interests", ", ".join(contact.interests)),
+        ("birthday", contact.birthday),
+        ("last touch", fmt.ago(contact.last_touch, now) + f" ({contact.touch_count} touches)"),
+    ]
+    if contact.snoozed_until:
+        rows.append(("snoozed", f"until {contact.snoozed_until}"))
+    for label, value in rows:
+        if value:
+            text.append(f"{label:>10}  ", style="dim")
+            text.append(fmt.one_line(value))
+            text.append("\n")
+    keep = next((s for s in suggestions if s.kind == "keep-in-touch"), None)
+    if keep is not None:
+        text.append(f"{'next':>10}  ", style="dim")
+        text.append(
+            f"{fmt.step_label(keep.step)}, {fmt.due_phrase(keep.due, now)} ({keep.status})",
+            style=_status_style(keep.status),
+        )
+    return text
+
+
+def _status_style(status: str) -> str:
+    # Rich style names that follow the terminal's palette; the table uses theme variables.
+    return {"overdue": "bold red", "due": "yellow", "waiting": "dim"}.get(status, "")
+
+
+def _threads(store: Any, threads: list[Thread], suggestions: list[Suggestion], now: arrow.Arrow) -> Text:
+    if not threads:
+        return Text("No open threads (o opens one: interview, application, invoice).", style="dim")
+    text = Text()
+    for thread in threads:
+        started = arrow.get(thread.at).format("YYYY-MM-DD")
+        what = thread.role or thread.label or thread.note
+        text.append(f"{thread.kind:<12}", style="bold")
+        text.append(fmt.one_line(what)[:40].ljust(42))
+        text.append(f"since {started}  ")
+        step = next((s for s in suggestions if s.thread_id == thread.id), None)
+        if step is not None:
+            text.append(
+                f"next: {fmt.step_label(step.step)}, {fmt.due_phrase(step.due, now)}",
+                style=_status_style(step.status),
+            )
+        elif thread.decision_by:
+            text.append(f"decision by {thread.decision_by}", style="dim")
+        text.append("\n")
+    text.rstrip()
+    return text
+
+
+def _monthly(touches: list[Touch], now: arrow.Arrow) -> tuple[list[int], list[int], list[str]]:
+    """Touches out and in per calendar month, the last 12 months (oldest first)."""
+    first = now.floor("month").shift(months=-(MONTHS - 1))
+    months = [first.shift(months=i) for i in range(MONTHS)]
+    index = {(m.year, m.month): i for i, m in enumerate(months)}
+    outs, ins = [0] * MONTHS, [0] * MONTHS
+    for t in touches:
+        at = arrow.get(t.at).to(now.tzinfo)
+        slot = index.get((at.year, at.month))
+        if slot is not None:
+            (ins if t.direction == "in" else outs)[slot] += 1
+    return outs, ins, [m.format("MMM YYYY") for m in months]
+
+
+def _timeline(store: Any, touches: list[Touch], now: arrow.Arrow) -> Text:
+    if not touches:
+        return Text("No touches yet (l logs one).", style="dim")
+    text = Text()
+    for t in list(reversed(touches))[:_TIMELINE_LIMIT]:
+        arrow_mark = "<- in " if t.direction == "in" else "-> out"
+        text.append(f"{fmt.when_label(t.at, now):<28}", style="dim")
+        text.append(f"{arrow_mark}  {t.channel:<9}")
+        if t.step:
+            text.append(f"[{fmt.step_label(t.step)}] ", style="italic")
+        if t.outcome:
+            text.append(f"({t.outcome}) ", style="italic")
+        text.append(fmt.one_line(t.note)[:120])
+        if t.article_id:
+            article = store.article(t.article_id)
+            title = article.title if article else t.article_id
+            text.append(f"  shared: {fmt.one_line(title)}", style="dim")
+        text.append("\n")
+    if len(touches) > _TIMELINE_LIMIT:
+        text.append(f"... {len(touches) - _TIMELINE_LIMIT} older touches not shown", style="dim")
+    text.rstrip()
+    return text
+
+
+def _suggested_articles(store: Any, now: arrow.Arrow, contact: Contact) -> list[Article]:
+    try:
+        from crm_tui.feeds.rank import ranker
+    except ImportError:
+        return []
+    return [article for article, _ in ranker(store, now).for_contact(contact, k=5)]
+
+
+def _articles(articles: list[Article]) -> Text:
+    if not articles:
+        return Text("Nothing to suggest (add feeds on the Feeds screen, 4).", style="dim")
+    text = Text()
+    for i, article in enumerate(articles, start=1):
+        text.append(f"{i}. ", style="dim")
+        text.append(fmt.one_line(article.title))
+        if article.published:
+            text.append(f"  {article.published[:10]}", style="dim")
+        text.append("\n")
+    text.append("s shares the first one", style="dim")
+    return text

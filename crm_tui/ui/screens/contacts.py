@@ -1,0 +1,180 @@
+"""The Contacts screen (home): every contact, sorted by neglect, filtered as you type."""
+
+from __future__ import annotations
+
+import time
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from crm_tui.ui.messages import ContactSelected, DataChanged
+from crm_tui.ui.widgets.banner import ReadOnlyBanner
+from crm_tui.ui.widgets.contact_rows import (
+    SORTS,
+    ContactRow,
+    build_rows,
+    filter_order,
+    next_steps,
+    sort_order,
+)
+from crm_tui.ui.widgets.contact_table import ContactTable
+from crm_tui.ui.widgets.empty_state import EmptyState
+
+
+class ContactsScreen(Screen[None]):
+    """Home: a table of contacts; `/` filters, `t` picks a tag, n/d/c/l sort."""
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="contacts.filter"),
+        Binding("t", "pick_tag", "Tag", id="contacts.tag"),
+        Binding("l", "sort('last')", "Sort: last", id="contacts.sort_last"),
+        Binding("n", "sort('name')", "Sort: name", id="contacts.sort_name"),
+        Binding("d", "sort('due')", "Sort: due", id="contacts.sort_due"),
+        Binding("c", "sort('company')", "Sort: company", id="contacts.sort_company"),
+        Binding("a", "add_contact", "Add", id="contacts.add"),
+        Binding("i", "import_contacts", "Import", id="contacts.import"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="contacts.clear"),
+    ]
+
+    AUTO_FOCUS = "#contacts-table"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[ContactRow] = []
+        self.sort_by = "last"
+        self.sort_reverse = False
+        self.query_text = ""
+        self.tag: str | None = None
+        self._sorted: list[int] = []
+        self.last_filter_ms = 0.0  # the last filter keystroke's cost, for the bench
+
+    def compose(self) -> ComposeResult:
+        yield ReadOnlyBanner()
+        yield Header()
+        filter_input = Input(placeholder="filter: name, company, tag, email", id="filter")
+        filter_input.display = False
+        yield filter_input
+        yield Static("", id="contacts-status", markup=False)
+        yield ContactTable(id="contacts-table")
+        yield EmptyState(id="empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Contacts"
+        self.load()
+
+    # ------------------------------------------------------------------ data
+    def load(self) -> None:
+        """(Re)build every row from the store; keep the cursor on the same contact."""
+        app = self.app
+        now = app.now  # type: ignore[attr-defined]
+        store = app.store  # type: ignore[attr-defined]
+        contacts = store.contacts()
+        table = self.query_one(ContactTable)
+        keep = table.highlighted_id
+        self.rows = build_rows(contacts, next_steps(store, app.env.settings, now), now)  # type: ignore[attr-defined]
+        self.query_one(EmptyState).display = not self.rows
+        table.display = bool(self.rows)
+        self._resort()
+        self._apply(keep)
+
+    def _resort(self) -> None:
+        self._sorted = sort_order(self.rows, self.sort_by, self.sort_reverse)
+
+    def _apply(self, keep: str | None = None) -> None:
+        start = time.perf_counter()
+        table = self.query_one(ContactTable)
+        order = filter_order(self.rows, self._sorted, self.query_text, self.tag)
+        table.show(self.rows, order, keep=keep)
+        self.last_filter_ms = (time.perf_counter() - start) * 1000
+        self._update_status(len(order))
+
+    def _update_status(self, shown: int) -> None:
+        total = len(self.rows)
+        parts = [f"{shown} of {total} contacts" if shown != total else f"{total} contacts"]
+        direction = " (reversed)" if self.sort_reverse else ""
+        parts.append(f"sorted by {SORTS[self.sort_by]}{direction}")
+        if self.tag:
+            parts.append(f"tag: {self.tag}")
+        if self.query_text:
+            parts.append(f"filter: {self.query_text}")
+        self.query_one("#contacts-status", Static).update(Content("  ·  ".join(parts)))
+
+    @on(DataChanged)
+    def _data_changed(self) -> None:
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if getattr(self.app, "data_version", 0) != getattr(self, "_seen_version", 0):
+            self._seen_version = self.app.data_version  # type: ignore[attr-defined]
+            if self.is_mounted and self.rows is not None:
+                self.load()
+
+    # ------------------------------------------------------------------ filter
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        self._apply(self.query_one(ContactTable).highlighted_id)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(ContactTable).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if not (self.query_text or self.tag or box.has_focus):
+            return
+        keep = self.query_one(ContactTable).highlighted_id
+        self.query_text = ""
+        self.tag = None
+        box.value = ""
+        box.display = False
+        self.query_one(ContactTable).focus()
+        self._apply(keep)
+
+    def key_down(self) -> None:
+        """Down from the filter box moves into the table."""
+        if self.query_one("#filter", Input).has_focus:
+            self.query_one(ContactTable).focus()
+
+    def action_pick_tag(self) -> None:
+        from crm_tui.ui.widgets.tag_picker import TagPicker
+
+        def chosen(tag: str | None) -> None:
+            if tag is None:
+                return
+            self.tag = tag or None
+            self._apply(self.query_one(ContactTable).highlighted_id)
+
+        self.app.push_screen(TagPicker(self.app.store.contacts(), self.tag), chosen)  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ sort
+    def action_sort(self, by: str) -> None:
+        if by == self.sort_by:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_by, self.sort_reverse = by, False
+        keep = self.query_one(ContactTable).highlighted_id
+        self._resort()
+        self._apply(keep)
+
+    # ------------------------------------------------------------------ actions
+    @on(ContactSelected)
+    def _open(self, event: ContactSelected) -> None:
+        event.stop()
+        self.app.open_contact(event.contact_id)  # type: ignore[attr-defined]
+
+    def action_add_contact(self) -> None:
+        self.app.action_add_contact()  # type: ignore[attr-defined]
+
+    def action_import_contacts(self) -> None:
+        self.app.action_import_contacts()  # type: ignore[attr-defined]

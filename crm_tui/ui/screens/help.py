@@ -1,0 +1,53 @@
+"""The `?` screen: every key of the screen underneath, with its description and id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+from rich.table import Table
+from rich.text import Text
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists the active bindings of ``screen``: keys, what they do, the id to rebind them."""
+
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Close", id="help.close"),
+    ]
+
+    def __init__(self, screen: Screen[Any]) -> None:
+        super().__init__()
+        self.target = screen
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, expand=True, pad_edge=False)
+        table.add_column("Key", style="bold", no_wrap=True)
+        table.add_column("Action")
+        table.add_column("Id (rebind in config.toml [keys])", style="dim", no_wrap=True)
+        seen: set[tuple[str, str]] = set()
+        for key, active in self.target.active_bindings.items():
+            binding = active.binding
+            if not binding.description:
+                continue
+            marker = (binding.id or binding.action, key)
+            if marker in seen:
+                continue
+            seen.add(marker)
+            shown = self.app.get_key_display(binding)
+            table.add_row(Text(shown), Text(binding.description), Text(binding.id or ""))
+        title = getattr(self.target, "sub_title", "") or type(self.target).__name__
+        with VerticalScroll():
+            yield Static(Text(f"Keys: {title}", style="bold"))
+            yield Static(table)
+            yield Static(
+                Text(
+                    "Rebind a key in config.toml, e.g.\n[keys]\n\"contacts.filter\" = \"slash,f\"\n"
+                    "ctrl+p opens the command palette: any contact by name, every action.",
+                    style="dim",
+                )
+            )

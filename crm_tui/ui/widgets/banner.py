@@ -1,0 +1,29 @@
+"""The read-only banner: shown on top of a screen when another crm-tui holds the data."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+
+class ReadOnlyBanner(Static):
+    """Yield it first in a screen's compose; it hides itself when the app can write."""
+
+    DEFAULT_CSS = """
+    ReadOnlyBanner {
+        width: 1fr; height: auto; padding: 0 1;
+        background: $error; color: $text; text-style: bold;
+    }
+    """
+
+    def on_mount(self) -> None:
+        reason = getattr(self.app, "readonly_reason", None)
+        self.display = bool(reason)
+        if reason:
+            self.update(
+                Content.from_markup(
+                    "READ-ONLY: $reason. You can look around; changes are disabled "
+                    "until the other crm-tui closes.",
+                    reason=str(reason),
+                )
+            )
