@@ -1,1 +1,280 @@
-"""Placeholder: filled in by the issue that owns these subcommands."""
+"""`crm-tui feeds ...`, `crm-tui articles`, `crm-tui share`: subscriptions, reading, sharing.
+
+Heavy modules (httpx, feedparser, bm25s/numpy) are imported inside the commands that need
+them, so `crm-tui add` does not pay for them at start-up.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from crm_tui.cli import cli
+from crm_tui.cli.common import Env, echo_json, fail, pass_env, resolve_contact
+from crm_tui.domain.models import Article, Feed, Share, Touch
+from crm_tui.domain.text import clean, clean_list
+from crm_tui.store.repository import Store
+
+
+def _resolve_feed(store: Store, query: str) -> Feed:
+    """A feed by id, exact URL/path, or a title matching exactly one (case-insensitive)."""
+    query = query.strip()
+    found = store.feed(query)
+    if found:
+        return found
+    matches = [f for f in store.feeds() if f.url == query] or [
+        f for f in store.feeds() if f.title.casefold() == query.casefold()
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        fail(f"no feed matches {query!r} (try `crm-tui feeds list`)")
+    fail(f"{query!r} matches {len(matches)} feeds; use an id: " + ", ".join(f.id for f in matches))
+
+
+def _resolve_article(store: Store, query: str) -> Article:
+    article = store.article(query.strip())
+    if article is None:
+        fail(f"no article {query!r} (try `crm-tui articles`)")
+    return article
+
+
+def _feed_json(feed: Feed, count: int) -> dict[str, object]:
+    return {**feed.to_dict(), "articles": count}
+
+
+@cli.group()
+def feeds() -> None:
+    """Subscriptions: add, remove, rename, list, refresh, OPML import/export."""
+
+
+@feeds.command("add")
+@click.argument("location")
+@click.option("--title", default="", help="A title (default: the feed's own, on first refresh).")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeat for more); used for ranking.")
+@pass_env
+def feeds_add(env: Env, location: str, title: str, tags: tuple[str, ...]) -> None:
+    """Subscribe to LOCATION: an http(s) URL, or a local feed file path; prints its id."""
+    from crm_tui.feeds.links import feed_location
+
+    try:
+        url = feed_location(location)
+    except ValueError as exc:
+        fail(str(exc))
+    with env.store() as store:
+        if any(f.url == url for f in store.feeds()):
+            fail(f"already subscribed to {url}")
+        feed = store.add_feed(Feed(url=url, title=clean(title, 300), tags=clean_list(tags), added_at=env.now.isoformat()))
+    click.echo(feed.id)
+
+
+@feeds.command("remove")
+@click.argument("feed")
+@pass_env
+def feeds_remove(env: Env, feed: str) -> None:
+    """Unsubscribe from FEED (id, URL or title); its articles go, shared ones stay."""
+    with env.store() as store:
+        found = _resolve_feed(store, feed)
+        store.delete_feed(found.id)
+    click.echo(f"removed {found.id} {found.title or found.url}")
+
+
+@feeds.command("rename")
+@click.argument("feed")
+@click.argument("title")
+@pass_env
+def feeds_rename(env: Env, feed: str, title: str) -> None:
+    """Give FEED a new TITLE."""
+    title = clean(title, 300)
+    if not title:
+        fail("a title cannot be empty")
+    with env.store() as store:
+        found = _resolve_feed(store, feed)
+        found.title = title
+        store.update_feed(found)
+    click.echo(f"{found.id} {title}")
+
+
+@feeds.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (with an `articles` count).")
+@pass_env
+def feeds_list(env: Env, as_json: bool) -> None:
+    """List subscriptions with their status."""
+    with env.store(write=False) as store:
+        subscribed = store.feeds()
+        counts: dict[str, int] = {}
+        for article in store.articles():
+            counts[article.feed_id] = counts.get(article.feed_id, 0) + 1
+    if as_json:
+        echo_json([_feed_json(f, counts.get(f.id, 0)) for f in subscribed])
+        return
+    if not subscribed:
+        click.echo("No feeds. Add one with `crm-tui feeds add URL_OR_PATH`.")
+    for f in subscribed:
+        fetched = f.last_fetched[:16].replace("T", " ") if f.last_fetched else "never"
+        status = f.last_status or "new"
+        if not f.enabled:
+            status = "disabled"
+        line = f"{f.id}\t{f.title or f.url}\t{counts.get(f.id, 0)} articles\tfetched: {fetched}\t{status}"
+        if f.errors:
+            line += f" ({f.errors} error{'s' if f.errors > 1 else ''} in a row: {f.last_error})"
+        elif f.warning:
+            line += f" (warning: {f.warning})"
+        click.echo(line)
+
+
+@feeds.command("refresh")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@pass_env
+def feeds_refresh(env: Env, as_json: bool) -> None:
+    """Fetch every enabled feed. Exits 0 even when some feeds fail (they are listed)."""
+    from crm_tui.feeds import service
+
+    show_progress = not as_json and sys.stderr.isatty()
+
+    def progress(event: service.ProgressEvent) -> None:
+        if event.state != "fetching":
+            detail = f": {event.detail}" if event.detail else ""
+            click.echo(f"  {event.state:<12} {event.title}{detail}", err=True)
+
+    with env.store() as store:
+        summary = service.refresh_sync(store, env.settings, env.now, progress if show_progress else None)
+    if as_json:
+        data = summary.to_json()
+        echo_json({key: data[key] for key in ("fetched", "not_modified", "failed", "new_articles", "errors")}
+                  | {"skipped": summary.skipped, "purged": summary.purged})
+        return
+    for error in summary.errors:
+        click.echo(f"failed: {error['feed']}: {error['error']}", err=True)
+    click.echo(summary.line())
+
+
+@feeds.command("import-opml")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_env
+def feeds_import_opml(env: Env, file: Path) -> None:
+    """Subscribe to the feeds of an OPML FILE (folders become tags; known feeds skipped)."""
+    from crm_tui.feeds.opml import OpmlError, import_opml
+
+    with env.store() as store:
+        try:
+            result = import_opml(store, file, env.now)
+        except OpmlError as exc:
+            fail(str(exc))
+    for url in result.rejected:
+        click.echo(f"not imported (only http(s) feeds): {url}", err=True)
+    click.echo(f"{len(result.added)} added, {len(result.skipped)} already subscribed, {len(result.rejected)} rejected")
+
+
+@feeds.command("export-opml")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_env
+def feeds_export_opml(env: Env, file: Path) -> None:
+    """Write the subscriptions to an OPML FILE ('-' for standard output)."""
+    from crm_tui.feeds.opml import export_opml
+
+    with env.store(write=False) as store:
+        data = export_opml(store.feeds())
+    if str(file) == "-":
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    try:
+        file.write_bytes(data)
+    except OSError as exc:
+        fail(f"cannot write {file}: {exc.strerror or exc}")
+    click.echo(f"wrote {file}")
+
+
+def _article_json(article: Article, feeds_by_id: dict[str, Feed], score: float | None = None) -> dict[str, object]:
+    feed = feeds_by_id.get(article.feed_id)
+    data: dict[str, object] = {
+        "id": article.id,
+        "title": article.title,
+        "link": article.link,
+        "summary": article.summary,
+        "feed": (feed.title or feed.url) if feed else "",
+        "feed_id": article.feed_id,
+        "published": article.published,
+        "author": article.author,
+        "tags": article.tags,
+    }
+    if score is not None:
+        data["score"] = score
+    return data
+
+
+@cli.command()
+@click.option("--for", "for_contact", default=None, help="Rank articles for this contact (id or name).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_env
+def articles(env: Env, for_contact: str | None, limit: int, as_json: bool) -> None:
+    """Recent articles, newest first; with --for, the best ones to send that contact."""
+    with env.store(write=False) as store:
+        feeds_by_id = {f.id: f for f in store.feeds()}
+        if for_contact:
+            from crm_tui.feeds.rank import ranker
+
+            person = resolve_contact(store, for_contact)
+            ranked = ranker(store, env.now).for_contact(person, k=limit)
+            rows = [(a, s) for a, s in ranked]
+        else:
+            recent = sorted(store.articles(), key=lambda a: (a.published, a.id), reverse=True)[:limit]
+            rows = [(a, None) for a in recent]
+    if as_json:
+        echo_json([_article_json(a, feeds_by_id, s) for a, s in rows])
+        return
+    if not rows:
+        click.echo("Nothing worth sending them right now." if for_contact else "No articles yet: `crm-tui feeds refresh`.")
+    for article, score in rows:
+        feed = feeds_by_id.get(article.feed_id)
+        head = f"{article.id}\t{article.published[:10]}\t" + (f"{score:.1f}\t" if score is not None else "")
+        click.echo(f"{head}{article.title}  [{(feed.title if feed else '') or article.feed_id}]")
+
+
+@cli.command()
+@click.argument("article")
+@click.argument("contact")
+@click.option("--print", "print_only", is_flag=True, help="Only print the note; log nothing.")
+@pass_env
+def share(env: Env, article: str, contact: str, print_only: bool) -> None:
+    """Compose a note sharing ARTICLE with CONTACT and log it as sent (unless --print)."""
+    with env.store(write=not print_only) as store:
+        item = _resolve_article(store, article)
+        person = resolve_contact(store, contact)
+        subject, body, channel = _compose(env, store, person, item)
+        if print_only:
+            click.echo(f"Subject: {subject}\n\n{body}" if subject else body)
+            return
+        touch = store.log_touch(
+            Touch(
+                contact_id=person.id,
+                at=env.now.isoformat(),
+                direction="out",
+                channel=channel,
+                note=f"Shared: {item.title}" + (f" {item.link}" if item.link else ""),
+                article_id=item.id,
+                step="share-article",
+            )
+        )
+        store.add_share(Share(article_id=item.id, contact_id=person.id, at=env.now.isoformat(), touch_id=touch.id))
+    click.echo(f"Subject: {subject}\n\n{body}" if subject else body)
+    click.echo(f"\nlogged {touch.id}: shared {item.id} with {person.name}", err=True)
+
+
+def _compose(env: Env, store: Store, person, item: Article) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+    """The messages issue's composer; a plain note if it is not available."""
+    try:
+        from crm_tui.drafting import draft_for
+    except ImportError:
+        draft_for = None
+    if draft_for is not None:
+        draft = draft_for(store, env.settings, env.now, person, article=item)
+        return draft.subject, draft.body, draft.channel
+    first = person.first_name or person.name
+    link = f"\n{item.link}\n" if item.link else "\n"
+    sign = f"\n{env.settings.me.name}" if env.settings.me.name else ""
+    body = f"Hi {first},\n\nI read this and thought of you:\n\n{item.title}{link}\nHope all is well.{sign}"
+    return f"Thought of you: {item.title}"[:120], body, "email"
