@@ -1,0 +1,42 @@
+"""CSV rows with the line each starts on (quoted values may span several lines)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+csv.field_size_limit(1_000_000)
+
+
+@dataclass
+class Row:
+    line: int  # 1-based line where the row starts
+    fields: list[str] | None  # None when the row could not be parsed
+    error: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return self.fields is not None and not any(f.strip() for f in self.fields)
+
+
+def rows(text: str) -> Iterator[Row]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    end = 0
+    while True:
+        start = end + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            end = reader.line_num
+            yield Row(start, None, f"not valid CSV ({exc})")
+            continue
+        end = reader.line_num
+        yield Row(start, [f.lstrip("\ufeff") if i == 0 else f for i, f in enumerate(fields)])
+
+
+def looks_like_vcard(text: str) -> bool:
+    return "BEGIN:VCARD" in text[:4096].upper()

@@ -1,0 +1,83 @@
+"""`import_file`: read a LinkedIn, Google or vCard export and merge it into the store.
+
+Rows or cards that cannot be read are skipped and reported with their line; everything
+else is written in one store batch, so a failure while writing leaves the store exactly as
+it was (all-or-nothing per file). File-level problems raise :class:`InteropError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import arrow
+
+from crm_tui.interop import google, linkedin, merge, vcard
+from crm_tui.interop.decode import InteropError, read_text
+from crm_tui.interop.merge import ImportReport
+from crm_tui.interop.records import KINDS, Parsed, Problem
+from crm_tui.store.repository import Store
+
+PARSERS: dict[str, Callable[[str], Parsed]] = {
+    "linkedin": linkedin.parse,
+    "google": google.parse,
+    "vcard": vcard.parse,
+}
+
+
+def read_records(kind: str, path: Path) -> Parsed:
+    """Parse one file, or (vCard only) every ``.vcf`` file of a folder."""
+    if kind not in PARSERS:
+        raise InteropError(f"unknown import kind {kind!r}; use one of {', '.join(KINDS)}")
+    path = Path(path).expanduser()
+    if kind == "vcard" and path.is_dir():
+        return _read_folder(path)
+    parsed = PARSERS[kind](read_text(path))
+    if not parsed.records and not parsed.problems:
+        raise InteropError(f"{path} holds no contacts")
+    return parsed
+
+
+def _read_folder(folder: Path) -> Parsed:
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".vcf" and p.is_file())
+    if not files:
+        raise InteropError(f"{folder} holds no .vcf files")
+    parsed = Parsed()
+    for file in files:
+        try:
+            one = vcard.parse(read_text(file))
+        except InteropError as exc:
+            parsed.problems.append(Problem(0, f"{file.name}: {exc}"))
+            continue
+        for record in one.records:
+            record.extra.setdefault("vcard", {})["file"] = file.name
+        parsed.records += one.records
+        parsed.problems += [Problem(p.line, f"{file.name}: {p.message}") for p in one.problems]
+    return parsed
+
+
+def import_file(store: Store, kind: str, path: str | Path, now: arrow.Arrow, dry_run: bool = False) -> ImportReport:
+    parsed = read_records(kind, Path(path))
+    report = ImportReport(kind=kind, path=str(path), dry_run=dry_run, errors=list(parsed.problems))
+    plan = merge.plan(store.contacts(), parsed.records, kind, now, report)
+    report.touches = len(plan.touches)
+    if not dry_run:
+        apply(store, plan)
+        for entry, contact in zip(report.added, plan.new, strict=True):
+            entry.contact_id = contact.id
+    return report
+
+
+def apply(store: Store, plan: merge.Plan) -> None:
+    """Write the plan in one batch: on any exception nothing is saved."""
+    if not plan.new and not plan.changed:
+        return
+    with store.batch():
+        # The working copies replace the live records only if the whole batch succeeds.
+        store.save_contacts(added=plan.new, updated=[working for _, working in plan.changed.values()])
+        touches = []
+        for contact, touch in plan.touches:
+            touch.contact_id = contact.id
+            touches.append(touch)
+        if touches:
+            store.add_touches(touches)
