@@ -1,1 +1,75 @@
-"""Placeholder: filled in by the issue that owns these subcommands."""
+"""`crm-tui import`, `crm-tui export`, `crm-tui restore`: moving contacts in and out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from crm_tui.cli import cli
+from crm_tui.cli.common import Env, echo_json, fail, pass_env
+from crm_tui.interop import KINDS, InteropError, import_file
+from crm_tui.interop import backup, csvexport, vcard
+
+
+@cli.command(name="import")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would be added, updated and skipped; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_env
+def import_contacts(env: Env, kind: str, path: Path, dry_run: bool, as_json: bool) -> None:
+    """Import contacts from a LinkedIn Connections.csv, a Google Contacts CSV, or vCards.
+
+    KIND is linkedin, google or vcard; PATH is the file (for vcard also a folder of .vcf).
+    Matching contacts (by email, LinkedIn URL, or name + company) are updated without
+    losing anything you typed; a re-import of the same file changes nothing.
+    """
+    with env.store(write=not dry_run) as store:
+        try:
+            report = import_file(store, kind, path, env.now, dry_run=dry_run)
+        except InteropError as exc:
+            fail(str(exc))
+    if as_json:
+        echo_json(report.to_json())
+    else:
+        for line in report.lines():
+            click.echo(line)
+
+
+@cli.command(name="export")
+@click.argument("kind", type=click.Choice(("vcard", "csv", "json")))
+@click.argument("path", type=click.Path(path_type=Path))
+@pass_env
+def export_contacts(env: Env, kind: str, path: Path) -> None:
+    """Export to PATH: vcard (a .vcf file, or a folder: one card per contact, for khard and
+    vdirsyncer), csv (one row per contact) or json (a full backup for `crm-tui restore`)."""
+    with env.store(write=False) as store:
+        try:
+            if kind == "json":
+                counts = backup.export_json(store, env.paths, path)
+                click.echo(f"wrote {path}: " + ", ".join(f"{n} {name}" for name, n in sorted(counts.items())))
+                return
+            contacts = store.contacts()
+            if kind == "csv":
+                count = csvexport.export_csv(contacts, path)
+            elif path.is_dir() or path.suffix.lower() != ".vcf":
+                count = vcard.export_folder(contacts, path)
+            else:
+                count = vcard.export_file(contacts, path)
+        except OSError as exc:
+            fail(f"cannot write {path}: {exc.strerror or exc}")
+    click.echo(f"wrote {count} contact{'s' if count != 1 else ''} to {path}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_env
+def restore(env: Env, file: Path) -> None:
+    """Restore a JSON backup (from `crm-tui export json`) into an empty home."""
+    with env.store() as store:
+        try:
+            counts = backup.restore(store, env.paths, file)
+        except InteropError as exc:
+            fail(str(exc))
+    click.echo("restored " + ", ".join(f"{n} {name}" for name, n in sorted(counts.items())))
