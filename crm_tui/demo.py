@@ -7,6 +7,8 @@ the demo always looks current:
 - ``"-3b"``: three business days ago (Mon-Fri); ``"2b"``: two business days ahead;
 - an optional ``"time": "HH:MM"`` beside it (local time; default 10:00).
 
+A contact may carry ``"snoozed_until": 5`` (an offset, kept as a date) and ``"snooze_count"``.
+
 Demo feeds are listed in ``data/demo/feeds/feeds.json`` (``[{"file": "x.xml", "title": ...,
 "tags": [...]}]``, files relative to that folder): local RSS/Atom files whose dates are written as
 ``{{rfc822:-3}}`` (RSS) or ``{{iso:-3}}`` (Atom); they are copied into the demo home with
@@ -82,6 +84,12 @@ def materialize(paths: Paths, now: arrow.Arrow, source: Path | None = None) -> N
                 notes=clean_multiline(item.get("notes", "")),
                 linkedin=clean(item.get("linkedin", "")),
                 created_at=shift(now, item.get("created", -400)).isoformat(),
+                snoozed_until=(
+                    shift(now, item["snoozed_until"]).format("YYYY-MM-DD")
+                    if item.get("snoozed_until") is not None
+                    else None
+                ),
+                snooze_count=int(item.get("snooze_count", 0)),
                 job_changes=[
                     {**jc, "at": shift(now, jc.get("at", 0)).isoformat()}
                     for jc in item.get("job_changes", [])

@@ -40,6 +40,8 @@ Interview (rules 5-11):
 Application (rules 12-13): one nudge 7 days after applying: ``application-follow-up`` to
 the thread contact, or ``ask-connection`` to the ``via`` contact (status check and an
 introduction) when there is one. After that nudge the thread is ``closed``: nothing more.
+For applications and invoices an outbound touch on the start day is the sending itself,
+not a nudge.
 
 Invoice (rules 14-15): ``payment-reminder`` when the terms (``thread.terms`` days, default
 from settings) have elapsed, then every ``invoice_reminder_days``; from the second reminder
@@ -527,8 +529,9 @@ def _application(thread: Thread, events: list[_Event], ctx: _Context) -> list[Su
     answered = _answer_steps(thread, replies, ctx)
     if answered is not None:
         return answered
+    # The application itself, logged on the day, is not its follow-up.
     nudges = [e for e in _after(events, replies.anchor)
-              if not e.inbound and e.touch.step not in _ANSWERS]
+              if not e.inbound and e.touch.step not in _ANSWERS and e.day > start_day]
     via = thread.via if thread.via in ctx.contacts else None
     target = via or thread.contact_id
     step = "ask-connection" if via else "application-follow-up"
@@ -568,8 +571,9 @@ def _invoice(thread: Thread, events: list[_Event], ctx: _Context) -> list[Sugges
     answered = _answer_steps(thread, replies, ctx)
     if answered is not None:
         return answered
+    # The email that sent the invoice, logged on the day, is not a reminder.
     reminders = [e for e in _after(events, replies.anchor)
-                 if not e.inbound and e.touch.step not in _NOT_FOLLOW_UPS]
+                 if not e.inbound and e.touch.step not in _NOT_FOLLOW_UPS and e.day > sent]
     term_end = sent + timedelta(days=terms)
     if not reminders:
         due, pause_reason = _paused(ctx, replies, term_end)
