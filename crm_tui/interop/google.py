@@ -42,7 +42,7 @@ def parse(text: str) -> r.Parsed:
     if first is None or first.fields is None:
         raise InteropError("the file has no header row: this is not a Google Contacts CSV")
     header = [h.strip() for h in first.fields]
-    if "Connected On" in header:
+    if "Connected On" in header or ("First Name" in text[:8192] and "Connected On" in text[:8192]):
         raise InteropError("this is a LinkedIn export, not a Google Contacts CSV: use `import linkedin`")
     if not any(m in header for m in MARKERS) or not ({"Name", *NAME_PARTS_CURRENT, *NAME_PARTS_LEGACY} & set(header)):
         if looks_like_vcard(text):

@@ -25,6 +25,7 @@ from crm_tui.interop import records as r
 from crm_tui.interop.decode import InteropError
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_AT_LINE = re.compile(r"^At line (\d+): ")
 # Properties read into Contact fields (or deliberately ignored).
 HANDLED = {
     "VERSION", "FN", "N", "EMAIL", "TEL", "ORG", "TITLE", "NOTE", "CATEGORIES", "URL",
@@ -93,7 +94,9 @@ def parse(text: str) -> r.Parsed:
             card = vobject.readOne(card_text, ignoreUnreadable=False)
             record = _record(line, card)
         except Exception as exc:  # vobject raises ParseError, ValueError, binascii errors...
-            parsed.problems.append(r.Problem(line, f"unreadable card ({r.one_line(exc, 160)})"))
+            message = r.one_line(exc, 160)
+            at = _AT_LINE.match(message)  # vobject's own line count is not the file's
+            parsed.problems.append(r.Problem(line, f"unreadable card ({message[at.end():] if at else message})"))
             continue
         if isinstance(record, r.Problem):
             parsed.problems.append(record)
@@ -150,7 +153,7 @@ def _record(line: int, card: Any) -> r.Incoming | r.Problem:
         line=line,
         name=name,
         emails=addresses,
-        phones=r.phones(_values(card, "TEL")),
+        phones=r.phones([re.sub(r"^tel:", "", str(v), flags=re.I) for v in _values(card, "TEL")]),
         company=company,
         role=r.one_line(next((v for v in _values(card, "TITLE") if str(v).strip()), "")),
         tags=r.tags([t for v in _values(card, "CATEGORIES") for t in (v if isinstance(v, list) else [v])]),
