@@ -97,7 +97,9 @@ def plan(store: Store, settings: Settings, now: arrow.Arrow, contact: Contact,
         if suggestion is None:
             step = wanted or _step_for_thread(thread) or KEEP_IN_TOUCH
     if suggestion is not None:
-        step = step or suggestion.step
+        # Sharing an article fulfils the suggestion (it is logged with its step), but the
+        # message is about the article.
+        step = step or ("share-article" if article is not None else suggestion.step)
         if thread is None and suggestion.thread_id:
             thread = store.thread(suggestion.thread_id)
     assert step is not None

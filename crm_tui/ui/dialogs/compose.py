@@ -1,0 +1,279 @@
+"""The message composer: a ready, editable message for a step, then copy / mail / mark sent.
+
+Opened from a due step (Today), from a contact, or from "share article". Nothing is written
+to the store until **mark sent**; cancel logs nothing. What gets copied, mailed or logged is
+the text as edited in the dialog, never the template.
+
+Keys (ids for ``[keys]`` in config.toml): ctrl+n next variant (``compose.next_variant``),
+ctrl+l change channel (``compose.channel``), ctrl+y copy (``compose.copy``), ctrl+o open in
+the mail client (``compose.mail``, only when the contact has an email), ctrl+s mark sent
+(``compose.sent``), escape cancel (``compose.cancel``). Cycling variants or channels
+replaces the text with the next template.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import arrow
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Select, Static, TextArea
+
+from crm_tui import actions, drafting
+from crm_tui.config import Settings
+from crm_tui.domain import compose
+from crm_tui.domain.models import CHANNELS, Article, Contact, Suggestion, Touch
+from crm_tui.domain.text import clean, clean_multiline
+from crm_tui.store.repository import Store
+from crm_tui.store.storage import StoreError
+from crm_tui.ui.format import inert
+
+STEP_LABELS = {
+    "thank-you": "thank-you note", "follow-up-1": "first follow-up",
+    "follow-up-2": "second follow-up", "final-call": "final call",
+    "move-on": "closing note (move on)", "application-follow-up": "application follow-up",
+    "ask-connection": "ask your connection", "payment-reminder": "payment reminder",
+    "keep-in-touch": "keep in touch", "rekindle": "rekindle", "reply-requested": "what they asked for",
+    "graceful-close": "graceful close", "congratulate": "congratulations",
+    "share-article": "share an article",
+}
+
+
+class ComposeDialog(ModalScreen[Touch | None]):
+    """Dismisses with the logged Touch after **mark sent**, or None (nothing logged)."""
+
+    DEFAULT_CLASSES = "dialog"
+    DEFAULT_CSS = """
+    ComposeDialog > #compose-box { width: 90; }
+    ComposeDialog #compose-warnings { color: $text-warning; height: auto; }
+    ComposeDialog #compose-problems { color: $text-error; height: auto; }
+    ComposeDialog #compose-hint { color: $text-muted; height: auto; }
+    ComposeDialog #compose-body { height: 14; }
+    ComposeDialog #compose-meta { height: auto; }
+    ComposeDialog #compose-channel { width: 24; }
+    ComposeDialog #compose-variant { width: 1fr; padding: 1 1 0 1; color: $text-muted; }
+    ComposeDialog #compose-words { width: auto; padding: 1 1 0 1; }
+    ComposeDialog #compose-words.over-limit { color: $text-warning; text-style: bold; }
+    """
+
+    # Priority: the body's TextArea would otherwise take ctrl+y (redo) and the others.
+    BINDINGS = [
+        Binding("ctrl+n", "next_variant", "Next variant", id="compose.next_variant", priority=True),
+        Binding("ctrl+l", "next_channel", "Channel", id="compose.channel", priority=True),
+        Binding("ctrl+y", "copy", "Copy", id="compose.copy", priority=True),
+        Binding("ctrl+o", "mail", "Open in mail", id="compose.mail", priority=True),
+        Binding("ctrl+s", "sent", "Mark sent", id="compose.sent", priority=True),
+        Binding("escape", "cancel", "Cancel", id="compose.cancel"),
+    ]
+
+    def __init__(self, store: Store, settings: Settings, now: arrow.Arrow, contact: Contact,
+                 suggestion: Suggestion | None = None, article: Article | None = None,
+                 library: compose.Library | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings
+        self.now = now
+        self.article = article
+        self.library = library
+        self.problems: list[str] = []
+        self.plan = drafting.plan(store, settings, now, contact, suggestion, article=article)
+        self.channel = self.plan.channel
+        self.variant = 0
+        self.draft: compose.Draft | None = None
+        self._loading = False
+
+    # ------------------------------------------------------------------ building
+    @property
+    def recipient(self) -> Contact:
+        return self.plan.recipient
+
+    def _library(self) -> compose.Library:
+        if self.library is None:
+            paths = getattr(getattr(self.app, "env", None), "paths", None)
+            self.library, self.problems = compose.load_library(
+                paths.templates_file if paths is not None else None)
+        return self.library
+
+    def _make_draft(self) -> compose.Draft:
+        ctx = drafting.context_for(self.store, self.settings, self.now, self.plan, self.article,
+                                   self.channel)
+        return compose.draft(ctx, self.variant, self._library())
+
+    def compose(self) -> ComposeResult:
+        self.draft = self._make_draft()
+        step = STEP_LABELS.get(self.plan.step, self.plan.step)
+        with Vertical(id="compose-box", classes="dialog-box"):
+            yield Static(
+                Content.from_markup("[b]To $name[/b] — $step", name=inert(self.recipient.name),
+                                    step=step),
+                classes="dialog-title", id="compose-title",
+            )
+            yield Static(id="compose-warnings")
+            yield Static(id="compose-problems")
+            yield Static(id="compose-hint")
+            with Horizontal(id="compose-meta"):
+                yield Select([(c, c) for c in CHANNELS], value=self.channel, allow_blank=False,
+                             id="compose-channel")
+                yield Static(id="compose-variant")
+                yield Static(id="compose-words")
+            yield Input(placeholder="Subject", id="compose-subject")
+            yield TextArea(id="compose-body", soft_wrap=True, tab_behavior="focus")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Copy", id="compose-copy")
+                yield Button("Open in mail", id="compose-mail")
+                yield Button("Mark sent", variant="primary", id="compose-sent")
+                yield Button("Cancel", id="compose-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#compose-mail", Button).display = bool(self.recipient.email)
+        self._show_static()
+        self._load(self.draft or self._make_draft())
+        self.query_one("#compose-body", TextArea).focus()
+
+    def _show_static(self) -> None:
+        problems = self.query_one("#compose-problems", Static)
+        problems.update(Content("\n".join(inert(p) for p in self.problems)))
+        problems.display = bool(self.problems)
+
+    def _load(self, d: compose.Draft) -> None:
+        """Put a fresh draft in the widgets (replacing any edits)."""
+        self.draft = d
+        self._loading = True
+        warnings = self.query_one("#compose-warnings", Static)
+        warnings.update(Content("\n".join(f"⚠ {inert(w)}" for w in d.warnings)))
+        warnings.display = bool(d.warnings)
+        hint = self.query_one("#compose-hint", Static)
+        hint.update(Content(d.hint))
+        hint.display = bool(d.hint)
+        subject = self.query_one("#compose-subject", Input)
+        subject.value = d.subject
+        subject.display = self.channel in ("email", "other")
+        self.query_one("#compose-body", TextArea).load_text(d.body)
+        label = f"variant {d.variant + 1} of {d.variants}" if d.variants else "no template"
+        self.query_one("#compose-variant", Static).update(Content(label))
+        self._loading = False
+        self._count()
+
+    def _count(self) -> None:
+        words = compose.word_count(self.body_text)
+        widget = self.query_one("#compose-words", Static)
+        over = words > compose.WORD_LIMIT
+        text = f"{words} words" + (f" — over {compose.WORD_LIMIT}, shorter gets more replies" if over else "")
+        widget.update(Content(text))
+        widget.set_class(over, "over-limit")
+
+    # ------------------------------------------------------------------ the edited text
+    @property
+    def body_text(self) -> str:
+        return self.query_one("#compose-body", TextArea).text
+
+    @property
+    def subject_text(self) -> str:
+        subject = self.query_one("#compose-subject", Input)
+        return subject.value if subject.display else ""
+
+    def edited(self) -> compose.Draft:
+        """The draft as the user edited it: this is what is copied, mailed and logged."""
+        assert self.draft is not None
+        return compose.with_text(self.draft, self.subject_text.strip(), self.body_text.strip())
+
+    @on(TextArea.Changed, "#compose-body")
+    def _body_changed(self) -> None:
+        self._count()
+
+    # ------------------------------------------------------------------ actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "mail":
+            return bool(self.recipient.email)
+        return True
+
+    def action_next_variant(self) -> None:
+        assert self.draft is not None
+        if self.draft.variants <= 1:
+            self.notify("This is the only variant for this step and channel.")
+            return
+        self.variant = (self.draft.variant + 1) % self.draft.variants
+        self._load(self._make_draft())
+
+    @on(Select.Changed, "#compose-channel")
+    def _channel_changed(self, event: Select.Changed) -> None:
+        value = str(event.value)
+        if value != self.channel and value in CHANNELS:
+            self.channel = value
+            self.variant = 0
+            self._load(self._make_draft())
+
+    def action_next_channel(self) -> None:
+        index = CHANNELS.index(self.channel) if self.channel in CHANNELS else -1
+        self.query_one("#compose-channel", Select).value = CHANNELS[(index + 1) % len(CHANNELS)]
+
+    @on(Button.Pressed, "#compose-copy")
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(compose.as_text(self.edited()))
+        self.notify("Copied to the clipboard. Mark it sent once it is on its way.")
+
+    @on(Button.Pressed, "#compose-mail")
+    def action_mail(self) -> None:
+        if not self.recipient.email:
+            self.notify(f"{inert(self.recipient.name)} has no email address.", severity="warning")
+            return
+        d = self.edited()
+        self.app.open_url(compose.mailto_url(self.recipient.email, d.subject, d.body))
+        self.notify("Opened in your mail client. Mark it sent once it is on its way.")
+
+    @on(Button.Pressed, "#compose-sent")
+    def action_sent(self) -> None:
+        d = self.edited()
+        note = clean_multiline(compose.as_text(d), 5000)
+        try:
+            touch = self._log(note, d.channel)
+        except (StoreError, actions.ActionError) as exc:
+            self.notify(str(exc), title="Not saved", severity="error")
+            return
+        self.dismiss(touch)
+
+    def _log(self, note: str, channel: str) -> Touch | None:
+        can_write = getattr(self.app, "can_write", None)
+        if callable(can_write) and not can_write():
+            raise actions.ActionError("read-only: nothing was saved")
+        s = self.plan.suggestion or self._suggestion()
+        article_id = self.article.id if self.article is not None else None
+        if s.step == "move-on":
+            # A closing note is a real touch; actions.done would only close the thread.
+            with self.store.batch():
+                touch = self.store.log_touch(Touch(
+                    contact_id=self.recipient.id, at=self.now.isoformat(), direction="out",
+                    channel=channel, note=note, thread_id=s.thread_id, article_id=article_id,
+                    step=s.step))
+                if s.thread_id:
+                    actions.move_on(self.store, s.thread_id, self.now)
+            return touch
+        return actions.done(self.store, s, self.now, channel=channel, note=note,
+                            article_id=article_id)
+
+    def _suggestion(self) -> Suggestion:
+        """The step being fulfilled when the engine had none (e.g. an ad-hoc share)."""
+        p = self.plan
+        return Suggestion(
+            contact_id=self.recipient.id, contact=clean(self.recipient.name), step=p.step,
+            status="due", due=self.now.date().isoformat(), reason="composed by hand",
+            kind=p.thread.kind if p.thread else "keep-in-touch",
+            thread_id=p.thread.id if p.thread else None, channel=self.channel,
+            recipient_id=self.recipient.id,
+        )
+
+    @on(Button.Pressed, "#compose-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def open_composer(app: Any, contact: Contact, suggestion: Suggestion | None = None,
+                  article: Article | None = None, callback: Any = None) -> None:
+    """Push the composer over ``app`` (a CrmApp: uses its store, settings and clock)."""
+    app.push_screen(ComposeDialog(app.store, app.env.settings, app.now, contact, suggestion,
+                                  article), callback)
