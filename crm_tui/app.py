@@ -58,7 +58,7 @@ class CrmApp(App[None]):
         Binding("4", "switch_mode('feeds')", "Feeds", id="app.feeds"),
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("ctrl+p", "command_palette", "Find", id="app.palette"),
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("q", "quit", "Quit", show=False, id="app.quit"),
     ]
 
     def __init__(self, env: Any, store: Any, readonly_reason: str | None = None) -> None:

@@ -56,7 +56,7 @@ class ContactScreen(Screen[None]):
             with Horizontal(classes="spark-row"):
                 yield Label("in", classes="spark-label")
                 yield Sparkline([], id="spark-in")
-            yield Static(id="months", classes="muted")
+            yield Static(id="months", classes="months")
             yield Label("Timeline", classes="section-title")
             yield Static(id="timeline")
             yield Label("Notes", classes="section-title")
@@ -93,8 +93,9 @@ class ContactScreen(Screen[None]):
         outs, ins, labels = _monthly(touches, now)
         self.query_one("#spark-out", Sparkline).data = outs
         self.query_one("#spark-in", Sparkline).data = ins
+        axis = "".join(label[0].ljust(3) for label in labels)
         self.query_one("#months", Static).update(
-            Text(f"      {labels[0]} … {labels[-1]}: {sum(outs)} out, {sum(ins)} in")
+            Text(f"{axis}  {labels[0]} to {labels[-1]}: {sum(outs)} out, {sum(ins)} in")
         )
         self.query_one("#timeline", Static).update(_timeline(store, touches, now))
         notes = fmt.inert(contact.notes) if contact.notes else "No notes yet (n adds one)."
@@ -303,7 +304,7 @@ def _monthly(touches: list[Touch], now: arrow.Arrow) -> tuple[list[int], list[in
         slot = index.get((at.year, at.month))
         if slot is not None:
             (ins if t.direction == "in" else outs)[slot] += 1
-    return outs, ins, [m.format("MMM YYYY") for m in months]
+    return outs, ins, [m.format("MMM YYYY") for m in months]  # "Apr 2025" ... "Mar 2026"
 
 
 def _timeline(store: Any, touches: list[Touch], now: arrow.Arrow) -> Text:

@@ -31,12 +31,13 @@ class ContactsScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="contacts.filter"),
         Binding("t", "pick_tag", "Tag", id="contacts.tag"),
-        Binding("l", "sort('last')", "Sort: last", id="contacts.sort_last"),
-        Binding("n", "sort('name')", "Sort: name", id="contacts.sort_name"),
-        Binding("d", "sort('due')", "Sort: due", id="contacts.sort_due"),
-        Binding("c", "sort('company')", "Sort: company", id="contacts.sort_company"),
+        Binding("l", "sort('last')", "Sort: last", show=False, id="contacts.sort_last"),
+        Binding("n", "sort('name')", "Sort: name", show=False, id="contacts.sort_name"),
+        Binding("d", "sort('due')", "Sort: due", show=False, id="contacts.sort_due"),
+        Binding("c", "sort('company')", "Sort: company", show=False, id="contacts.sort_company"),
         Binding("a", "add_contact", "Add", id="contacts.add"),
         Binding("i", "import_contacts", "Import", id="contacts.import"),
+        Binding("s", "sort_menu", "Sort", id="contacts.sort"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="contacts.clear"),
     ]
 
@@ -55,7 +56,7 @@ class ContactsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ReadOnlyBanner()
         yield Header()
-        filter_input = Input(placeholder="filter: name, company, tag, email", id="filter")
+        filter_input = Input(placeholder="filter: name, company, tag, email", id="filter", compact=True)
         filter_input.display = False
         yield filter_input
         yield Static("", id="contacts-status", markup=False)
@@ -95,7 +96,8 @@ class ContactsScreen(Screen[None]):
 
     def _update_status(self, shown: int) -> None:
         total = len(self.rows)
-        parts = [f"{shown} of {total} contacts" if shown != total else f"{total} contacts"]
+        noun = "contact" if total == 1 else "contacts"
+        parts = [f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}"]
         direction = " (reversed)" if self.sort_reverse else ""
         parts.append(f"sorted by {SORTS[self.sort_by]}{direction}")
         if self.tag:
@@ -158,6 +160,12 @@ class ContactsScreen(Screen[None]):
         self.app.push_screen(TagPicker(self.app.store.contacts(), self.tag), chosen)  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------------ sort
+    def action_sort_menu(self) -> None:
+        """`s` cycles through the orders (l, n, d, c jump straight to one)."""
+        names = list(SORTS)
+        following = names[(names.index(self.sort_by) + 1) % len(names)]
+        self.action_sort(following)
+
     def action_sort(self, by: str) -> None:
         if by == self.sort_by:
             self.sort_reverse = not self.sort_reverse

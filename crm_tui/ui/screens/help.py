@@ -26,10 +26,11 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, expand=True, pad_edge=False)
-        table.add_column("Key", style="bold", no_wrap=True)
-        table.add_column("Action")
-        table.add_column("Id (rebind in config.toml [keys])", style="dim", no_wrap=True)
+        table.add_column(Text("Key"), style="bold", no_wrap=True)
+        table.add_column(Text("Action"))
+        table.add_column(Text("Id (rebind in config.toml, [keys] section)"), style="dim", no_wrap=True)
         seen: set[tuple[str, str]] = set()
+        named, other = [], []
         for key, active in self.target.active_bindings.items():
             binding = active.binding
             if not binding.description:
@@ -38,6 +39,8 @@ class HelpScreen(ModalScreen[None]):
             if marker in seen:
                 continue
             seen.add(marker)
+            (named if binding.id else other).append(binding)
+        for binding in named + other:  # the app's own keys first, then the widgets' ones
             shown = self.app.get_key_display(binding)
             table.add_row(Text(shown), Text(binding.description), Text(binding.id or ""))
         title = getattr(self.target, "sub_title", "") or type(self.target).__name__

@@ -21,11 +21,11 @@ from crm_tui.ui.widgets.contact_rows import ContactRow
 
 # (title, attribute, preferred width); the last column takes what is left.
 COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("Name", "name", 24),
-    ("Company / role", "company_role", 30),
-    ("Last touch", "last", 14),
-    ("Next step", "next_step", 26),
-    ("Status", "status", 9),
+    ("Name", "name", 22),
+    ("Company / role", "company_role", 28),
+    ("Last touch", "last", 12),
+    ("Next step", "next_step", 30),
+    ("Status", "status", 8),
     ("Tags", "tags", 0),
 )
 _GAP = 1

@@ -88,7 +88,7 @@ class FormDialog(ModalScreen[T], Generic[T]):
         if isinstance(widget, TextArea):
             return widget.text
         if isinstance(widget, Select):
-            return None if widget.value is Select.BLANK else widget.value
+            return None if widget.value is Select.NULL else widget.value
         raise TypeError(f"no value for {widget!r}")
 
     def problems(self) -> dict[str, str]:
