@@ -7,7 +7,7 @@ from typing import Any
 import arrow
 import pytest
 from textual.widgets import DataTable, Static
-from tui_b_data import install_rank_stand_in, seed
+from tui_b_data import seed
 
 from crm_tui.ui.screens.today import TodayScreen
 
@@ -36,8 +36,7 @@ async def select(pilot: Any, screen: TodayScreen, contact_id: str, step: str | N
 
 
 @pytest.fixture
-def data(empty_paths: Any, now: arrow.Arrow, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    install_rank_stand_in(monkeypatch)
+def data(empty_paths: Any, now: arrow.Arrow) -> dict[str, str]:
     return seed(empty_paths, now)
 
 

@@ -20,10 +20,12 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.domain.models import Article, Contact, Dismissal
 from crm_tui.feeds.links import safe_to_open
+from crm_tui.feeds.rank import ranker
 from crm_tui.ui.dialogs.article_detail import OPEN, SHARE, ArticleDetailDialog
 from crm_tui.ui.dialogs.share_pick import SharePickDialog
-from crm_tui.ui.format import ago, inert, one_line
+from crm_tui.ui.format import inert, one_line
 from crm_tui.ui.messages import DataChanged
+from crm_tui.ui.widgets.article_table import ArticleTable
 
 # The list shows this many of the newest articles (retention keeps the store bounded too).
 RECENT = 300
@@ -39,15 +41,25 @@ def published_of(article: Article) -> str:
     return article.published or article.fetched_at or ""
 
 
+def short_date(moment: str, now: arrow.Arrow) -> str:
+    """'today', 'yesterday', else 'Fri 20 Feb': fits a narrow column and reads at a glance."""
+    if not moment:
+        return ""
+    day = arrow.get(moment).to(now.tzinfo)
+    days = (now.date() - day.date()).days
+    return {0: "today", 1: "yesterday"}.get(days, day.format("ddd D MMM"))
+
+
 class ArticlesScreen(Screen[None]):
     """Recent articles with their best-matching contacts."""
 
     TITLE = "Articles"
     BINDINGS = [
         Binding("enter", "read", "Read", id="articles.read"),
-        Binding("s", "share", "Share with…", id="articles.share"),
+        Binding("s", "share", "Share", id="articles.share", tooltip="Share with a contact"),
         Binding("o", "open_link", "Open link", id="articles.open"),
-        Binding("x", "dismiss_for", "Dismiss for…", id="articles.dismiss"),
+        Binding("x", "dismiss_for", "Not for…", id="articles.dismiss",
+                tooltip="Dismiss for a contact: never suggested to them again"),
     ]
 
     def __init__(self) -> None:
@@ -58,7 +70,7 @@ class ArticlesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="articles-body"):
-            yield DataTable(cursor_type="row", zebra_stripes=True, id="articles-list")
+            yield ArticleTable(cursor_type="row", zebra_stripes=True, id="articles-list")
             with VerticalScroll(id="articles-detail"):
                 yield Static("", id="articles-summary", markup=False)
                 yield Static("", id="articles-matches", markup=False)
@@ -71,10 +83,9 @@ class ArticlesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#articles-list", DataTable)
-        table.add_column("Published", key="published", width=12)
-        table.add_column("Title", key="title", width=34)
-        table.add_column("Feed", key="feed", width=14)
-        table.add_column("Best matches", key="matches", width=22)
+        table.add_column("When", key="published", width=10)
+        table.add_column("Title", key="title", width=30)
+        table.add_column("Best matches", key="matches", width=18)
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -97,28 +108,23 @@ class ArticlesScreen(Screen[None]):
     def now(self) -> arrow.Arrow:
         return self.app.now  # type: ignore[attr-defined,no-any-return]
 
-    def ranker(self) -> Any:
-        from crm_tui.feeds.rank import ranker
-
+    def _ranker(self) -> Any:
         return ranker(self.store, self.now)
 
     def reload(self) -> None:
         table = self.query_one("#articles-list", DataTable)
         current = self.current_id()
         recent = sorted(self.store.articles(), key=published_of, reverse=True)[:RECENT]
-        feeds = {f.id: f for f in self.store.feeds()}
         contacts = self.store.contacts()
-        rank = self.ranker()
+        rank = self._ranker()
         self.articles = {a.id: a for a in recent}
         self.matches = {a.id: rank.for_article(a, contacts, k=TOP) for a in recent}
         table.clear()
         for a in recent:
-            feed = feeds.get(a.feed_id)
             names = ", ".join(c.first_name or c.name for c, _ in self.matches[a.id])
             table.add_row(
-                _cell(ago(published_of(a), self.now) if published_of(a) else "", "dim"),
+                _cell(short_date(published_of(a), self.now), "dim"),
                 _cell(a.title, "bold"),
-                _cell(feed.title or feed.url if feed else ""),
                 _cell(names or "-"),
                 key=a.id,
             )
@@ -233,18 +239,18 @@ class ArticlesScreen(Screen[None]):
         if article is None or not self.app.can_write():  # type: ignore[attr-defined]
             return
         contacts = self.store.contacts()
-        ranked = self.ranker().for_article(article, contacts, k=PICKER_TOP)
+        ranked = self._ranker().for_article(article, contacts, k=PICKER_TOP)
 
         def picked(contact_id: str | None) -> None:
             contact = self.store.contact(contact_id) if contact_id else None
             if contact is not None:
-                self._compose(contact, article)
+                self._open_composer(contact, article)
 
         self.app.push_screen(
             SharePickDialog("Share with…", article.title, ranked, contacts), picked
         )
 
-    def _compose(self, contact: Contact, article: Article) -> None:
+    def _open_composer(self, contact: Contact, article: Article) -> None:
         from crm_tui.ui.dialogs.compose import ComposeDialog
 
         def closed(touch: Any) -> None:
@@ -261,7 +267,7 @@ class ArticlesScreen(Screen[None]):
         if article is None or not self.app.can_write():  # type: ignore[attr-defined]
             return
         contacts = self.store.contacts()
-        ranked = self.ranker().for_article(article, contacts, k=PICKER_TOP)
+        ranked = self._ranker().for_article(article, contacts, k=PICKER_TOP)
 
         def picked(contact_id: str | None) -> None:
             contact = self.store.contact(contact_id) if contact_id else None

@@ -6,7 +6,7 @@ service reports each feed's progress and the row's status cell follows it live.
 
 from __future__ import annotations
 
-import asyncio
+from pathlib import Path
 from typing import Any
 
 import arrow
@@ -18,7 +18,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.domain.models import Feed
+from crm_tui.feeds import opml, service
 from crm_tui.store.storage import StoreError
+from crm_tui.ui.dialogs.confirm import ConfirmDialog
 from crm_tui.ui.dialogs.feed_add import feed_add_dialog
 from crm_tui.ui.dialogs.opml_import import opml_import_dialog
 from crm_tui.ui.format import ago, one_line
@@ -44,19 +46,6 @@ def status_cell(state: str, detail: str = "") -> Text:
     if style.startswith("italic $"):  # rich styles know no theme variables
         style = "italic cyan"
     return _cell(f"{label} {detail}".strip(), style)
-
-
-def progress_event(args: tuple[Any, ...]) -> tuple[str, str, str]:
-    """(feed id, state, detail) from the service's progress callback arguments."""
-    if len(args) == 1:
-        event = args[0]
-        return (
-            str(getattr(event, "feed_id", "")),
-            str(getattr(event, "state", "")),
-            str(getattr(event, "detail", "") or ""),
-        )
-    feed_id, _title, state, *rest = args
-    return str(feed_id), str(state), str(rest[0] if rest and rest[0] else "")
 
 
 class FeedsScreen(Screen[None]):
@@ -177,20 +166,10 @@ class FeedsScreen(Screen[None]):
 
     @work(exclusive=True, group="feeds")
     async def refresh_all(self) -> None:
-        from crm_tui.feeds import service
-
-        loop = asyncio.get_running_loop()
-
-        def progress(*args: Any) -> None:
-            feed_id, state, detail = progress_event(args)
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is loop:
-                self.show_progress(feed_id, state, detail)
-            else:  # called from a worker thread of the service
-                self.app.call_from_thread(self.show_progress, feed_id, state, detail)
+        def progress(event: service.ProgressEvent) -> None:
+            # The service reports from the event loop (parsing happens elsewhere, reporting
+            # does not), so the table can be updated directly.
+            self.show_progress(event.feed_id, event.state, event.detail)
 
         self.refreshing = True
         self.query_one("#feeds-status", Static).update("Refreshing…")
@@ -201,7 +180,7 @@ class FeedsScreen(Screen[None]):
             return
         finally:
             self.refreshing = False
-        self.notify(describe(summary), title="Feeds refreshed", markup=False)
+        self.notify(summary.line(), title="Feeds refreshed", markup=False)
         self.app.refresh_data()  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------ add / remove
@@ -226,23 +205,24 @@ class FeedsScreen(Screen[None]):
         def chosen(path: str | None) -> None:
             if not path:
                 return
-            from crm_tui.feeds import opml
-
             try:
-                report = self.app.write(  # type: ignore[attr-defined]
-                    lambda: opml.import_opml(self.store, path, self.now)
+                result = self.app.write(  # type: ignore[attr-defined]
+                    lambda: opml.import_opml(self.store, Path(path), self.now)
                 )
-            except (OSError, ValueError) as exc:
+            except opml.OpmlError as exc:
                 self.notify(str(exc), title="OPML not imported", severity="error", markup=False)
                 return
-            if report is not None:
-                self.notify(str(report), title="OPML imported", markup=False)
+            if result is not None:
+                self.notify(
+                    f"{len(result.added)} added, {len(result.skipped)} already subscribed, "
+                    f"{len(result.rejected)} refused (not http/https). r fetches them.",
+                    title="OPML imported",
+                    markup=False,
+                )
 
         self.app.push_screen(opml_import_dialog(), chosen)
 
     def action_remove_feed(self) -> None:
-        from crm_tui.ui.dialogs.confirm import ConfirmDialog
-
         feed_id = self.current_id()
         feed = self.store.feed(feed_id) if feed_id else None
         if feed is None:
@@ -260,25 +240,9 @@ class FeedsScreen(Screen[None]):
 
         self.app.push_screen(
             ConfirmDialog(
-                f"Remove the feed {name}? "
-                "Its articles go too, except those shared with someone."
+                "Remove this feed?",
+                f"{name}\nIts articles go too, except those shared with someone.",
+                confirm="Remove",
             ),
             confirmed,
         )
-
-
-def describe(summary: Any) -> str:
-    """One line for the notification at the end of a refresh."""
-    parts = []
-    for name, label in (
-        ("updated", "updated"),
-        ("not_modified", "not modified"),
-        ("failed", "failed"),
-        ("new_articles", "new articles"),
-    ):
-        value = getattr(summary, name, None)
-        if isinstance(value, (list, tuple, set, dict)):
-            value = len(value)
-        if value is not None:
-            parts.append(f"{value} {label}")
-    return ", ".join(parts) if parts else str(summary)

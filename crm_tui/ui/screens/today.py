@@ -21,10 +21,13 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from crm_tui.drafting import draft_for
+from crm_tui.feeds.rank import ranker
 from crm_tui.domain.models import Article, Contact, Suggestion
 from crm_tui import actions, engine
 from crm_tui.actions import ActionError
 from crm_tui.ui.messages import DataChanged
+from crm_tui.ui.widgets.today_table import TodayTable
 from crm_tui.ui.format import inert, one_line, step_label
 from crm_tui.ui.dialogs.reply import ReplyAnswer, ReplyDialog
 from crm_tui.ui.dialogs.snooze import SnoozeDialog
@@ -69,12 +72,13 @@ class TodayScreen(Screen[None]):
     TITLE = "Today"
     BINDINGS = [
         Binding("enter", "compose", "Compose", id="today.compose"),
-        Binding("d", "done", "Done", id="today.done"),
+        Binding("d", "done", "Done", id="today.done", tooltip="Mark the step done (logs it)"),
         Binding("s", "snooze", "Snooze", id="today.snooze"),
-        Binding("x", "skip", "Skip today", id="today.skip"),
-        Binding("m", "move_on", "Move on", id="today.move_on"),
-        Binding("a", "share_article", "Share article", id="today.share_article"),
-        Binding("r", "reply", "Log reply", id="today.reply"),
+        Binding("x", "skip", "Skip", id="today.skip", tooltip="Skip today (back tomorrow)"),
+        Binding("m", "move_on", "Move on", id="today.move_on", tooltip="Close the thread"),
+        Binding("a", "share_article", "Share", id="today.share_article",
+                tooltip="Compose with the suggested article"),
+        Binding("r", "reply", "Reply", id="today.reply", tooltip="Log that they replied"),
     ]
 
     def __init__(self) -> None:
@@ -86,7 +90,7 @@ class TodayScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="today-body"):
-            yield DataTable(cursor_type="row", zebra_stripes=True, id="today-list")
+            yield TodayTable(cursor_type="row", zebra_stripes=True, id="today-list")
             with VerticalScroll(id="today-detail"):
                 yield Static("", id="today-reason", markup=False)
                 yield Static("", id="today-warnings", markup=False)
@@ -97,10 +101,10 @@ class TodayScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#today-list", DataTable)
-        table.add_column("When", key="when", width=8)
-        table.add_column("Contact", key="contact", width=20)
-        table.add_column("Step", key="step", width=18)
-        table.add_column("Reason", key="reason", width=40)
+        table.add_column("When", key="when", width=9)
+        table.add_column("Contact", key="contact", width=16)
+        table.add_column("Step", key="step", width=16)
+        table.add_column("Reason", key="reason", width=21)
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -169,9 +173,6 @@ class TodayScreen(Screen[None]):
         """(draft, best article) for one suggestion, computed once per reload."""
         key = row_key(s)
         if key not in self._previews:
-            from crm_tui.drafting import draft_for
-            from crm_tui.feeds.rank import ranker
-
             contact = self.recipient_of(s)
             draft = None
             best = None
@@ -197,11 +198,12 @@ class TodayScreen(Screen[None]):
             for widget in (reason, warnings, message, article):
                 widget.update("")
             return
-        due = "overdue by $days days" if s.status == "overdue" else "due today"
+        late = s.overdue_days
+        due = f"overdue by {late} day{'s' if late != 1 else ''}" if s.status == "overdue" else "due today"
         reason.update(
             Content.assemble(
                 Content.from_markup("[b]$name[/b]  ·  $step  ·  ", name=inert(s.contact), step=step_label(s.step)),
-                Content.from_markup(due, days=s.overdue_days),
+                due,
                 "\n",
                 _plain(s.reason),
             )

@@ -1,0 +1,145 @@
+"""Pilot flows on the Articles screen: read, share end to end, open the link, dismiss."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import arrow
+import pytest
+from textual.widgets import OptionList, Static
+from tui_b_data import seed
+
+from crm_tui.domain.models import Article
+from crm_tui.ui.dialogs.article_detail import ArticleDetailDialog
+from crm_tui.ui.dialogs.share_pick import SharePickDialog
+from crm_tui.ui.screens.articles import ArticlesScreen
+
+
+@pytest.fixture
+def data(empty_paths: Any, now: arrow.Arrow) -> dict[str, str]:
+    return seed(empty_paths, now)
+
+
+@pytest.fixture
+def app(make_app: Any, empty_paths: Any, data: dict[str, str]) -> Any:
+    return make_app(empty_paths)
+
+
+async def open_articles(pilot: Any) -> ArticlesScreen:
+    await pilot.press("3")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ArticlesScreen)
+    return pilot.app.screen
+
+
+async def test_newest_first_with_best_matches(app: Any, data: dict[str, str]) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_articles(pilot)
+        assert list(screen.articles) == [data["pipeline"], data["a11y"]]
+        assert [c.id for c, _ in screen.matches[data["pipeline"]]][:1] == [data["dana"]]
+        assert data["mia"] in [c.id for c, _ in screen.matches[data["a11y"]]]
+
+
+async def test_share_end_to_end(app: Any, data: dict[str, str]) -> None:
+    """article -> s -> pick the best match -> composer -> copy -> mark sent."""
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_articles(pilot)
+        assert screen.current().id == data["pipeline"]
+        await pilot.press("s")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, SharePickDialog)
+        first = picker.query_one(OptionList).get_option_at_index(0)
+        assert first.id == data["dana"]  # ranked by match
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ComposeDialog"
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert "Dana" in app.clipboard
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        touches = [t for t in app.store.touches(contact_ids={data["dana"]}) if t.article_id]
+        assert len(touches) == 1 and touches[0].article_id == data["pipeline"]
+        assert touches[0].direction == "out"
+        shares = app.store.shares(data["dana"])
+        assert [(s.article_id, s.touch_id) for s in shares] == [(data["pipeline"], touches[0].id)]
+        # Once shared, she is no longer offered this article.
+        assert data["dana"] not in [c.id for c, _ in screen.matches[data["pipeline"]]]
+
+
+async def test_share_picker_filters_by_typing(app: Any, data: dict[str, str]) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_articles(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("shift+tab", *"ravi")  # back to the filter box, type a name
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        assert [options.get_option_at_index(i).id for i in range(options.option_count)] == [
+            data["ravi"]
+        ]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticlesScreen)
+
+
+async def test_enter_shows_summary_and_link(app: Any, data: dict[str, str]) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_articles(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ArticleDetailDialog)
+        summary = str(dialog.query_one("#article-detail-summary", Static).render())
+        assert "keep python pipelines simple" in summary
+        link = str(dialog.query_one("#article-detail-link", Static).render())
+        assert "https://example.com/pipelines" in link
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticlesScreen)
+
+
+async def test_open_link_only_for_web_links(
+    app: Any, data: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, **_: opened.append(url))
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_articles(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        assert opened == ["https://example.com/pipelines"]
+        article: Article = app.store.article(data["a11y"])
+        article.link = "javascript:alert(1)"
+        app.store.update_article(article)
+        screen.reload()
+        await pilot.press("down", "o")
+        await pilot.pause()
+        assert opened == ["https://example.com/pipelines"]
+        assert any("only http and https" in n.message for n in app._notifications)
+
+
+async def test_dismiss_for_a_contact(app: Any, data: dict[str, str]) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_articles(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, SharePickDialog)
+        await pilot.press("enter")  # the best match: Dana
+        await pilot.pause()
+        dismissals = app.store.dismissals(data["dana"])
+        assert [d.article_id for d in dismissals] == [data["pipeline"]]
+        assert data["dana"] not in [c.id for c, _ in screen.matches[data["pipeline"]]]
+
+
+async def test_empty_state(make_app: Any, empty_paths: Any, now: arrow.Arrow) -> None:
+    seed(empty_paths, now, articles=False)
+    app = make_app(empty_paths)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_articles(pilot)
+        assert screen.query_one("#articles-empty").display
+        await pilot.press("s", "o", "x", "enter")  # nothing to act on: no crash
+        await pilot.pause()
+        assert isinstance(app.screen, ArticlesScreen)
