@@ -31,7 +31,7 @@ from crm_tui.store.repository import Store
 FIELD_WEIGHTS = {"interests": 3.0, "tags": 2.0, "company": 1.5, "role": 1.0, "notes": 0.5}
 COMPANY_BONUS = 6.0  # the article names their company: worth a note whatever else it says
 HALF_LIFE_DAYS = 30.0  # an article a month old counts half
-MIN_SCORE = 4.0  # below this a match is incidental (a feed tag, one common word in the notes)
+MIN_SCORE = 2.0  # below this a match is incidental (one common word in the notes)
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 _STOP = frozenset(STOPWORDS_EN)

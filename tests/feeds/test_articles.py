@@ -1,0 +1,123 @@
+"""Dedupe, dates, retention and ranking on small hand-made corpora."""
+
+from __future__ import annotations
+
+from crm_tui.config import Settings
+from crm_tui.domain.models import Article, Contact, Dismissal, Feed, Share
+from crm_tui.feeds import rank, service
+
+from .helpers import rss
+
+
+def local_feed(store, tmp_path, name: str, body: bytes, tags=()) -> Feed:
+    path = tmp_path / name
+    path.write_bytes(body)
+    return store.add_feed(Feed(url=str(path), tags=list(tags)))
+
+
+async def test_identity_and_cross_feed_dedupe(store, now, tmp_path):
+    a = local_feed(store, tmp_path, "a.xml", rss([
+        {"title": "Shared story", "link": "https://news.example/story?utm_source=a#top", "guid": "a-1"},
+        {"title": "No guid", "link": "https://news.example/other"},
+        {"title": "Nothing but text", "description": "just words"},
+    ]))
+    local_feed(store, tmp_path, "b.xml", rss([
+        {"title": "Shared story (syndicated)", "link": "https://NEWS.example/story?utm_campaign=b", "guid": "b-9"},
+    ]))
+    summary = await service.refresh(store, Settings(), now)
+    assert summary.new_articles == 3
+    by_title = {x.title: x for x in store.articles()}
+    assert by_title["Shared story"].feed_id == a.id
+    assert by_title["No guid"].guid == "https://news.example/other"
+    assert by_title["Nothing but text"].guid.startswith("sha1:")
+    # the file changes (new mtime): same entries again are not duplicated
+    (tmp_path / "a.xml").write_bytes((tmp_path / "a.xml").read_bytes() + b" ")
+    again = await service.refresh(store, Settings(), now)
+    assert again.new_articles == 0 and len(store.articles()) == 3
+
+
+async def test_dates_fall_back_and_are_clamped(store, now, tmp_path):
+    local_feed(store, tmp_path, "d.xml", rss([
+        {"title": "future", "guid": "1", "pubDate": "Fri, 01 Jan 2100 00:00:00 +0000"},
+        {"title": "undated", "guid": "2"},
+        {"title": "dated", "guid": "3", "pubDate": "Sun, 01 Mar 2026 12:30:00 +0100"},
+    ]))
+    await service.refresh(store, Settings(), now)
+    by_title = {x.title: x.published for x in store.articles()}
+    assert by_title["future"] == now.isoformat()
+    assert by_title["undated"] == now.isoformat()
+    assert by_title["dated"] == "2026-03-01T11:30:00+00:00"
+
+
+async def test_retention_keeps_shared_articles(store, now, tmp_path):
+    def items(days):
+        return [{"title": f"d{d}", "guid": f"g{d}", "pubDate": now.shift(days=-d).format("ddd, DD MMM YYYY HH:mm:ss") + " +0000"} for d in days]
+
+    feed = local_feed(store, tmp_path, "r.xml", rss(items([1, 2, 3, 4, 5])))
+    settings = Settings()
+    settings.feeds.max_per_feed = 3
+    await service.refresh(store, settings, now)
+    assert sorted(a.title for a in store.articles()) == ["d1", "d2", "d3"]
+    d3 = next(a for a in store.articles() if a.title == "d3")
+    store.add_share(Share(article_id=d3.id, contact_id="c1", at=now.isoformat()))
+    (tmp_path / "r.xml").write_bytes(rss(items([0, 1, 2, 3])))
+    await service.refresh(store, settings, now)
+    assert sorted(a.title for a in store.articles()) == ["d0", "d1", "d2", "d3"]  # d3 shared: kept
+    settings.feeds.retention_days = 90
+    later = now.shift(days=200)
+    (tmp_path / "r.xml").write_bytes(rss(items([0])))
+    await service.refresh(store, settings, later)
+    assert [a.title for a in store.articles()] == ["d3"]
+    store.delete_feed(feed.id)
+    assert [a.title for a in store.articles()] == ["d3"]
+
+
+def corpus(now):
+    def art(i, title, summary, days=1, feed="f1"):
+        return Article(feed_id=feed, id=f"a{i}", title=title, summary=summary, published=now.shift(days=-days).isoformat())
+
+    return [
+        art(1, "Python data pipelines at scale", "How data engineering teams use Python for pipelines."),
+        art(2, "Tidemark Bank opens a fintech lab", "The bank is hiring engineers for payments."),
+        art(3, "Sourdough for beginners", "Cooking bread at home.", feed="f2"),
+        art(4, "Design systems that last", "UX research and design systems for product teams."),
+        art(5, "Python data engineering, the old way", "Python data engineering with cron.", days=80),
+        art(6, "Weekend gravel ride", "Cycling on quiet roads.", feed="f2"),
+    ]
+
+
+def test_ranking_order_both_directions(now):
+    feeds = [Feed(url="x", id="f1", tags=["work"]), Feed(url="y", id="f2", tags=["weekend"])]
+    ranker = rank.Ranker(corpus(now), feeds, now)
+    maya = Contact(name="Maya", id="c1", company="Larkspur Analytics", interests=["data engineering", "python"])
+    tom = Contact(name="Tom", id="c2", company="Tidemark Bank", role="engineer", interests=["leadership"])
+    ines = Contact(name="Ines", id="c3", interests=["cycling", "cooking"])
+    nobody = Contact(name="Zed", id="c4", interests=["astronomy"])
+    assert [a.id for a, _ in ranker.for_contact(maya)] == ["a1"]  # a5 too old: decayed below the minimum
+    assert [a.id for a, _ in ranker.for_contact(tom)] == ["a2"]  # the company bonus
+    assert [a.id for a, _ in ranker.for_contact(ines)] == ["a3", "a6"] or [a.id for a, _ in ranker.for_contact(ines)] == ["a6", "a3"]
+    assert ranker.for_contact(nobody) == []
+    scores = [s for _, s in ranker.for_contact(ines)]
+    assert scores == sorted(scores, reverse=True)
+    assert [c.id for c, _ in ranker.for_article(corpus(now)[1], [maya, tom, ines, nobody])] == ["c2"]
+    assert [c.id for c, _ in ranker.for_article(corpus(now)[0], [maya, tom, ines, nobody])] == ["c1"]
+
+
+def test_shared_and_dismissed_are_excluded(store, now):
+    feed = store.add_feed(Feed(url="https://x.example/feed", tags=["work"]))
+    arts = store.add_articles([Article(feed_id=feed.id, title=a.title, summary=a.summary, published=a.published) for a in corpus(now)])
+    ines = store.add_contact(Contact(name="Ines", interests=["cycling", "cooking"]))
+    assert len(rank.ranker(store, now).for_contact(ines)) == 2
+    store.add_share(Share(article_id=arts[2].id, contact_id=ines.id, at=now.isoformat()))
+    store.add_dismissal(Dismissal(article_id=arts[5].id, contact_id=ines.id, at=now.isoformat()))
+    assert rank.ranker(store, now).for_contact(ines) == []
+    assert rank.ranker(store, now).for_article(arts[2], [ines]) == []
+
+
+def test_ranker_is_cached_until_articles_change(store, now):
+    feed = store.add_feed(Feed(url="https://x.example/feed"))
+    store.add_article(Article(feed_id=feed.id, title="one"))
+    first = rank.ranker(store, now)
+    assert rank.ranker(store, now) is first
+    store.add_article(Article(feed_id=feed.id, title="two"))
+    assert rank.ranker(store, now) is not first
