@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Select, Static, TextArea
+from textual.widgets import Button, Footer, Input, Select, Static, TextArea
 
 from crm_tui import actions, drafting
 from crm_tui.config import Settings
@@ -49,11 +49,9 @@ class ComposeDialog(ModalScreen[Touch | None]):
 
     DEFAULT_CLASSES = "dialog"
     DEFAULT_CSS = """
-    ComposeDialog > #compose-box { width: 90; }
     ComposeDialog #compose-warnings { color: $text-warning; height: auto; }
     ComposeDialog #compose-problems { color: $text-error; height: auto; }
     ComposeDialog #compose-hint { color: $text-muted; height: auto; }
-    ComposeDialog #compose-body { height: 14; }
     ComposeDialog #compose-meta { height: auto; }
     ComposeDialog #compose-channel { width: 24; }
     ComposeDialog #compose-variant { width: 1fr; padding: 1 1 0 1; color: $text-muted; }
@@ -85,7 +83,6 @@ class ComposeDialog(ModalScreen[Touch | None]):
         self.channel = self.plan.channel
         self.variant = 0
         self.draft: compose.Draft | None = None
-        self._loading = False
 
     # ------------------------------------------------------------------ building
     @property
@@ -128,8 +125,13 @@ class ComposeDialog(ModalScreen[Touch | None]):
                 yield Button("Open in mail", id="compose-mail")
                 yield Button("Mark sent", variant="primary", id="compose-sent")
                 yield Button("Cancel", id="compose-cancel")
+        yield Footer()  # the dialog's keys, with their descriptions
 
     def on_mount(self) -> None:
+        # Inline styles: the app's generic dialog rules (narrow box, short TextArea) would
+        # otherwise win over DEFAULT_CSS, and a message needs room.
+        self.query_one("#compose-box").styles.width = 90
+        self.query_one("#compose-body", TextArea).styles.height = 14
         self.query_one("#compose-mail", Button).display = bool(self.recipient.email)
         self._show_static()
         self._load(self.draft or self._make_draft())
@@ -143,7 +145,6 @@ class ComposeDialog(ModalScreen[Touch | None]):
     def _load(self, d: compose.Draft) -> None:
         """Put a fresh draft in the widgets (replacing any edits)."""
         self.draft = d
-        self._loading = True
         warnings = self.query_one("#compose-warnings", Static)
         warnings.update(Content("\n".join(f"⚠ {inert(w)}" for w in d.warnings)))
         warnings.display = bool(d.warnings)
@@ -156,7 +157,6 @@ class ComposeDialog(ModalScreen[Touch | None]):
         self.query_one("#compose-body", TextArea).load_text(d.body)
         label = f"variant {d.variant + 1} of {d.variants}" if d.variants else "no template"
         self.query_one("#compose-variant", Static).update(Content(label))
-        self._loading = False
         self._count()
 
     def _count(self) -> None:
