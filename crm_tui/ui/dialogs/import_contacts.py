@@ -1,0 +1,159 @@
+"""Import contacts: pick the kind and the file, preview what would change, confirm.
+
+The preview is a dry run (nothing written); confirming runs the real import in one store
+batch and dismisses with the :class:`ImportReport` (None when cancelled). Names and
+messages from the file are shown as plain text, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import arrow
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from crm_tui.interop import ImportReport, InteropError, import_file
+from crm_tui.store.repository import Store
+from crm_tui.store.storage import StoreError
+
+KIND_CHOICES: list[tuple[str, str]] = [
+    ("LinkedIn Connections.csv", "linkedin"),
+    ("Google Contacts CSV", "google"),
+    ("vCard (.vcf file or folder)", "vcard"),
+]
+PLACEHOLDERS = {
+    "linkedin": "~/Downloads/Connections.csv",
+    "google": "~/Downloads/contacts.csv",
+    "vcard": "~/Downloads/contacts.vcf  or a folder of .vcf files",
+}
+# The preview lists at most this many records (a 10,000-row file is summarised).
+PREVIEW_LINES = 200
+
+
+def check_path(kind: str, value: str) -> Path:
+    """The path to import, or ValueError saying what is wrong with it."""
+    if not value.strip():
+        raise ValueError("Type the path of the file to import")
+    path = Path(value.strip()).expanduser()
+    if kind == "vcard" and path.is_dir():
+        return path
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; give the exported file")
+    if not path.is_file():
+        raise ValueError(f"No such file: {path}")
+    return path
+
+
+class ImportDialog(ModalScreen[ImportReport | None]):
+    DEFAULT_CLASSES = "dialog"
+    DEFAULT_CSS = """
+    ImportDialog #import-preview { height: auto; max-height: 14; }
+    ImportDialog #import-feedback.-invalid { color: $text-error; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="import.cancel"),
+        Binding("ctrl+s", "confirm", "Import", id="import.confirm", priority=True),
+    ]
+
+    def __init__(self, store: Store, now: arrow.Arrow) -> None:
+        super().__init__(id="import-contacts")
+        self.store = store
+        self.now = now
+        self.previewed: tuple[str, Path] | None = None  # what the preview is about
+        self.report: ImportReport | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label("Import contacts", classes="dialog-title")
+            yield Label("Kind", classes="field-label")
+            yield Select(KIND_CHOICES, value="linkedin", allow_blank=False, id="import-kind")
+            yield Label("File", classes="field-label")
+            yield Input(placeholder=PLACEHOLDERS["linkedin"], id="import-path")
+            yield Static("", id="import-feedback", markup=False)
+            with VerticalScroll(id="import-preview-box"):
+                yield Static("", id="import-preview", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Preview", id="import-do-preview")
+                yield Button("Import", variant="primary", id="import-do-confirm", disabled=True)
+                yield Button("Cancel", id="import-do-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#import-path", Input).focus()
+
+    @property
+    def kind(self) -> str:
+        return str(self.query_one("#import-kind", Select).value)
+
+    def _feedback(self, text: str, invalid: bool) -> None:
+        feedback = self.query_one("#import-feedback", Static)
+        feedback.update(Content(text))
+        feedback.set_class(invalid, "-invalid")
+
+    def _forget_preview(self) -> None:
+        self.previewed = None
+        self.report = None
+        self.query_one("#import-preview", Static).update("")
+        self.query_one("#import-do-confirm", Button).disabled = True
+
+    @on(Select.Changed, "#import-kind")
+    def _kind_changed(self) -> None:
+        self.query_one("#import-path", Input).placeholder = PLACEHOLDERS[self.kind]
+        self._forget_preview()
+
+    @on(Input.Changed, "#import-path")
+    def _path_changed(self, event: Input.Changed) -> None:
+        self._forget_preview()
+        if not event.value.strip():
+            self._feedback("", False)
+            return
+        try:
+            check_path(self.kind, event.value)
+        except ValueError as exc:
+            self._feedback(str(exc), True)
+        else:
+            self._feedback("Enter to preview", False)
+
+    @on(Input.Submitted, "#import-path")
+    @on(Button.Pressed, "#import-do-preview")
+    def action_preview(self) -> None:
+        kind = self.kind
+        try:
+            path = check_path(kind, self.query_one("#import-path", Input).value)
+            report = import_file(self.store, kind, path, self.now, dry_run=True)
+        except (ValueError, InteropError, StoreError) as exc:
+            self._forget_preview()
+            self._feedback(str(exc), True)
+            return
+        self.previewed = (kind, path)
+        self.report = report
+        lines = report.lines()
+        shown = lines[: PREVIEW_LINES + 1]
+        if len(lines) > len(shown):
+            shown.append(f"  ... and {len(lines) - len(shown)} more")
+        self.query_one("#import-preview", Static).update(Content("\n".join(shown)))
+        can_import = report.changed
+        self.query_one("#import-do-confirm", Button).disabled = not can_import
+        self._feedback("ctrl+s to import" if can_import else "Nothing to import: everything is already here", False)
+
+    @on(Button.Pressed, "#import-do-confirm")
+    def action_confirm(self) -> None:
+        if self.previewed is None or self.report is None or not self.report.changed:
+            self._feedback("Preview first (Enter)", True)
+            return
+        kind, path = self.previewed
+        try:
+            report = import_file(self.store, kind, path, self.now)
+        except (InteropError, StoreError, OSError) as exc:
+            self._feedback(f"Nothing was imported: {exc}", True)
+            return
+        self.dismiss(report)
+
+    @on(Button.Pressed, "#import-do-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

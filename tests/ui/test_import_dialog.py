@@ -1,0 +1,94 @@
+"""The import dialog: validation, a dry-run preview that writes nothing, confirm, cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.widgets import Button, Select, Static
+
+from crm_tui.interop import ImportReport
+from crm_tui.ui.dialogs.import_contacts import ImportDialog
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "interop"
+
+
+class DialogApp(App[None]):
+    def __init__(self, store, now) -> None:
+        super().__init__()
+        self.store = store
+        self.now = now
+        self.results: list[ImportReport | None] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(ImportDialog(self.store, self.now), self.results.append)
+
+
+def text_of(app: App, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def type_path(pilot, path: str) -> None:
+    """Paste the path (typing 80 characters one key at a time makes the test slow)."""
+    field = pilot.app.screen.query_one("#import-path")
+    field.focus()
+    field.value = path
+    await pilot.pause()
+
+
+async def test_preview_then_confirm_imports(store, now, paths):
+    app = DialogApp(store, now)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await type_path(pilot, str(FIXTURES / "linkedin-malformed.csv"))
+        await pilot.press("enter")
+        preview = text_of(app, "#import-preview")
+        assert preview.startswith("would add 2, would update 0, skipped 0, errors 3")
+        assert "line 7: Connected On '32 Foo 2024'" in preview
+        assert store.contacts() == [] and not list(paths.data.glob("contacts.json"))
+        assert not app.screen.query_one("#import-do-confirm", Button).disabled
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    (report,) = app.results
+    assert report is not None and len(report.added) == 2
+    assert sorted(c.name for c in store.contacts()) == ["Dana Okafor", "Nadia Qureshi (she/her)"]
+
+
+async def test_missing_file_and_wrong_kind_are_explained(store, now):
+    app = DialogApp(store, now)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await type_path(pilot, "/nonexistent/file.csv")
+        assert "No such file" in text_of(app, "#import-feedback")
+        await pilot.press("enter")
+        assert app.screen.query_one("#import-do-confirm", Button).disabled
+        await pilot.press("ctrl+s")  # no preview: nothing happens but a hint
+        assert "Preview first" in text_of(app, "#import-feedback")
+        app.screen.query_one("#import-path").value = ""
+        app.screen.query_one("#import-kind", Select).value = "google"
+        await pilot.pause()
+        await type_path(pilot, str(FIXTURES / "vcard-4.vcf"))
+        await pilot.press("enter")
+        assert "not a Google Contacts CSV" in text_of(app, "#import-feedback")
+    assert store.contacts() == []
+
+
+async def test_vcard_folder_and_inert_markup(store, now):
+    app = DialogApp(store, now)
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.screen.query_one("#import-kind", Select).value = "vcard"
+        await pilot.pause()
+        await type_path(pilot, str(FIXTURES / "hostile.csv"))
+        await pilot.press("enter")  # a CSV given as vCard: a clear error
+        assert "not a vCard" in text_of(app, "#import-feedback")
+        app.screen.query_one("#import-kind", Select).value = "linkedin"
+        await pilot.pause()
+        await pilot.press("enter")
+        assert "Eve[bold] Mallory" in text_of(app, "#import-preview")  # shown as typed, not styled
+
+
+async def test_cancel_writes_nothing(store, now, paths):
+    app = DialogApp(store, now)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await type_path(pilot, str(FIXTURES / "vcard-3.vcf"))
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None] and store.contacts() == []
