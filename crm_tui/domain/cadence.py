@@ -141,7 +141,9 @@ def compute(
     ctx = _Context(list(contacts), list(touches), settings, now)
     found: list[Suggestion] = []
     covered: dict[str, Thread] = {}
-    for thread in threads:
+    # Sorted so that the result never depends on the input order (e.g. which thread
+    # "covers" a contact's keep-in-touch: the earliest).
+    for thread in sorted(threads, key=lambda t: (t.at, t.id)):
         if thread.status != "open" or thread.contact_id not in ctx.contacts:
             continue
         rule = _THREAD_RULES.get(thread.kind)
@@ -559,7 +561,7 @@ def _application(thread: Thread, events: list[_Event], ctx: _Context) -> list[Su
 def _invoice(thread: Thread, events: list[_Event], ctx: _Context) -> list[Suggestion]:
     s = ctx.settings
     sent = ctx.day(ctx.parse(thread.at))
-    terms = thread.terms if thread.terms else s.invoice_terms_days
+    terms = thread.terms if thread.terms is not None else s.invoice_terms_days
     label = f" {thread.label}" if thread.label else ""
     amount = f" ({thread.amount})" if thread.amount else ""
     replies = _replies(events)

@@ -1,0 +1,172 @@
+"""Invariants of the cadence engine, checked with Hypothesis on random histories.
+
+- no due outbound step breaks the minimum gap (rule 16), except the exempt ones;
+- after two unanswered follow-ups on an interview, only final-call / move-on (rule 9);
+- an inbound touch always pauses the sequence (rule 10);
+- a closed thread is never due;
+- the ranking is a total order: distinct keys, and the result does not depend on input order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import arrow
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crm_tui.config import CadenceSettings
+from crm_tui.domain.cadence import GUARD_EXEMPT, compute, who_to_ping
+from crm_tui.domain.models import TIERS, Contact, Thread, Touch
+
+SETTINGS = CadenceSettings()
+ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]
+OUT_STEPS = [None, None, "thank-you", "follow-up-1", "follow-up-2", "final-call",
+             "reply-requested", "payment-reminder", "application-follow-up"]
+FOLLOW_UPS = {"follow-up-1", "follow-up-2"}
+PROPS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def worlds(draw):
+    tz = draw(st.sampled_from(ZONES))
+    naive = draw(st.datetimes(min_value=datetime(2026, 1, 5), max_value=datetime(2026, 12, 20)))
+    now = arrow.get(naive, tzinfo=tz)
+    today = now.date()
+    n = draw(st.integers(1, 4))
+    contacts = []
+    for i in range(1, n + 1):
+        snooze = draw(st.one_of(st.none(), st.integers(-5, 10)))
+        contacts.append(Contact(
+            name=f"Person {i}", id=f"c{i}",
+            tier=draw(st.sampled_from(TIERS)),
+            every=draw(st.one_of(st.none(), st.integers(1, 60))),
+            snoozed_until=(today + timedelta(days=snooze)).isoformat() if snooze is not None else None,
+            snooze_count=draw(st.integers(0, 3)),
+            skipped_on=today.isoformat() if draw(st.booleans()) and draw(st.booleans()) else None,
+        ))
+    ids = [c.id for c in contacts]
+    threads = []
+    for j in range(1, draw(st.integers(0, 3)) + 1):
+        kind = draw(st.sampled_from(["interview", "application", "invoice"]))
+        owner = draw(st.sampled_from(ids))
+        others = [i for i in ids if i != owner]
+        start = now.shift(days=-draw(st.integers(0, 70)), hours=-draw(st.integers(0, 23)))
+        threads.append(Thread(
+            contact_id=owner, kind=kind, id=f"t{j}", at=start.isoformat(),
+            status="closed" if draw(st.integers(0, 5)) == 0 else "open",
+            decision_by=((start.date() + timedelta(days=draw(st.integers(-2, 20)))).isoformat()
+                         if kind == "interview" and draw(st.booleans()) else None),
+            interviewers=draw(st.lists(st.sampled_from(others), unique=True, max_size=2))
+            if kind == "interview" and others else [],
+            via=draw(st.sampled_from(others)) if kind == "application" and others and draw(st.booleans()) else None,
+            terms=draw(st.integers(0, 45)),
+        ))
+    touches = []
+    for k in range(1, draw(st.integers(0, 12)) + 1):
+        inbound = draw(st.booleans()) and draw(st.booleans())
+        thread = draw(st.one_of(st.none(), st.sampled_from(threads))) if threads else None
+        who = thread.contact_id if thread is not None and draw(st.booleans()) else draw(st.sampled_from(ids))
+        at = now.shift(minutes=-draw(st.integers(0, 90 * 24 * 60)))
+        if draw(st.booleans()):
+            at = at.to("UTC")
+        touches.append(Touch(
+            contact_id=who, at=at.isoformat(), id=f"2026-{k}",
+            direction="in" if inbound else "out",
+            channel=draw(st.sampled_from(["email", "email", "call", "linkedin"])),
+            thread_id=thread.id if thread is not None else None,
+            step=None if inbound else draw(st.sampled_from(OUT_STEPS)),
+            outcome=draw(st.sampled_from([None, None, "asked", "rejected", "paid"])) if inbound else None,
+        ))
+    return now, contacts, threads, touches
+
+
+def local_day(iso: str, now: arrow.Arrow):
+    return arrow.get(iso).to(now.tzinfo).date()
+
+
+@PROPS
+@given(worlds())
+def test_no_due_outbound_step_breaks_the_minimum_gap(world):
+    now, contacts, threads, touches = world
+    today = now.date()
+    for s in who_to_ping(compute(contacts, threads, touches, SETTINGS, now)):
+        if s.step in GUARD_EXEMPT:
+            continue
+        outs = [local_day(t.at, now) for t in touches
+                if t.contact_id == s.contact_id and t.direction == "out"]
+        if outs:
+            assert (today - max(outs)).days >= SETTINGS.min_gap_days, s
+
+
+@PROPS
+@given(worlds())
+def test_after_two_unanswered_follow_ups_only_a_call_or_moving_on(world):
+    now, contacts, threads, touches = world
+    found = compute(contacts, threads, touches, SETTINGS, now)
+    for thread in threads:
+        if thread.kind != "interview":
+            continue
+        mine = sorted((t for t in touches if t.thread_id == thread.id),
+                      key=lambda t: (arrow.get(t.at), int(t.id.split("-")[1])))
+        # replies from the thread's people logged without a thread count too
+        people = {thread.contact_id, *thread.interviewers}
+        loose = [t for t in touches if t.thread_id is None and t.direction == "in"
+                 and t.contact_id in people and arrow.get(t.at) >= arrow.get(thread.at)]
+        mine = sorted(mine + loose, key=lambda t: (arrow.get(t.at), int(t.id.split("-")[1])))
+        last_in = max((i for i, t in enumerate(mine) if t.direction == "in"), default=-1)
+        after = mine[last_in + 1:]
+        if last_in >= 0 and mine[last_in].outcome == "asked" and after:
+            after = after[1:]  # our answer to what they asked is not a follow-up
+        unanswered = [t for t in after if t.direction == "out" and t.step in FOLLOW_UPS]
+        if len(unanswered) < 2:
+            continue
+        for s in found:
+            if s.thread_id == thread.id and s.status in ("due", "overdue"):
+                assert s.step in ("final-call", "move-on"), (s, unanswered)
+
+
+@PROPS
+@given(worlds(), st.data())
+def test_an_inbound_touch_always_pauses_the_sequence(world, data):
+    now, contacts, threads, touches = world
+    open_threads = [t for t in threads if t.status == "open"]
+    if not open_threads:
+        return
+    thread = data.draw(st.sampled_from(open_threads))
+    outcome = data.draw(st.sampled_from([None, "asked"]))
+    reply = Touch(contact_id=thread.contact_id, at=now.isoformat(), direction="in",
+                  id="2026-999", thread_id=thread.id, outcome=outcome)
+    found = compute(contacts, threads, [*touches, reply], SETTINGS, now)
+    allowed = {"thank-you"} | ({"reply-requested"} if outcome == "asked" else set())
+    for s in found:
+        if s.thread_id == thread.id and s.status in ("due", "overdue"):
+            assert s.step in allowed, s
+
+
+@PROPS
+@given(worlds())
+def test_a_closed_thread_is_never_due(world):
+    now, contacts, threads, touches = world
+    closed = {t.id for t in threads if t.status == "closed"}
+    found = compute(contacts, threads, touches, SETTINGS, now)
+    assert not [s for s in found if s.thread_id in closed]
+    assert all(s.status in ("due", "overdue") for s in who_to_ping(found))
+
+
+@PROPS
+@given(worlds(), st.randoms(use_true_random=False))
+def test_the_ranking_is_a_total_order(world, rnd):
+    now, contacts, threads, touches = world
+    found = compute(contacts, threads, touches, SETTINGS, now)
+    ranks = [s.rank for s in found]
+    assert len(set(ranks)) == len(ranks)
+    assert ranks == sorted(ranks)
+    shuffled = [list(x) for x in (contacts, threads, touches)]
+    for part in shuffled:
+        rnd.shuffle(part)
+    again = compute(*shuffled, SETTINGS, now)
+    assert [s.to_json() for s in again] == [s.to_json() for s in found]
+    for s in found:
+        assert s.overdue_days >= 0
+        assert (s.status == "overdue") == (s.overdue_days > 0) or s.status == "overdue"
