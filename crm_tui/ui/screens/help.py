@@ -23,6 +23,7 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, screen: Screen[Any]) -> None:
         super().__init__()
         self.target = screen
+        self.rows: list[tuple[str, str, str]] = []  # (keys, description, id) as shown
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, expand=True, pad_edge=False)
@@ -42,6 +43,7 @@ class HelpScreen(ModalScreen[None]):
             (named if binding.id else other).append(binding)
         for binding in named + other:  # the app's own keys first, then the widgets' ones
             shown = self.app.get_key_display(binding)
+            self.rows.append((shown, binding.description, binding.id or ""))
             table.add_row(Text(shown), Text(binding.description), Text(binding.id or ""))
         title = getattr(self.target, "sub_title", "") or type(self.target).__name__
         with VerticalScroll():

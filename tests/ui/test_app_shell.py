@@ -1,0 +1,114 @@
+"""The app shell: modes, read-only banner, rebinding, theme memory, palette, help."""
+
+from __future__ import annotations
+
+from crm_tui import config
+from crm_tui.ui.screens.contact import ContactScreen
+from crm_tui.ui.screens.contacts import ContactsScreen
+from crm_tui.ui.screens.help import HelpScreen
+from crm_tui.ui.widgets.banner import ReadOnlyBanner
+
+
+async def test_number_keys_switch_screens(demo_app) -> None:
+    async with demo_app.run_test(size=(120, 36)) as pilot:
+        assert demo_app.current_mode == "contacts"
+        for key, mode in [("2", "today"), ("4", "feeds"), ("1", "contacts")]:
+            await pilot.press(key)
+            await pilot.pause()
+            assert demo_app.current_mode == mode
+
+
+async def test_read_only_banner_and_writes_refused(make_app, demo_paths) -> None:
+    app = make_app(demo_paths, readonly_reason="locked by process 4242")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        banner = app.screen.query_one(ReadOnlyBanner)
+        assert banner.display and "READ-ONLY" in str(banner.render())
+        assert "4242" in str(banner.render())
+        count = len(app.store.contacts())
+        await pilot.press("a")  # add contact: refused before any form opens
+        await pilot.pause()
+        assert isinstance(app.screen, ContactsScreen)
+        assert any("Read-only" in n.message for n in app._notifications)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen)
+        assert app.screen.query_one(ReadOnlyBanner).display
+        for key in ("l", "n", "o", "e", "D"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, ContactScreen)
+        assert len(app.store.contacts()) == count
+
+
+async def test_writable_app_has_no_banner(demo_app) -> None:
+    async with demo_app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert not demo_app.screen.query_one(ReadOnlyBanner).display
+
+
+async def test_keys_are_rebindable_from_the_config(make_app, demo_paths) -> None:
+    settings = config.load(demo_paths.config_file)
+    settings.keys = {"contacts.filter": "f", "app.today": "5"}
+    app = make_app(demo_paths, settings=settings)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.screen.query_one("#filter").has_focus
+        await pilot.press("escape", "5")
+        await pilot.pause()
+        assert app.current_mode == "today"
+
+
+async def test_theme_is_remembered(make_app, demo_paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.theme = "nord"
+        await pilot.pause()
+    assert config.load(demo_paths.config_file).ui.theme == "nord"
+    app.store.close()  # like quitting: the next start takes the lock
+    again = make_app(demo_paths)
+    async with again.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert again.theme == "nord"
+
+
+async def test_palette_finds_a_contact_by_name(demo_app) -> None:
+    async with demo_app.run_test(size=(120, 36)) as pilot:
+        contact = demo_app.store.contacts()[0]
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*contact.name.split()[0].lower())
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, ContactScreen)
+        assert demo_app.screen.contact_id == contact.id
+
+
+async def test_every_binding_has_an_id_and_a_description() -> None:
+    from crm_tui.app import CrmApp
+    from crm_tui.ui.dialogs import confirm, contact_form, log_touch, note, pick_contact
+    from crm_tui.ui.screens import contact, contacts, help
+    from crm_tui.ui.widgets import contact_table, form, tag_picker
+
+    owners = [CrmApp, contacts.ContactsScreen, contact.ContactScreen, help.HelpScreen,
+              contact_table.ContactTable, form.FormDialog, tag_picker.TagPicker,
+              confirm.ConfirmDialog, pick_contact.PickContactDialog]
+    assert contact_form and log_touch and note
+    for owner in owners:
+        for binding in owner.BINDINGS:
+            assert binding.id and binding.description, (owner, binding)
+
+
+async def test_help_lists_the_screen_keys_with_ids(demo_app) -> None:
+    async with demo_app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, HelpScreen)
+        ids = {binding_id for _, _, binding_id in demo_app.screen.rows}
+        assert {"contacts.filter", "contacts.sort_name", "contacts.add", "app.today"} <= ids
+        assert ("/", "Filter", "contacts.filter") in demo_app.screen.rows
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, ContactsScreen)
