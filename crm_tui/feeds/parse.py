@@ -27,7 +27,7 @@ from typing import Any
 import feedparser
 
 from crm_tui.domain.text import clean, clean_list, html_to_text
-from crm_tui.feeds.links import safe_to_open
+from crm_tui.feeds.links import normalise, safe_to_open
 
 SUMMARY_CHARS = 1200  # enough for ranking and a preview; the link has the rest
 TITLE_CHARS = 300
@@ -43,6 +43,7 @@ class ParsedEntry:
     tags: list[str]
     published: float  # POSIX seconds (UTC); clamped and defaulted by the caller
     dated: bool  # False when the feed gave no usable date
+    link_key: str = ""  # the normalised link (dedupe across feeds), computed here, off the loop
 
 
 @dataclass
@@ -112,4 +113,5 @@ def _entry(entry: Any) -> ParsedEntry:
         tags=tags,
         published=published,
         dated=bool(stamp),
+        link_key=normalise(link) if link else "",
     )

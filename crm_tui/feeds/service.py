@@ -18,6 +18,7 @@ import concurrent.futures
 import email.utils
 import multiprocessing
 import threading
+from datetime import datetime, timezone
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -267,7 +268,7 @@ def _new_articles(
     for entry in entries:
         if (feed.id, entry.ident) in idents:
             continue
-        key = article_key(feed.id, entry.link, entry.ident)
+        key = entry.link_key or article_key(feed.id, entry.link, entry.ident)
         if key in keys:
             continue
         keys.add(key)
@@ -282,7 +283,7 @@ def _new_articles(
                 summary=entry.summary,
                 author=entry.author,
                 tags=entry.tags,
-                published=arrow.get(moment).isoformat(),
+                published=datetime.fromtimestamp(moment, timezone.utc).isoformat(),
                 fetched_at=stamp,
                 key=key,
             )

@@ -1,0 +1,217 @@
+"""Feed benchmarks: refresh 50 feeds x 100 items over loopback HTTP; rank 5k x 10k.
+
+    .venv/bin/python bench/feeds.py [--feeds 50] [--items 100] [--latency 0.1] [--skip-rank]
+
+Prints figures; never asserts them. Targets from the issue: first refresh <= 1.0 s and a
+second (all 304) <= 0.3 s, whole `crm-tui feeds refresh` process; ranking every one of
+10,000 contacts against 5,000 articles (top 5) <= 5 s, one contact <= 50 ms. If newsboat
+is installed it refreshes the same feeds with `reload-threads 16` for a ratio.
+
+The server answers every request after ``--latency`` seconds, honours If-None-Match with
+304, and gives each feed its own port on 127.0.0.1 (fifty sites, as in real life): our
+politeness limit of 2 requests per host (scheme, host, port) would otherwise serialise
+the whole run into 25 rounds of latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import arrow  # noqa: E402
+
+NOW = "2026-03-02T18:00:00+00:00"
+TOPICS = "data engineering|python|machine learning|product management|ux research|design systems|accessibility|climate tech|fintech|startups|remote work|hiring|leadership|freelancing|open source|developer tools|cycling|cooking|photography".split("|")
+COMPANIES = "Larkspur Analytics|Tidemark Bank|Quillon Studio|Solvane Energy|Brightfold Health|Kestrel Logistics|Mossgate Software|Ondine Media|Parallax Labs|Harborline Insurance|Cobalt & Finch|Verdant Loop".split("|")
+
+
+def feed_body(feed: int, items: int) -> bytes:
+    now = arrow.get(NOW)
+    parts = [f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Bench feed {feed}</title>'
+             f"<link>https://site{feed}.example/</link><description>bench</description>"]
+    for i in range(items):
+        topic = TOPICS[(feed + i) % len(TOPICS)]
+        company = COMPANIES[(feed * 7 + i) % len(COMPANIES)]
+        when = format_datetime(now.shift(hours=-(i * 7 + feed)).datetime)
+        summary = (f"<p>Notes on <b>{topic}</b> from the team at {company}: what worked, what did not, "
+                   f"and what we would do again. Item {i} of feed {feed}.</p><p>Read more on the site.</p>")
+        parts.append(f"<item><title>{escape(topic.title())} at {escape(company)}, part {i}</title>"
+                     f"<link>https://site{feed}.example/posts/{i}?utm_source=rss</link><guid>site{feed}-{i}</guid>"
+                     f"<pubDate>{when}</pubDate><description>{escape(summary)}</description>"
+                     f"<category>{topic}</category></item>")
+    parts.append("</channel></rss>")
+    return "".join(parts).encode()
+
+
+def serve(bodies: list[bytes], latency: float) -> tuple[list[str], list[ThreadingHTTPServer]]:
+    servers, urls = [], []
+    for index, body in enumerate(bodies):
+        etag = f'"bench-{index}"'
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self, body=body, etag=etag) -> None:  # noqa: N802
+                time.sleep(latency)
+                if self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        urls.append(f"http://127.0.0.1:{server.server_address[1]}/feed.xml")
+    return urls, servers
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        print(f"  ! {' '.join(cmd[:3])} exited {done.returncode}: {done.stderr.strip()[-300:]}")
+    return elapsed, done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+
+def bench_refresh(urls: list[str], concurrency: int | None) -> tuple[float, float]:
+    from crm_tui.domain.models import Feed
+    from crm_tui.paths import resolve
+    from crm_tui.store.repository import Store
+
+    home = Path(tempfile.mkdtemp(prefix="crm-bench-"))
+    paths = resolve(home)
+    if concurrency:
+        paths.config.mkdir(parents=True, exist_ok=True)
+        paths.config_file.write_text(f"[feeds]\nconcurrency = {concurrency}\n")
+    with Store.open(paths.data, today=arrow.get(NOW)) as store, store.batch():
+        for url in urls:
+            store.add_feed(Feed(url=url))
+    env = {**os.environ, "CRM_TUI_HOME": str(home), "CRM_TUI_NOW": NOW}
+    exe = str(Path(sys.executable).with_name("crm-tui"))
+    label = f"concurrency {concurrency}" if concurrency else "default settings"
+    first, line1 = timed([exe, "feeds", "refresh"], env)
+    second, line2 = timed([exe, "feeds", "refresh"], env)
+    print(f"crm-tui ({label}): first refresh {first:.2f} s  [{line1}]")
+    print(f"crm-tui ({label}): second refresh {second:.2f} s  [{line2}]")
+    shutil.rmtree(home, ignore_errors=True)
+    return first, second
+
+
+def bench_newsboat(urls: list[str]) -> tuple[float, float] | None:
+    exe = shutil.which("newsboat")
+    if not exe:
+        print("newsboat: not installed (apt-get install newsboat); skipped")
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="newsboat-bench-"))
+    (folder / "urls").write_text("\n".join(urls) + "\n")
+    (folder / "config").write_text("reload-threads 16\n")
+    cmd = [exe, "-u", str(folder / "urls"), "-c", str(folder / "cache.db"), "-C", str(folder / "config"), "-x", "reload"]
+    env = {**os.environ, "HOME": str(folder)}
+    first, _ = timed(cmd, env)
+    second, _ = timed(cmd, env)
+    print(f"newsboat (reload-threads 16): first {first:.2f} s, second {second:.2f} s")
+    shutil.rmtree(folder, ignore_errors=True)
+    return first, second
+
+
+def bench_rank(n_articles: int, n_contacts: int) -> None:
+    import random
+
+    from crm_tui.domain.models import Article, Contact, Feed
+    from crm_tui.feeds.rank import Ranker
+
+    rng = random.Random(7)
+    now = arrow.get(NOW)
+    feeds = [Feed(url=f"https://f{i}.example/", id=f"f{i}", tags=rng.sample(TOPICS, 2)) for i in range(50)]
+    words = "pipeline warehouse roadmap survey interview latency model team growth market design budget launch platform feedback metric onboarding release migration".split()
+    articles = [
+        Article(
+            feed_id=f"f{i % 50}", id=f"a{i}",
+            title=f"{rng.choice(TOPICS).title()} {rng.choice(words)} at {rng.choice(COMPANIES)}",
+            summary=" ".join(rng.choice(words + TOPICS) for _ in range(40)),
+            published=now.shift(hours=-rng.randrange(0, 90 * 24)).isoformat(),
+        )
+        for i in range(n_articles)
+    ]
+    contacts = [
+        Contact(name=f"Person {i}", id=f"c{i}", company=rng.choice(COMPANIES), role=rng.choice(["Engineer", "Designer", "Founder", "Head of Data"]),
+                interests=rng.sample(TOPICS, 3), tags=rng.sample(TOPICS, 1), notes=" ".join(rng.choice(words) for _ in range(8)))
+        for i in range(n_contacts)
+    ]
+    start = time.perf_counter()
+    ranker = Ranker(articles, feeds, now)
+    built = time.perf_counter() - start
+    start = time.perf_counter()
+    for contact in contacts:
+        ranker.for_contact(contact, k=5)
+    every = time.perf_counter() - start
+    fresh = Ranker(articles, feeds, now)
+    singles = []
+    for contact in contacts[:200]:
+        t = time.perf_counter()
+        fresh.for_contact(contact, k=5)
+        singles.append(time.perf_counter() - t)
+    start = time.perf_counter()
+    ranker.for_article(articles[0], contacts, k=5)
+    per_article = time.perf_counter() - start
+    print(f"rank: build over {n_articles} articles {built:.2f} s; top 5 for each of {n_contacts} contacts "
+          f"{every:.2f} s (target <= 5 s, build included: {built + every:.2f} s)")
+    print(f"rank: one contact's list median {statistics.median(singles) * 1000:.1f} ms, "
+          f"max {max(singles) * 1000:.1f} ms (target <= 50 ms); best contacts for one article {per_article * 1000:.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=50)
+    parser.add_argument("--items", type=int, default=100)
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--skip-rank", action="store_true")
+    parser.add_argument("--skip-refresh", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    if not args.skip_refresh:
+        bodies = [feed_body(i, args.items) for i in range(args.feeds)]
+        urls, servers = serve(bodies, args.latency)
+        print(f"refresh: {args.feeds} feeds x {args.items} items ({sum(map(len, bodies)) / 1e6:.1f} MB), "
+              f"{args.latency * 1000:.0f} ms latency per request, one port per feed on 127.0.0.1")
+        ours = bench_refresh(urls, None)
+        wide = bench_refresh(urls, max(64, args.feeds))
+        theirs = bench_newsboat(urls)
+        if theirs:
+            for label, (first, second) in (("default", ours), ("concurrency 64", wide)):
+                print(f"ratio newsboat/crm-tui ({label}): first {theirs[0] / first:.2f}x (goal >= 2x), "
+                      f"second {theirs[1] / second:.2f}x (goal >= 5x)")
+        for server in servers:
+            server.shutdown()
+    if not args.skip_rank:
+        bench_rank(5000, 10_000)
+
+
+if __name__ == "__main__":
+    main()
