@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.domain.models import Feed
 from crm_tui.feeds import opml, service
+from crm_tui.feeds.links import is_web
 from crm_tui.store.storage import StoreError
 from crm_tui.ui.dialogs.confirm import ConfirmDialog
 from crm_tui.ui.dialogs.feed_add import feed_add_dialog
@@ -46,6 +47,13 @@ def status_cell(state: str, detail: str = "") -> Text:
     if style.startswith("italic $"):  # rich styles know no theme variables
         style = "italic cyan"
     return _cell(f"{label} {detail}".strip(), style)
+
+
+def location_label(url: str) -> str:
+    """A web feed's URL without the scheme; a local file by its name (the folder is noise)."""
+    if is_web(url):
+        return url.split("://", 1)[1]
+    return f"file {Path(url).name}"
 
 
 class FeedsScreen(Screen[None]):
@@ -129,7 +137,7 @@ class FeedsScreen(Screen[None]):
         state = feed.last_status if feed.enabled else "disabled"
         return [
             _cell(feed.title or "(untitled)", "bold"),
-            _cell(feed.url, "dim"),
+            _cell(location_label(feed.url), "dim"),
             _cell(ago(feed.last_fetched, self.now)),
             status_cell(state),
             Text(str(count), justify="right"),
