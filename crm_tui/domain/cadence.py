@@ -88,6 +88,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import arrow
 
@@ -98,6 +99,7 @@ from crm_tui.domain.models import (
     REPLY_ASKED,
     REPLY_PAID,
     REPLY_REJECTED,
+    TIERS,
     Contact,
     Suggestion,
     Thread,
@@ -123,6 +125,26 @@ _ANSWERS = frozenset({"reply-requested", "graceful-close"})
 _NOT_FOLLOW_UPS = frozenset({"thank-you", "reply-requested", "graceful-close", "move-on",
                              "congratulate", "keep-in-touch", "rekindle", "share-article"})
 _UTC = timezone.utc
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _fast_zone(zone: tzinfo | None) -> tzinfo | None:
+    """The same zone as a zoneinfo/timezone object when possible: converting 20,000 time
+    stamps with dateutil's tzfile costs several times more than with zoneinfo."""
+    if zone is None:
+        return None
+    offset_now = zone.utcoffset(datetime(2000, 1, 1))
+    name = getattr(zone, "_filename", None) or getattr(zone, "key", None)
+    if isinstance(name, str) and name:
+        key = name.split("zoneinfo/", 1)[-1].lstrip("/")
+        try:
+            return ZoneInfo(key)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    if type(zone).__name__ in ("tzutc", "tzoffset") and offset_now is not None:
+        return timezone(offset_now)
+    return zone
 
 
 # --------------------------------------------------------------------------- public API
@@ -209,11 +231,15 @@ class _Context:
     def __init__(self, contacts: list[Contact], touches: list[Touch],
                  settings: CadenceSettings, now: arrow.Arrow) -> None:
         self.settings = settings
-        self.tz: tzinfo = now.tzinfo
-        self.now: datetime = now.datetime
+        self.tz: tzinfo = _fast_zone(now.tzinfo) or _UTC
+        self.now: datetime = now.datetime.astimezone(self.tz)
         self.now_utc = self.now.astimezone(_UTC)
         self.today: date = self.now.date()
         self.contacts = {c.id: c for c in contacts}
+        self.gap = timedelta(days=settings.min_gap_days)
+        self.today_iso = self.today.isoformat()
+        self.intervals = {tier: settings.interval(tier) for tier in TIERS}
+        self.interval: dict[str, int] = {}  # per contact, filled by keep-in-touch
         self.by_thread: dict[str, list[_Event]] = {}
         self.loose: dict[str, list[_Event]] = {}  # unthreaded replies and marked thank-yous
         self.touch_out: dict[str, datetime] = {}
@@ -239,7 +265,12 @@ class _Context:
         return moment.astimezone(self.tz).date()
 
     def day_of(self, iso: str | None) -> date | None:
-        return self.day(self.parse(iso)) if iso else None
+        if not iso:
+            return None
+        moment = datetime.fromisoformat(iso)
+        if moment.tzinfo is None:
+            return moment.date()  # naive: already local time
+        return moment.astimezone(self.tz).date()
 
     def name(self, contact_id: str | None) -> str:
         contact = self.contacts.get(contact_id or "")
@@ -254,21 +285,24 @@ class _Context:
         if contact_id in self._out_day:
             return self._out_day[contact_id]
         contact = self.contacts.get(contact_id)
-        best = self.parse(contact.last_out) if contact and contact.last_out else None
         seen = self.touch_out.get(contact_id)
-        if seen and (best is None or seen > best):
-            best = seen
-        result = self.day(best) if best else None
+        if seen is None:  # the common case: only the contact's summary
+            result = self.day_of(contact.last_out) if contact else None
+        else:
+            best = self.parse(contact.last_out) if contact and contact.last_out else None
+            result = self.day(seen if best is None or seen > best else best)
         self._out_day[contact_id] = result
         return result
 
     def last_in_day(self, contact_id: str) -> date | None:
         contact = self.contacts.get(contact_id)
-        best = self.parse(contact.last_in) if contact and contact.last_in else None
         seen = self.touch_in.get(contact_id)
-        if seen and (best is None or seen > best):
+        if seen is None:  # the common case: only the contact's summary
+            return self.day_of(contact.last_in) if contact else None
+        best = self.parse(contact.last_in) if contact and contact.last_in else None
+        if best is None or seen > best:
             best = seen
-        return self.day(best) if best else None
+        return self.day(best)
 
     def thread_events(self, thread: Thread) -> list[_Event]:
         events = list(self.by_thread.get(thread.id, ()))
@@ -281,8 +315,9 @@ class _Context:
         return events
 
     def d(self, day: date) -> str:
-        """'Mon 2 Mar' (with the year when it is not this year)."""
-        text = f"{day:%a} {day.day} {day:%b}"
+        """'Mon 2 Mar' (with the year when it is not this year); no strftime: it is slow
+        and follows the locale, and these sentences are English."""
+        text = f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
         return text if day.year == self.today.year else f"{text} {day.year}"
 
     def status(self, due: date) -> str:
@@ -302,13 +337,14 @@ def _to_date(value: str | None) -> date | None:
 
 def _make(ctx: _Context, thread: Thread | None, contact_id: str, step: str, due: date,
           reason: str, *, status: str | None = None, channel: str = "email",
-          recipient_id: str | None = None, unanswered: int = 0) -> Suggestion:
+          recipient_id: str | None = None, unanswered: int = 0,
+          name: str | None = None) -> Suggestion:
     return Suggestion(
         contact_id=contact_id,
-        contact=ctx.name(contact_id),
+        contact=name if name is not None else ctx.name(contact_id),
         step=step,
         status=status or ctx.status(due),
-        due=due.isoformat(),
+        due=due,  # type: ignore[arg-type]  # a date until _finish writes the ISO string
         reason=reason,
         kind=thread.kind if thread else KEEP_IN_TOUCH,
         thread_id=thread.id if thread else None,
@@ -606,7 +642,8 @@ def interval_of(contact: Contact, settings: CadenceSettings) -> int:
 
 
 def _keep_in_touch(contact: Contact, ctx: _Context, covering: Thread | None) -> Suggestion:
-    pending = [jc for jc in contact.job_changes if not jc.get("congratulated")]
+    pending = [jc for jc in contact.job_changes if not jc.get("congratulated")] \
+        if contact.job_changes else None
     if pending:
         change = max(pending, key=lambda jc: jc.get("at", ""))
         day = ctx.day_of(change.get("at")) or ctx.today
@@ -616,11 +653,15 @@ def _keep_in_touch(contact: Contact, ctx: _Context, covering: Thread | None) -> 
                      f"{contact.first_name or contact.name} started a new job"
                      f"{' as ' + where if where else ''} ({ctx.d(day)}): congratulate them.",
                      channel=channel, recipient_id=contact.id)
-    interval = interval_of(contact, ctx.settings)
+    interval = int(contact.every) if contact.every else ctx.intervals.get(contact.tier, ctx.settings.casual)
+    ctx.interval[contact.id] = interval
     last_in = ctx.last_in_day(contact.id)
     last_out = ctx.last_out_day(contact.id)
-    last = max((d for d in (last_in, last_out) if d), default=None)
-    cadence = f"{contact.tier}: every {interval} days" if not contact.every else f"every {interval} days"
+    if last_in is None or (last_out is not None and last_out > last_in):
+        last = last_out
+    else:
+        last = last_in
+    cadence = f"every {interval} days" if contact.every else f"{contact.tier}: every {interval} days"
     if last is None:
         due = ctx.today
         step = "rekindle" if contact.tier == "dormant" else KEEP_IN_TOUCH
@@ -638,48 +679,50 @@ def _keep_in_touch(contact: Contact, ctx: _Context, covering: Thread | None) -> 
         status = "waiting"
         reason = f"The open {covering.kind} thread covers this for now. {reason}"
     return _make(ctx, None, contact.id, step, due, reason, status=status,
-                 recipient_id=contact.id)
+                 recipient_id=contact.id, name=contact.name)
 
 
 # --------------------------------------------------------------------------- overlays
 def _finish(s: Suggestion, ctx: _Context) -> None:
-    """Pester guard, snooze, skip, warnings, overdue days and rank."""
+    """Pester guard, snooze, skip, warnings, overdue days and rank (runs 10,000s of times:
+    kept lean on purpose)."""
     contact = ctx.contacts.get(s.contact_id)
-    gap = ctx.settings.min_gap_days
     last_out = ctx.last_out_day(s.contact_id)
-    due = date.fromisoformat(s.due)
+    today = ctx.today
+    due: date = s.due  # type: ignore[assignment]  # still a date here (see _make)
     if s.status != "closed":
-        if s.step not in GUARD_EXEMPT and last_out is not None:
-            guard = last_out + timedelta(days=gap)
+        if last_out is not None and s.step not in GUARD_EXEMPT:
+            guard = last_out + ctx.gap
             if due < guard:
                 due = guard
-                s.status = "waiting" if guard > ctx.today else ctx.status(guard)
+                s.status = "waiting" if guard > today else ctx.status(guard)
                 s.reason += (f" Waits until {ctx.d(guard)}: you last reached out "
-                             f"{ctx.d(last_out)} (at most once every {gap} days).")
-        if contact is not None:
+                             f"{ctx.d(last_out)} (at most once every {ctx.gap.days} days).")
+        if contact is not None and contact.snoozed_until:
             until = _to_date(contact.snoozed_until)
-            if until is not None and until > ctx.today:
+            if until is not None and until > today:
                 due = max(due, until)
                 s.status = "waiting"
                 s.reason = f"Snoozed until {ctx.d(until)}. {s.reason}"
             elif until is not None and due < until and s.status in ACTIONABLE:
                 due = until
                 s.status = ctx.status(until)
-            if contact.skipped_on == ctx.today.isoformat() and s.status in ACTIONABLE:
-                due = max(due, ctx.today + timedelta(days=1))
-                s.status = "waiting"
-                s.reason = f"Skipped today. {s.reason}"
+        if (contact is not None and contact.skipped_on == ctx.today_iso
+                and s.status in ACTIONABLE):
+            due = max(due, today + timedelta(days=1))
+            s.status = "waiting"
+            s.reason = f"Skipped today. {s.reason}"
     s.due = due.isoformat()
-    s.overdue_days = (ctx.today - due).days if s.status == "overdue" else 0
+    s.overdue_days = (today - due).days if s.status == "overdue" else 0
     if s.unanswered >= 2:
         s.warnings.append(f"{s.unanswered} unanswered follow-ups on this thread")
-    if (last_out is not None and s.status != "closed" and s.step not in NOT_OUTBOUND
-            and 0 <= (ctx.today - last_out).days < gap):
-        days = (ctx.today - last_out).days
-        s.warnings.append("you reached out today" if days == 0 else
-                          f"last outbound touch {days} day{'s' if days > 1 else ''} ago")
+    if last_out is not None and s.status != "closed" and s.step not in NOT_OUTBOUND:
+        days = (today - last_out).days
+        if 0 <= days < ctx.gap.days:
+            s.warnings.append("you reached out today" if days == 0 else
+                              f"last outbound touch {days} day{'s' if days > 1 else ''} ago")
     if contact is not None and contact.snooze_count:
         n = contact.snooze_count
         s.warnings.append(f"snoozed {n} time{'s' if n > 1 else ''}")
-    interval = interval_of(contact, ctx.settings) if contact is not None else 0
-    s.rank = rank_key(s, ctx.today, interval)
+    interval = ctx.interval.get(s.contact_id, 0)
+    s.rank = rank_key(s, today, interval)
