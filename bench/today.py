@@ -102,8 +102,13 @@ def main() -> None:
             break
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    started = time.perf_counter()
+    sum(range(10_000_000))
+    calibration = time.perf_counter() - started
     print(f"store: {contacts:,} contacts, {threads:,} open threads; now {now.isoformat()}; "
           f"load average {load:.2f} on {os.cpu_count()} cores")
+    print(f"calibration: sum(range(10**7)) took {calibration * 1000:.0f} ms "
+          "(about 150-250 ms on an idle core: scale the figures below by it)")
     print(f"open store (read-only):          {opened * 1000:.0f} ms")
     print(f"engine.suggestions, first call:  {first * 1000:.0f} ms "
           f"({len(found):,} suggestions, {len(today):,} due today)")

@@ -186,19 +186,20 @@ def _day(iso: str) -> str:
 
 
 def _print_table(rows: list[Suggestion]) -> None:
-    width = max(len(s.contact) for s in rows)
-    width = min(max(width, 7), 28)
-    click.echo(f"{'#':>3}  {'due':<10}  {'status':<12}  {'contact':<{width}}  {'step':<21}  "
-               f"{'thread':<14}  channel")
+    """One row per step and its reason underneath; written at once (thousands of rows
+    on a big store: one echo per line costs more than the computing)."""
+    width = min(max(7, *(len(s.contact) for s in rows)), 28)
+    lines = [f"{'#':>3}  {'due':<10}  {'status':<12}  {'contact':<{width}}  {'step':<21}  "
+             f"{'thread':<14}  channel"]
     for n, s in enumerate(rows, 1):
         status = f"{s.status} {s.overdue_days}d" if s.status == "overdue" else s.status
         thread_text = f"{s.kind} {s.thread_id}" if s.thread_id else "-"
         name = s.contact if len(s.contact) <= width else s.contact[: width - 1] + "…"
-        click.echo(f"{n:>3}  {s.due:<10}  {status:<12}  {name:<{width}}  {s.step:<21}  "
-                   f"{thread_text:<14}  {s.channel}")
-        click.echo(f"{'':>5}{s.reason}")
-        for warning in s.warnings:
-            click.echo(f"{'':>5}! {warning}")
+        lines.append(f"{n:>3}  {s.due:<10}  {status:<12}  {name:<{width}}  {s.step:<21}  "
+                     f"{thread_text:<14}  {s.channel}")
+        lines.append(f"{'':>5}{s.reason}")
+        lines.extend(f"{'':>5}! {warning}" for warning in s.warnings)
+    click.echo("\n".join(lines))
 
 
 # --------------------------------------------------------------------------- actions
