@@ -138,9 +138,16 @@ class _Parser:
             context = multiprocessing.get_context(method)
             if method == "forkserver":
                 context.set_forkserver_preload(["crm_tui.feeds.parse"])
-            self.pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context)
-            for _ in range(workers):  # start them now, while the requests are in flight
-                self.pool.submit(int)
+            try:
+                self.pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context)
+                for _ in range(workers):  # start them now, while the requests are in flight
+                    self.pool.submit(int)
+            except (OSError, ValueError):
+                # Inside the TUI sys.stderr has no file descriptor (fileno() is -1), so the
+                # forkserver/resource tracker cannot start ("bad value(s) in fds_to_keep"):
+                # parse in a thread instead.
+                self.close()
+                self.pool = None
 
     async def parse(self, loop: asyncio.AbstractEventLoop, result: FetchResult) -> tuple[FetchResult, ParsedFeed]:
         args = (result.body, result.headers, result.url if result.url.startswith("http") else "")

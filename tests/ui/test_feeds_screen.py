@@ -114,3 +114,15 @@ async def test_remove_asks_first(make_app: Any, home: dict[str, Any]) -> None:
         await pilot.press("y")
         await pilot.pause()
         assert app.store.feed(home["ok"]) is None
+
+
+async def test_refresh_of_the_demo_feeds_finishes(demo_app: Any) -> None:
+    """Four feeds or more take the service's process-pool path; inside the app it must
+    fall back to a thread rather than crash (stderr has no file descriptor there)."""
+    async with demo_app.run_test(size=(120, 36)) as pilot:
+        await open_feeds(pilot)
+        await pilot.press("r")
+        await demo_app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any(n.title == "Feeds refreshed" for n in demo_app._notifications)
+        assert demo_app.is_running

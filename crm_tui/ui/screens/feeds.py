@@ -185,6 +185,12 @@ class FeedsScreen(Screen[None]):
             summary = await service.refresh(self.store, self.settings, self.now, progress=progress)
         except StoreError as exc:
             self.notify(str(exc), title="Refresh not saved", severity="error", markup=False)
+            self.reload()
+            return
+        except Exception as exc:  # noqa: BLE001 - a failed refresh must never close the app
+            self.notify(f"{type(exc).__name__}: {exc}", title="Refresh failed",
+                        severity="error", markup=False)
+            self.reload()
             return
         finally:
             self.refreshing = False
