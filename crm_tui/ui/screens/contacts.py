@@ -17,7 +17,7 @@ from crm_tui.ui.widgets.contact_rows import (
     SORTS,
     ContactRow,
     build_rows,
-    filter_order,
+    match,
     next_steps,
     sort_order,
 )
@@ -51,6 +51,8 @@ class ContactsScreen(Screen[None]):
         self.query_text = ""
         self.tag: str | None = None
         self._sorted: list[int] = []
+        self._last_match = ("", [])
+        self.steps_ready = False  # next steps computed (see load)
         self.last_filter_ms = 0.0  # the last filter keystroke's cost, for the bench
 
     def compose(self) -> ComposeResult:
@@ -70,26 +72,60 @@ class ContactsScreen(Screen[None]):
 
     # ------------------------------------------------------------------ data
     def load(self) -> None:
-        """(Re)build every row from the store; keep the cursor on the same contact."""
+        """(Re)build every row from the store; keep the cursor on the same contact.
+
+        On the first load the table is painted before the next steps are computed (the
+        cadence engine is the slowest part of start-up at 10,000 contacts); they fill in
+        right after the first paint. Later reloads compute them at once.
+        """
         app = self.app
         now = app.now  # type: ignore[attr-defined]
         store = app.store  # type: ignore[attr-defined]
         contacts = store.contacts()
+        self._seen_version = getattr(app, "data_version", 0)
         table = self.query_one(ContactTable)
         keep = table.highlighted_id
-        self.rows = build_rows(contacts, next_steps(store, app.env.settings, now), now)  # type: ignore[attr-defined]
+        steps = self._next_steps() if self.steps_ready else {}
+        self.rows = build_rows(contacts, steps, now)
         self.query_one(EmptyState).display = not self.rows
         table.display = bool(self.rows)
         self._resort()
         self._apply(keep)
+        if not self.steps_ready:
+            self.call_after_refresh(self._fill_steps)
+
+    def _next_steps(self) -> dict:  # type: ignore[type-arg]
+        app = self.app
+        return next_steps(app.store, app.env.settings, app.now)  # type: ignore[attr-defined]
+
+    def _fill_steps(self) -> None:
+        if self.steps_ready:
+            return
+        steps = self._next_steps()
+        for row in self.rows:
+            row.set_suggestion(steps.get(row.id))
+        self.steps_ready = True
+        if self.sort_by == "due":
+            self._resort()
+            self._apply(self.query_one(ContactTable).highlighted_id)
+        self.query_one(ContactTable).refresh()
 
     def _resort(self) -> None:
         self._sorted = sort_order(self.rows, self.sort_by, self.sort_reverse)
+        self._forget_match()
+
+    def _forget_match(self) -> None:
+        self._last_match: tuple[str, list[int]] = ("", [])
 
     def _apply(self, keep: str | None = None) -> None:
         start = time.perf_counter()
         table = self.query_one(ContactTable)
-        order = filter_order(self.rows, self._sorted, self.query_text, self.tag)
+        # While typing forward, search only the rows that matched the shorter query.
+        previous, previous_exact = self._last_match
+        within = previous_exact if previous and self.query_text.startswith(previous) else None
+        exact, fuzzy = match(self.rows, self._sorted, self.query_text, self.tag, within)
+        self._last_match = (self.query_text, exact)
+        order = exact + fuzzy
         table.show(self.rows, order, keep=keep)
         self.last_filter_ms = (time.perf_counter() - start) * 1000
         self._update_status(len(order))
@@ -112,9 +148,7 @@ class ContactsScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         if getattr(self.app, "data_version", 0) != getattr(self, "_seen_version", 0):
-            self._seen_version = self.app.data_version  # type: ignore[attr-defined]
-            if self.is_mounted and self.rows is not None:
-                self.load()
+            self.load()
 
     # ------------------------------------------------------------------ filter
     def action_filter(self) -> None:
@@ -138,6 +172,7 @@ class ContactsScreen(Screen[None]):
         keep = self.query_one(ContactTable).highlighted_id
         self.query_text = ""
         self.tag = None
+        self._forget_match()
         box.value = ""
         box.display = False
         self.query_one(ContactTable).focus()
@@ -155,6 +190,7 @@ class ContactsScreen(Screen[None]):
             if tag is None:
                 return
             self.tag = tag or None
+            self._forget_match()
             self._apply(self.query_one(ContactTable).highlighted_id)
 
         self.app.push_screen(TagPicker(self.app.store.contacts(), self.tag), chosen)  # type: ignore[attr-defined]
@@ -167,6 +203,8 @@ class ContactsScreen(Screen[None]):
         self.action_sort(following)
 
     def action_sort(self, by: str) -> None:
+        if by == "due":
+            self._fill_steps()
         if by == self.sort_by:
             self.sort_reverse = not self.sort_reverse
         else:

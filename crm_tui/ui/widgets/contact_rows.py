@@ -7,7 +7,7 @@ that a keystroke in the filter only compares strings and reorders a list of indi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from datetime import datetime
 
 import arrow
 from rapidfuzz import fuzz, process
@@ -25,24 +25,85 @@ SORTS: dict[str, str] = {
 _FUZZY_BELOW = 50
 _FUZZY_MIN_QUERY = 4
 _FUZZY_CUTOFF = 80
+_FUZZY_LIMIT = 200
 
 
-@dataclass(slots=True)
 class ContactRow:
-    id: str
-    name: str
-    company_role: str
-    last: str
-    next_step: str
-    status: str
-    tags: str
-    haystack: str  # casefolded name, company, role, tags, email: what the filter searches
-    tag_set: frozenset[str]
-    # sort keys
-    last_key: str  # ISO time of the last touch; "" (never) sorts first
-    due_key: str
-    name_key: str
-    company_key: str
+    """One contact in the table. Sort keys and the filter's haystack are computed up front;
+    the displayed strings only when the row is first drawn (most rows never are)."""
+
+    __slots__ = ("id", "contact", "suggestion", "now", "haystack", "last_key", "name_key",
+                 "company_key", "_cells", "_tags")
+
+    def __init__(self, contact: Contact, suggestion: Suggestion | None, now: arrow.Arrow,
+                 last_key: str) -> None:
+        self.id = contact.id
+        self.contact = contact
+        self.suggestion = suggestion
+        self.now = now
+        self.haystack = " ".join(
+            [contact.name, contact.company, contact.role, *contact.tags, contact.email]
+        ).casefold()
+        self.last_key = last_key  # ISO time of the last touch; "" (never) sorts first
+        self.name_key = contact.name.casefold()
+        self.company_key = (contact.company or "\uffff").casefold()
+        self._cells: dict[str, str] | None = None
+        self._tags: frozenset[str] | None = None
+
+    @property
+    def due_key(self) -> str:
+        return self.suggestion.due if self.suggestion is not None else "9999"
+
+    @property
+    def status(self) -> str:
+        return self.suggestion.status if self.suggestion is not None else ""
+
+    @property
+    def tag_set(self) -> frozenset[str]:
+        if self._tags is None:
+            self._tags = frozenset(t.casefold() for t in self.contact.tags)
+        return self._tags
+
+    def cells(self) -> dict[str, str]:
+        if self._cells is None:
+            c, s, now = self.contact, self.suggestion, self.now
+            company, role = fmt.one_line(c.company), fmt.one_line(c.role)
+            self._cells = {
+                "name": fmt.one_line(c.name),
+                "company_role": f"{company} / {role}" if company and role else company or role,
+                "last": fmt.ago(c.last_touch, now),
+                "next_step": (
+                    f"{fmt.step_label(s.step)}, {fmt.due_phrase(s.due, now)}" if s else ""
+                ),
+                "status": s.status if s else "",
+                "tags": ", ".join(fmt.one_line(t) for t in c.tags),
+            }
+        return self._cells
+
+    def set_suggestion(self, suggestion: Suggestion | None) -> None:
+        self.suggestion = suggestion
+        self._cells = None
+
+    # Attribute access for the cells keeps callers simple (row.name, row.next_step...).
+    @property
+    def name(self) -> str:
+        return self.cells()["name"]
+
+    @property
+    def company_role(self) -> str:
+        return self.cells()["company_role"]
+
+    @property
+    def last(self) -> str:
+        return self.cells()["last"]
+
+    @property
+    def next_step(self) -> str:
+        return self.cells()["next_step"]
+
+    @property
+    def tags(self) -> str:
+        return self.cells()["tags"]
 
 
 def next_steps(store: object, settings: object, now: arrow.Arrow) -> dict[str, Suggestion]:
@@ -90,37 +151,22 @@ def _keep_in_touch(store: object, settings: object, now: arrow.Arrow) -> list[Su
 def build_rows(
     contacts: Iterable[Contact], steps: dict[str, Suggestion], now: arrow.Arrow
 ) -> list[ContactRow]:
+    offset = now.isoformat()[-6:]
     rows: list[ContactRow] = []
     for c in contacts:
-        s = steps.get(c.id)
-        company = fmt.one_line(c.company)
-        role = fmt.one_line(c.role)
-        company_role = f"{company} / {role}" if company and role else company or role
-        if s is not None:
-            next_step = f"{fmt.step_label(s.step)}, {fmt.due_phrase(s.due, now)}"
-            status, due_key = s.status, s.due
-        else:
-            next_step, status, due_key = "", "", "9999"
-        tags = [fmt.one_line(t) for t in c.tags]
         last = c.last_touch
-        rows.append(
-            ContactRow(
-                id=c.id,
-                name=fmt.one_line(c.name),
-                company_role=company_role,
-                last=fmt.ago(last, now),
-                next_step=next_step,
-                status=status,
-                tags=", ".join(tags),
-                haystack=" ".join([c.name, c.company, c.role, *c.tags, c.email]).casefold(),
-                tag_set=frozenset(t.casefold() for t in c.tags),
-                last_key=arrow.get(last).to("UTC").isoformat() if last else "",
-                due_key=due_key,
-                name_key=c.name.casefold(),
-                company_key=(c.company or "\uffff").casefold(),
-            )
-        )
+        # ISO times with the same offset compare as strings; others are converted.
+        last_key = (last if last.endswith(offset) else _local(last, now)) if last else ""
+        rows.append(ContactRow(c, steps.get(c.id), now, last_key))
     return rows
+
+
+def _local(moment: str, now: arrow.Arrow) -> str:
+    """An ISO time from another offset, rewritten in the user's zone so strings compare."""
+    parsed = datetime.fromisoformat(moment)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(now.tzinfo)
+    return parsed.isoformat()
 
 
 def sort_order(rows: Sequence[ContactRow], by: str, reverse: bool = False) -> list[int]:
@@ -137,30 +183,50 @@ def sort_order(rows: Sequence[ContactRow], by: str, reverse: bool = False) -> li
 def filter_order(
     rows: Sequence[ContactRow], order: Sequence[int], query: str, tag: str | None = None
 ) -> list[int]:
-    """The rows of ``order`` that match: every word of ``query`` as a substring of the name,
-    company, role, tags or email (kept in table order), then, when that finds few, fuzzy
-    matches that tolerate typos (best first). ``tag`` keeps only contacts with that tag."""
-    candidates = list(order)
-    if tag:
+    """The rows of ``order`` that match ``query`` (and ``tag``): see :func:`match`."""
+    exact, fuzzy = match(rows, order, query, tag)
+    return exact + fuzzy
+
+
+def match(
+    rows: Sequence[ContactRow],
+    order: Sequence[int],
+    query: str,
+    tag: str | None = None,
+    within: Sequence[int] | None = None,
+) -> tuple[list[int], list[int]]:
+    """(exact, fuzzy) matches among ``order``.
+
+    Exact: every word of ``query`` is a substring of the name, company, role, tags or email;
+    kept in table order. Fuzzy, only when exact finds few: names close to the query despite
+    typos, best first. ``tag`` keeps only contacts with that tag. ``within`` (the exact
+    matches of a shorter query this one extends) narrows the search while typing.
+    """
+    def tagged(indices: Sequence[int]) -> list[int]:
+        if not tag:
+            return list(indices)
         wanted = tag.casefold()
-        candidates = [i for i in candidates if wanted in rows[i].tag_set]
+        return [i for i in indices if wanted in rows[i].tag_set]
+
     words = query.casefold().split()
     if not words:
-        return candidates
-    exact = [i for i in candidates if all(w in rows[i].haystack for w in words)]
+        return tagged(order), []
+    exact = tagged(order if within is None else within)
+    for word in words:  # one cheap pass per word (a comprehension, no generator per row)
+        exact = [i for i in exact if word in rows[i].haystack]
     needle = " ".join(words)
     if len(exact) >= _FUZZY_BELOW or len(needle) < _FUZZY_MIN_QUERY:
-        return exact
+        return exact, []
     seen = set(exact)
-    rest = [i for i in candidates if i not in seen]
+    rest = [i for i in tagged(order) if i not in seen]
     hits = process.extract(
         needle,
-        [rows[i].haystack for i in rest],
+        [rows[i].name_key for i in rest],
         scorer=fuzz.partial_ratio,
         score_cutoff=_FUZZY_CUTOFF,
-        limit=None,
+        limit=_FUZZY_LIMIT,
     )
-    return exact + [rest[index] for _, _, index in hits]
+    return exact, [rest[index] for _, _, index in hits]
 
 
 def all_tags(contacts: Iterable[Contact]) -> list[tuple[str, int]]:

@@ -1,0 +1,254 @@
+"""Start-up and filter speed of the Contacts screen, as ratios to a minimal Textual app.
+
+    python bench/startup.py                       # 100, 1k, 10k, 50k contacts, 10 touches each
+    python bench/startup.py --sizes 100 10000 --runs 5 --no-tmux
+
+For every size it measures, from process start to the first full paint of the Contacts
+screen (120x36):
+
+- headless: a fresh interpreter runs the app under ``App.run_test`` and reports when the
+  table is painted with rows;
+- real terminal: the app runs in a detached tmux session; the pane is polled until the
+  table shows rows (skipped when tmux is missing);
+
+and the same for a baseline app (Header, a 100-row DataTable, Footer) in the same run. It
+also times filter keystrokes at each size (the whole press -> repaint, and the part spent
+filtering and reordering). Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+PINNED_NOW = "2026-03-02T18:00:00+00:00"
+SIZE = (120, 36)
+
+
+# ---------------------------------------------------------------------- child processes
+def _baseline_app():  # type: ignore[no-untyped-def]
+    from textual.app import App
+    from textual.widgets import DataTable, Footer, Header
+
+    class Baseline(App[None]):
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield Header()
+            yield DataTable()
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns("Name", "Company", "Last touch", "Status")
+            table.add_rows((f"row {i}", "Larkspur Analytics", "3 weeks ago", "due") for i in range(100))
+
+    return Baseline()
+
+
+def _crm_app(home: str):  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(ROOT))
+    from crm_tui import clock, config
+    from crm_tui.app import CrmApp
+    from crm_tui.cli.common import Env
+    from crm_tui.paths import resolve
+    from crm_tui.store.repository import Store
+
+    now = clock.now()
+    paths = resolve(home)
+    store = Store.open(paths.data, wait=10.0, today=now)  # as the app opens it: writable
+    return CrmApp(Env(paths, config.load(paths.config_file), now), store)
+
+
+async def _child_headless(kind: str, home: str, t0: float, keys: str) -> None:
+    app = _baseline_app() if kind == "baseline" else _crm_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        if kind != "baseline":
+            from crm_tui.ui.widgets.contact_table import ContactTable
+
+            table = app.screen.query_one(ContactTable)
+            while not table.row_count:  # loaded, not yet painted
+                await pilot.pause(0.001)
+            await pilot.pause()
+            print(f"PAINT {time.time() - t0:.4f}", flush=True)
+            while not app.screen.steps_ready:  # next steps fill in after the first paint
+                await pilot.pause(0.001)
+            await pilot.pause()
+        print(f"FULL {time.time() - t0:.4f}", flush=True)
+        if kind == "baseline" or not keys:
+            return
+        await pilot.press("slash")
+        await pilot.pause()
+        for key in keys:
+            start = time.perf_counter()
+            await pilot.press(key)
+            await pilot.pause()
+            total = (time.perf_counter() - start) * 1000
+            # The table's own repaint: every visible line drawn again (what a keystroke costs).
+            start = time.perf_counter()
+            for y in range(table.size.height):
+                table.render_line(y)
+            lines = (time.perf_counter() - start) * 1000
+            part = app.screen.last_filter_ms + lines
+            print(f"KEY {key} {total:.2f} {part:.2f} {table.row_count}", flush=True)
+
+
+def _child_run(kind: str, home: str) -> None:
+    app = _baseline_app() if kind == "baseline" else _crm_app(home)
+    app.run()
+
+
+# ---------------------------------------------------------------------- measurements
+def headless(kind: str, home: str, keys: str = "") -> tuple[float, float, list[tuple[str, float, float, int]]]:
+    t0 = time.time()
+    out = subprocess.run(
+        [PYTHON, __file__, "--child", f"headless-{kind}", "--home", home, "--t0", repr(t0),
+         "--keys", keys],
+        capture_output=True, text=True, env=_env(), check=True,
+    ).stdout
+    full = next(float(line.split()[1]) for line in out.splitlines() if line.startswith("FULL"))
+    paint = next((float(line.split()[1]) for line in out.splitlines() if line.startswith("PAINT")), full)
+    presses = [
+        (p[1], float(p[2]), float(p[3]), int(p[4]))
+        for p in (line.split() for line in out.splitlines() if line.startswith("KEY"))
+    ]
+    return paint, full, presses
+
+
+def in_tmux(kind: str, home: str, timeout: float = 120.0) -> tuple[float, float] | None:
+    """Seconds until the table shows rows, and until the next steps show too."""
+    if not shutil.which("tmux"):
+        return None
+    session = f"crm-bench-{os.getpid()}"
+    command = f"{PYTHON} {__file__} --child run-{kind} --home {home}"
+    env_args = [arg for k, v in _env().items() if k in ("CRM_TUI_NOW", "TZ", "TERM")
+                for arg in ("-e", f"{k}={v}")]
+    t0 = time.perf_counter()
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(SIZE[0]),
+                    "-y", str(SIZE[1]), *env_args, command], check=True)
+    paint = None
+    try:
+        while time.perf_counter() - t0 < timeout:
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
+                                    capture_output=True, text=True).stdout
+            if paint is None and _painted(kind, screen):
+                paint = time.perf_counter() - t0
+            if paint is not None and _full(kind, screen):
+                return paint, time.perf_counter() - t0
+            time.sleep(0.005)
+        return None
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def _painted(kind: str, screen: str) -> bool:
+    lines = screen.splitlines()
+    if kind == "baseline":
+        return any("row 0" in line for line in lines) and "^p" in screen
+    # The table header, a first row under it, and the footer.
+    for i, line in enumerate(lines[:-1]):
+        if line.startswith("Name ") and "Next step" in line and lines[i + 1].strip():
+            return "Filter" in screen
+    return False
+
+
+def _full(kind: str, screen: str) -> bool:
+    return kind == "baseline" or any(
+        word in screen for word in (" overdue ", " due ", " upcoming ", " waiting ")
+    )
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(CRM_TUI_NOW=PINNED_NOW, TZ=env.get("TZ", "UTC"), TEXTUAL_ANIMATIONS="none")
+    env.setdefault("TERM", "xterm-256color")
+    return env
+
+
+def generate(home: Path, contacts: int) -> None:
+    marker = home / f".generated-{contacts}"
+    if marker.exists():
+        return
+    subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "gen.py"), "--home", str(home), "--contacts", str(contacts),
+         "--touches-per-contact", "10", "--articles", "200", "--feeds", "10"],
+        check=True, env=_env(), stdout=subprocess.DEVNULL,
+    )
+    marker.touch()
+
+
+# ---------------------------------------------------------------------- report
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1_000, 10_000, 50_000])
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median shown)")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "crm-tui-bench")
+    parser.add_argument("--no-tmux", action="store_true")
+    parser.add_argument("--keys", default="anna", help="filter keystrokes to time")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--home", help=argparse.SUPPRESS)
+    parser.add_argument("--t0", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        mode, kind = args.child.split("-", 1)
+        if mode == "headless":
+            asyncio.run(_child_headless(kind, args.home, args.t0, args.keys))
+        else:
+            _child_run(kind, args.home)
+        return
+
+    use_tmux = not args.no_tmux and shutil.which("tmux") is not None
+    print(f"crm-tui start-up bench: {SIZE[0]}x{SIZE[1]}, median of {args.runs} runs, "
+          f"10 touches per contact; tmux: {'yes' if use_tmux else 'no'}")
+    print(f"{'contacts':>9} | {'headless: paint / full s':>24} {'base s':>6} {'ratio':>12} | "
+          f"{'tmux: paint / full s':>20} {'base s':>6} {'ratio':>12} | filter key ms")
+    med = statistics.median
+    for size in args.sizes:
+        home = args.work / str(size)
+        t = time.perf_counter()
+        generate(home, size)
+        gen_s = time.perf_counter() - t
+        h_paint, h_full, h_base, t_paint, t_full, t_base, totals, parts = ([] for _ in range(8))
+        for _ in range(args.runs):
+            h_base.append(headless("baseline", str(home))[1])
+            paint, full, presses = headless("app", str(home), args.keys)
+            h_paint.append(paint)
+            h_full.append(full)
+            totals += [p[1] for p in presses]
+            parts += [p[2] for p in presses]
+            if use_tmux:
+                base = in_tmux("baseline", str(home))
+                mine = in_tmux("app", str(home))
+                if base and mine:
+                    t_base.append(base[1])
+                    t_paint.append(mine[0])
+                    t_full.append(mine[1])
+
+        def cols(paint: list[float], full: list[float], base: list[float]) -> str:
+            if not paint:
+                return f"{'-':>24} {'-':>6} {'-':>12}"
+            b = med(base)
+            return (f"{med(paint):11.2f} / {med(full):5.2f}    {b:6.2f} "
+                    f"{med(paint) / b:4.2f}x/{med(full) / b:4.2f}x")
+
+        keys = (f"{med(parts):5.1f} in app (press+pause {med(totals):5.1f}, max {max(parts):.1f})"
+                if parts else "-")
+        print(f"{size:>9} | {cols(h_paint, h_full, h_base)} | {cols(t_paint, t_full, t_base)} | "
+              f"{keys}   [data {gen_s:.0f} s]", flush=True)
+    print("paint: the table shows rows; full: next steps computed and shown. "
+          "filter key: filtering + redrawing the visible lines; press+pause adds "
+          "the test pilot's own waits.")
+
+
+if __name__ == "__main__":
+    main()
