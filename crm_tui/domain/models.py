@@ -47,6 +47,9 @@ OUTCOMES: tuple[str, ...] = (REPLY_ASKED, REPLY_REJECTED, REPLY_PAID)
 T = TypeVar("T")
 
 
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
 class Record:
     """Mixin: dict round trip that ignores unknown keys (forward compatible)."""
 
@@ -55,7 +58,11 @@ class Record:
 
     @classmethod
     def from_dict(cls: type[T], data: dict[str, Any]) -> T:
-        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))  # type: ignore[arg-type]
+        if names.issuperset(data):
+            return cls(**data)
         return cls(**{k: v for k, v in data.items() if k in names})
 
 

@@ -195,7 +195,7 @@ def test_failure_halfway_through_writing_leaves_store_as_it_was(store, paths, no
     assert [c.to_dict() for c in store.contacts()] == contacts_before
 
 
-def test_failure_on_fifth_record_leaves_store_as_it_was(store, paths, now, monkeypatch):
+def test_failure_on_third_record_leaves_store_as_it_was(store, paths, now, monkeypatch):
     import_file(store, "vcard", FIXTURES / "vcard-4.vcf", now)
     before = snapshot(paths.data)
     from crm_tui.domain import models
@@ -205,8 +205,8 @@ def test_failure_on_fifth_record_leaves_store_as_it_was(store, paths, now, monke
 
     def flaky(self):
         calls["n"] += 1
-        if calls["n"] == 5:
-            raise RuntimeError("injected failure on the 5th record")
+        if calls["n"] == 3:
+            raise RuntimeError("injected failure on the 3rd record")
         return real(self)
 
     import orjson
@@ -219,7 +219,7 @@ def test_failure_on_fifth_record_leaves_store_as_it_was(store, paths, now, monke
         return real_dumps(obj, *a, **k)
 
     monkeypatch.setattr("crm_tui.store.repository.orjson.dumps", flaky_dumps)
-    with pytest.raises(RuntimeError, match="5th"):
+    with pytest.raises(RuntimeError, match="3rd"):
         import_file(store, "linkedin", FIXTURES / "linkedin-connections.csv", now)
     assert snapshot(paths.data) == before
     assert [c.name for c in store.contacts()] == ["Hana Sato"]
