@@ -195,32 +195,29 @@ def test_failure_halfway_through_writing_leaves_store_as_it_was(store, paths, no
     assert [c.to_dict() for c in store.contacts()] == contacts_before
 
 
-def test_failure_on_third_record_leaves_store_as_it_was(store, paths, now, monkeypatch):
+def test_failure_on_fifth_record_leaves_store_as_it_was(store, paths, now, monkeypatch, tmp_path):
     import_file(store, "vcard", FIXTURES / "vcard-4.vcf", now)
     before = snapshot(paths.data)
-    from crm_tui.domain import models
+    real = store.save_contacts
+    saved: list[str] = []
 
-    calls = {"n": 0}
-    real = models.Contact.to_dict
+    def one_by_one(added=(), updated=()):
+        # Save each new contact on its own and fail on the 5th, so four are already
+        # written into the batch when the failure comes (independent of store internals).
+        for contact in list(added):
+            if len(saved) == 4:
+                raise RuntimeError("injected failure on the 5th record")
+            real(added=[contact])
+            saved.append(contact.id)
+        return list(added)
 
-    def flaky(self):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("injected failure on the 3rd record")
-        return real(self)
-
-    import orjson
-
-    real_dumps = orjson.dumps
-
-    def flaky_dumps(obj, *a, **k):
-        if isinstance(obj, models.Contact):
-            flaky(obj)
-        return real_dumps(obj, *a, **k)
-
-    monkeypatch.setattr("crm_tui.store.repository.orjson.dumps", flaky_dumps)
-    with pytest.raises(RuntimeError, match="3rd"):
-        import_file(store, "linkedin", FIXTURES / "linkedin-connections.csv", now)
+    monkeypatch.setattr(store, "save_contacts", one_by_one)
+    rows = [f"Person,Number {i},,p{i}@example.org,Parallax Labs,Engineer,0{i} Jan 2024" for i in range(1, 9)]
+    big = tmp_path / "eight.csv"
+    big.write_text("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" + "\n".join(rows) + "\n")
+    with pytest.raises(RuntimeError, match="5th"):
+        import_file(store, "linkedin", big, now)
+    assert len(saved) == 4  # four were written into the batch before the failure
     assert snapshot(paths.data) == before
     assert [c.name for c in store.contacts()] == ["Hana Sato"]
     assert store.touches() == []
