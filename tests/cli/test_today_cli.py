@@ -64,3 +64,18 @@ def test_today_follows_the_pinned_clock(run_cli):
     rows = json.loads(later.output)
     assert rows[0]["step"] == "thank-you" and rows[0]["status"] == "overdue"
     assert rows[0]["overdue_days"] == 2
+
+
+def test_local_zone_across_the_dst_change(run_cli):
+    berlin = {"TZ": "Europe/Berlin", "CRM_TUI_NOW": "2026-03-29T10:30:00"}
+    dana = run_cli("add", "Dana Hiring", env=berlin).output.strip()
+    # 10:00 on Saturday (UTC+1) to 10:30 on Sunday (UTC+2) is 23.5 real hours: still due.
+    opened = run_cli("thread", "open", dana, "--kind", "interview", "--at", "2026-03-28T10:00",
+                     env=berlin)
+    assert opened.exit_code == 0, opened.output
+    rows = json.loads(run_cli("today", "--json", env=berlin).output)
+    (thanks,) = [r for r in rows if r["step"] == "thank-you"]
+    assert (thanks["status"], thanks["due"], thanks["overdue_days"]) == ("due", "2026-03-28", 0)
+    later = json.loads(run_cli("today", "--json", env={**berlin, "CRM_TUI_NOW": "2026-03-29T11:30:00"}).output)
+    (late,) = [r for r in later if r["step"] == "thank-you"]
+    assert (late["status"], late["overdue_days"]) == ("overdue", 1)
