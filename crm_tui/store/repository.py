@@ -7,7 +7,7 @@ Layout of the data folder (one small file per table keeps every write cheap):
     touches-2026-02.json  touches-2026-03.json  ...   (touches sharded by month)
     .lock          the single-writer lock (flock; released by the kernel if we die)
     .lock.owner    who holds it (pid, since), for the "open elsewhere" message
-    backups/YYYY-MM-DD/   daily snapshots (hard links: files are replaced, never edited)
+    backups/YYYY-MM-DD/   daily snapshots, the last five days
 
 Contacts carry summaries (last touch in/out, count) so start-up never reads the touches;
 they live in summaries.json, not contacts.json, so logging a touch rewrites two small
@@ -365,24 +365,35 @@ class Store:
 
     # ----------------------------------------------------------------- backups
     def _backup(self, today: arrow.Arrow) -> None:
-        """Hard-link today's files into backups/DATE (cheap: files are replaced, not edited)."""
+        """Copy today's files into backups/DATE, once a day, keeping the last few days.
+
+        Copies, not hard links: a link would share the inode, so anything that damages the
+        data file in place (a sync tool, an editor, a bad disk block) would damage the
+        backup too. Old months' touch shards never change, so they are linked from the
+        previous backup instead of copied again when their size and mtime match."""
         root = self.folder / "backups"
         target = root / today.format("YYYY-MM-DD")
         files = self._data_files()
         if target.exists() or not files:
             return
+        previous = next((p for p in self.backups() if re.fullmatch(r"\d{4}-\d\d-\d\d", p.name)), None)
         staging = root / f".{target.name}.partial"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         for path in files:
-            try:
-                os.link(path, staging / path.name)
-            except OSError:
-                shutil.copy2(path, staging / path.name)
+            old = previous / path.name if previous else None
+            stat = path.stat()
+            if old and old.exists() and (old.stat().st_size, old.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+                try:
+                    os.link(old, staging / path.name)
+                    continue
+                except OSError:
+                    pass
+            shutil.copy2(path, staging / path.name)
         staging.rename(target)
         daily = sorted(p for p in root.iterdir() if re.fullmatch(r"\d{4}-\d\d-\d\d", p.name))
-        for old in daily[:-KEEP_BACKUPS]:
-            shutil.rmtree(old, ignore_errors=True)
+        for stale in daily[:-KEEP_BACKUPS]:
+            shutil.rmtree(stale, ignore_errors=True)
 
     def backups(self) -> list[Path]:
         root = self.folder / "backups"
