@@ -57,7 +57,7 @@ class CrmApp(App[None]):
         Binding("3", "switch_mode('articles')", "Articles", id="app.articles"),
         Binding("4", "switch_mode('feeds')", "Feeds", id="app.feeds"),
         Binding("question_mark", "help", "Keys", id="app.help"),
-        Binding("ctrl+p", "command_palette", "Find", id="app.palette"),
+        Binding("ctrl+p", "command_palette", "Find", show=False, id="app.palette"),
         Binding("q", "quit", "Quit", show=False, id="app.quit"),
     ]
 

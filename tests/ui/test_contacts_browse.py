@@ -109,6 +109,7 @@ async def test_filter_keystroke_is_cheap(make_app, empty_paths, now) -> None:
     _seed(empty_paths, now)
     app = make_app(empty_paths)
     async with app.run_test(size=(120, 36)) as pilot:
+        app.screen._fill_steps()  # normally just after the first paint
         calls = []
         original = app.store.contacts
         app.store.contacts = lambda: calls.append(1) or original()

@@ -246,7 +246,7 @@ def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow) -
         ("tags", ", ".join(contact.tags)),
         ("interests", ", ".join(contact.interests)),
         ("birthday", contact.birthday),
-        ("last touch", fmt.ago(contact.last_touch, now) + f" ({contact.touch_count} touches)"),
+        ("last touch", fmt.ago(contact.last_touch, now) + _touches(contact.touch_count)),
     ]
     if contact.snoozed_until:
         rows.append(("snoozed", f"until {contact.snoozed_until}"))
@@ -263,6 +263,10 @@ def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow) -
             style=_status_style(keep.status),
         )
     return text
+
+
+def _touches(count: int) -> str:
+    return f" ({count} touch{'' if count == 1 else 'es'} in all)"
 
 
 def _status_style(status: str) -> str:

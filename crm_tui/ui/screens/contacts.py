@@ -91,8 +91,14 @@ class ContactsScreen(Screen[None]):
         table.display = bool(self.rows)
         self._resort()
         self._apply(keep)
-        if not self.steps_ready:
-            self.call_after_refresh(self._fill_steps)
+        if not self.rows:
+            self.steps_ready = True  # nothing to compute
+
+    @on(ContactTable.Painted)
+    def _first_paint(self) -> None:
+        # The first frame is on its way: give the terminal a moment to show it (a shorter
+        # delay was measured to lose the race under tmux), then run the engine.
+        self.set_timer(0.25, self._fill_steps)
 
     def _next_steps(self) -> dict:  # type: ignore[type-arg]
         app = self.app

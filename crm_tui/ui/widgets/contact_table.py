@@ -12,6 +12,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -22,8 +23,8 @@ from crm_tui.ui.widgets.contact_rows import ContactRow
 # (title, attribute, preferred width); the last column takes what is left.
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("Name", "name", 22),
-    ("Company / role", "company_role", 28),
-    ("Last touch", "last", 12),
+    ("Company / role", "company_role", 27),
+    ("Last touch", "last", 13),
     ("Next step", "next_step", 30),
     ("Status", "status", 8),
     ("Tags", "tags", 0),
@@ -33,6 +34,9 @@ _GAP = 1
 
 class ContactTable(ScrollView, can_focus=True):
     """Contacts, one per line, with a fixed header line and a row cursor."""
+
+    class Painted(Message):
+        """The first frame with rows is being drawn (slow work can wait for this)."""
 
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
@@ -75,6 +79,7 @@ class ContactTable(ScrollView, can_focus=True):
         self.rows: Sequence[ContactRow] = ()
         self.order: list[int] = []
         self._widths: list[int] = []
+        self._painted = False
 
     # ------------------------------------------------------------------ data
     def show(self, rows: Sequence[ContactRow], order: list[int], keep: str | None = None) -> None:
@@ -171,6 +176,9 @@ class ContactTable(ScrollView, can_focus=True):
         position = round(self.scroll_y) + y - 1
         if position >= len(self.order):
             return Strip.blank(width, base)
+        if not self._painted:
+            self._painted = True
+            self.post_message(self.Painted())
         row = self.rows[self.order[position]]
         style = base
         if row.status:
