@@ -112,3 +112,41 @@ async def test_help_lists_the_screen_keys_with_ids(demo_app) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(demo_app.screen, ContactsScreen)
+
+
+async def test_first_run_import_key_opens_the_import_dialog(make_app, empty_paths) -> None:
+    from crm_tui.ui.dialogs.import_contacts import ImportDialog
+
+    app = make_app(empty_paths)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, ImportDialog)
+
+
+async def test_palette_runs_actions(demo_app) -> None:
+    from crm_tui.ui.dialogs.contact_form import ContactForm
+
+    async with demo_app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"add contact")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, ContactForm)
+
+
+async def test_data_changes_reach_other_modes(demo_app) -> None:
+    """A write on one screen shows on the Contacts screen when you come back to it."""
+    from crm_tui.domain.models import Contact
+
+    async with demo_app.run_test(size=(120, 36)) as pilot:
+        contacts_screen = demo_app.screen
+        await pilot.press("2")
+        await pilot.pause()
+        demo_app.write(lambda: demo_app.store.add_contact(Contact(name="Zed Newcomer")))
+        await pilot.press("1")
+        await pilot.pause()
+        names = [row.name for row in contacts_screen.rows]
+        assert "Zed Newcomer" in names
