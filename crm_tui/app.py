@@ -87,7 +87,10 @@ class CrmApp(App[None]):
             self.theme = settings.ui.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         if self.readonly_reason:
-            self.sub_title = "READ-ONLY"
+            # Every screen's header says it (and turns red, see app.tcss); the Contacts and
+            # Contact screens also show the reason in a banner.
+            self.title = "crm-tui READ-ONLY (another crm-tui has the data)"
+            self.add_class("-readonly")
         for problem in settings.problems:
             self.notify(problem, title="Config", severity="warning", timeout=10)
         for line in getattr(self.store, "recovered", []):

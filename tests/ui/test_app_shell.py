@@ -39,6 +39,16 @@ async def test_read_only_banner_and_writes_refused(make_app, demo_paths) -> None
             await pilot.pause()
             assert isinstance(app.screen, ContactScreen)
         assert len(app.store.contacts()) == count
+        # Every screen says it, the others' too: the header reads READ-ONLY, in red.
+        await pilot.press("escape", "2")
+        await pilot.pause()
+        from textual.widgets import Header
+
+        header = app.screen.query_one(Header)
+        assert "READ-ONLY" in app.title
+        from textual.color import Color
+
+        assert header.styles.background == Color.parse(app.get_css_variables()["error"])
 
 
 async def test_writable_app_has_no_banner(demo_app) -> None:
