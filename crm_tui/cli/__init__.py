@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import importlib
 import shutil
 import tempfile
 
@@ -12,7 +13,40 @@ from crm_tui import __version__, clock, config, paths
 from crm_tui.cli.common import Env, fail
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+# Which module defines each subcommand: only that one is imported, so a one-shot command
+# does not pay for the imports of every other (start-up time matters for `today` in cron).
+COMMAND_MODULES = {
+    "add": "contacts", "log": "contacts", "list": "contacts",
+    "thread": "threads", "today": "threads", "done": "threads", "reply": "threads",
+    "snooze": "threads", "skip": "threads", "move-on": "threads",
+    "draft": "messages",
+    "feeds": "feeds", "articles": "feeds", "share": "feeds",
+    "import": "interop", "export": "interop", "restore": "interop",
+}
+
+
+class LazyGroup(click.Group):
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands:
+            module = COMMAND_MODULES.get(name)
+            if module:
+                importlib.import_module(f"crm_tui.cli.{module}")
+            else:
+                _import_all()
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _import_all()
+        return super().list_commands(ctx)
+
+
+def _import_all() -> None:
+    for module in sorted(set(COMMAND_MODULES.values())):
+        importlib.import_module(f"crm_tui.cli.{module}")
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--home",
     type=click.Path(file_okay=False),
@@ -52,6 +86,3 @@ def cli(ctx: click.Context, home: str | None, demo: bool) -> None:
 def main() -> None:
     cli(prog_name="crm-tui")
 
-
-# Subcommands register themselves on `cli` when imported.
-from crm_tui.cli import contacts, feeds, interop, messages, threads  # noqa: E402,F401

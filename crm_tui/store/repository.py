@@ -58,6 +58,9 @@ from crm_tui.store.storage import (
 
 SCHEMA_VERSION = 1
 KEEP_BACKUPS = 5
+# Read on first use, not at open: nothing on the first screen or in `today` needs them.
+# Their schema is still checked at open (_check_schemas reads every file's head).
+LAZY_TABLES = frozenset({"articles"})
 
 # version -> function(file stem, tables) -> tables at version + 1
 Migration = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -122,9 +125,23 @@ class _Table:
         self.db = TinyDB(self.path, storage=SafeJSONStorage, schema=SCHEMA_VERSION, readonly=readonly)
         self.storage: SafeJSONStorage = self.db.storage  # type: ignore[assignment]
         self.table = self.db.table(stem, cache_size=0)
-        self.records: dict[str, Any] = {}
+        self._records: dict[str, Any] | None = None
         self.loaded = False
         self.omit_empty = _empty_defaults(cls)
+        # Set by the store for tables read on first use rather than at open.
+        self.loader: Callable[[_Table], None] | None = None
+
+    @property
+    def records(self) -> dict[str, Any]:
+        if self._records is None:
+            if self.loader is None:
+                raise RuntimeError(f"{self.path.name} was not loaded")
+            self.loader(self)
+        return self._records  # type: ignore[return-value]
+
+    @records.setter
+    def records(self, value: dict[str, Any]) -> None:
+        self._records = value
 
     def load(self, migrate: bool) -> None:
         found, tables = self.storage.load()
@@ -279,14 +296,11 @@ class Store:
         ]
         if self.folder.exists():
             self._check_schemas()
-        migrate = not self.readonly
         for stem, cls, prefix in specs:
             table = _Table(self.folder, stem, cls, prefix, self.readonly)
-            try:
-                table.load(migrate)
-            except CorruptFile as exc:
-                exc.backup = self.newest_good_backup(table.path.name)
-                raise CorruptFile(exc.path, exc.detail, exc.backup) from None
+            table.loader = self._load_table
+            if stem not in LAZY_TABLES:
+                self._load_table(table)
             self._tables[stem] = table
         self._tables["contacts"].strip = SUMMARY_FIELDS
         for contact in self._tables["contacts"].records.values():
@@ -302,16 +316,25 @@ class Store:
             self._backup(today)
             self._check_summaries()
 
+    def _load_table(self, table: _Table) -> None:
+        try:
+            table.load(not self.readonly)
+        except CorruptFile as exc:
+            raise CorruptFile(exc.path, exc.detail, self.newest_good_backup(exc.path.name)) from None
+
     def _check_schemas(self) -> None:
         """Refuse newer files and back up older ones before anything else happens."""
         older = False
         for path in self._data_files():
             with open(path, "rb") as handle:
-                head = handle.read(256)
+                head = handle.read(65536)
             match = re.search(rb'"_schema":\s*(\d+)', head)
-            found = int(match.group(1)) if match else None
-            if found is None:
-                continue  # small files: read_document below decides
+            if match:
+                found = int(match.group(1))
+            else:  # an unusual layout: parse it all (read_document names any damage)
+                found = read_document(path).get("_schema", 1)
+                if not isinstance(found, int):
+                    continue
             if found > SCHEMA_VERSION:
                 raise NewerSchema(path, found, SCHEMA_VERSION)
             older = older or found < SCHEMA_VERSION

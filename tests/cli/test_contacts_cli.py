@@ -53,3 +53,15 @@ def test_untrusted_name_is_cleaned_on_the_way_in(run_cli):
     listed = json.loads(run_cli("list", "--json").output)
     assert listed[0]["id"] == contact_id
     assert listed[0]["name"] == "Eve [bold]x[/]"
+
+
+def test_every_subcommand_is_mapped_for_lazy_loading():
+    """`crm-tui X` imports only X's module: the map must name every command's module."""
+    import click
+
+    from crm_tui.cli import COMMAND_MODULES, _import_all, cli
+
+    _import_all()
+    registered = {name: cmd.callback.__module__.rsplit(".", 1)[-1] for name, cmd in cli.commands.items()}
+    assert registered == COMMAND_MODULES
+    assert all(isinstance(cmd, click.Command) for cmd in cli.commands.values())
