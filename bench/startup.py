@@ -128,17 +128,25 @@ def in_tmux(kind: str, home: str, timeout: float = 120.0) -> tuple[float, float]
     """Seconds until the table shows rows, and until the next steps show too."""
     if not shutil.which("tmux"):
         return None
-    session = f"crm-bench-{os.getpid()}"
+    session = "bench"
+    tmux = ["tmux", "-L", f"crm-bench-{os.getpid()}"]  # our own server: others' sessions untouched
     command = f"{PYTHON} {__file__} --child run-{kind} --home {home}"
-    env_args = [arg for k, v in _env().items() if k in ("CRM_TUI_NOW", "TZ", "TERM")
+    env_args = [arg for k, v in _env().items() if k in ("CRM_TUI_NOW", "TZ")
                 for arg in ("-e", f"{k}={v}")]
     t0 = time.perf_counter()
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(SIZE[0]),
-                    "-y", str(SIZE[1]), *env_args, command], check=True)
+    for attempt in range(3):  # a server that is still exiting refuses new sessions
+        started = subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", str(SIZE[0]),
+                                  "-y", str(SIZE[1]), *env_args, command], capture_output=True)
+        if started.returncode == 0:
+            break
+        time.sleep(0.5)
+        t0 = time.perf_counter()
+    else:
+        return None
     paint = None
     try:
         while time.perf_counter() - t0 < timeout:
-            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
+            screen = subprocess.run([*tmux, "capture-pane", "-p", "-t", session],
                                     capture_output=True, text=True).stdout
             if paint is None and _painted(kind, screen):
                 paint = time.perf_counter() - t0
@@ -147,7 +155,8 @@ def in_tmux(kind: str, home: str, timeout: float = 120.0) -> tuple[float, float]
             time.sleep(0.005)
         return None
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+        time.sleep(0.2)
 
 
 def _painted(kind: str, screen: str) -> bool:
