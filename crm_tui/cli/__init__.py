@@ -26,6 +26,9 @@ COMMAND_MODULES = {
 
 
 class LazyGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in self.commands:
             module = COMMAND_MODULES.get(name)
@@ -38,6 +41,39 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         _import_all()
         return super().list_commands(ctx)
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Let `--home DIR` and `--demo` stand anywhere (`crm-tui today --home DIR`), not only
+    before the subcommand, by moving them to the front. Nothing after `--` is touched, and
+    the value of another option (e.g. `--note --demo`) is left alone."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg == "--home" and i + 1 < len(args):
+            front += args[i:i + 2]
+            i += 2
+            continue
+        if arg.startswith("--home=") or arg == "--demo":
+            front.append(arg)
+            i += 1
+            continue
+        rest.append(arg)
+        if arg.startswith("-") and arg not in _FLAGS and "=" not in arg and i + 1 < len(args):
+            rest.append(args[i + 1])  # that option's value, whatever it looks like
+            i += 1
+        i += 1
+    return front + rest
+
+
+# Flags (options without a value) that may precede a global option.
+_FLAGS = frozenset({"--demo", "--json", "--in", "--all", "--dry-run", "--print", "--asked",
+                    "--rejected", "--paid", "--open", "-h", "--help", "--version"})
 
 
 def _import_all() -> None:

@@ -65,3 +65,40 @@ def test_every_subcommand_is_mapped_for_lazy_loading():
     registered = {name: cmd.callback.__module__.rsplit(".", 1)[-1] for name, cmd in cli.commands.items()}
     assert registered == COMMAND_MODULES
     assert all(isinstance(cmd, click.Command) for cmd in cli.commands.values())
+
+
+def test_global_options_work_after_the_subcommand(run_cli, tmp_path):
+    other = tmp_path / "elsewhere"
+    assert run_cli("add", "Ada", "--home", str(other)).exit_code == 0
+    assert run_cli("log", "Ada", "--note", "--home is a fine note", f"--home={other}").exit_code == 0
+    listed = run_cli("list", "--json", "--home", str(other))
+    assert '"Ada"' in listed.output
+    assert run_cli("list", "--json").output.strip() == "[]"  # the default home is untouched
+
+
+def test_hoisting_leaves_option_values_and_double_dash_alone():
+    from crm_tui.cli import hoist_global_options
+
+    assert hoist_global_options(["log", "A", "--note", "--demo"]) == ["log", "A", "--note", "--demo"]
+    assert hoist_global_options(["today", "--json", "--demo"]) == ["--demo", "today", "--json"]
+    assert hoist_global_options(["add", "--", "--home", "x"]) == ["add", "--", "--home", "x"]
+
+
+def test_every_flag_is_known_to_the_hoister():
+    """A flag missing from the list would make the hoister take the next word as its value."""
+    import click
+
+    from crm_tui.cli import _FLAGS, _import_all, cli
+
+    _import_all()
+    flags: set[str] = set()
+
+    def walk(command: click.Command) -> None:
+        for param in command.params:
+            if isinstance(param, click.Option) and param.is_flag:
+                flags.update(param.opts + param.secondary_opts)
+        for sub in getattr(command, "commands", {}).values():
+            walk(sub)
+
+    walk(cli)
+    assert flags <= _FLAGS
