@@ -85,10 +85,13 @@ class Settings:
     """Binding id -> keys (comma separated), e.g. ``"today.done" = "d,ctrl+d"``."""
     problems: list[str] = field(default_factory=list)
     """What was wrong with the file (not saved)."""
+    templates_file: Path | None = None
+    """The user's templates.toml beside the config file (not saved)."""
 
     def to_toml_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("problems")
+        data.pop("templates_file")
         return data
 
 
@@ -97,7 +100,7 @@ _SECTIONS = {"cadence": CadenceSettings, "me": MeSettings, "feeds": FeedSettings
 
 def load(path: Path) -> Settings:
     """Settings from ``path``; defaults for whatever is missing or wrong."""
-    settings = Settings()
+    settings = Settings(templates_file=path.with_name("templates.toml"))
     if not path.exists():
         return settings
     try:

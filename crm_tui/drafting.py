@@ -193,4 +193,6 @@ def draft_for(store: Store, settings: Settings, now: arrow.Arrow, contact: Conta
     """The suggested message for ``contact`` (see :func:`plan` for which step)."""
     p = plan(store, settings, now, contact, suggestion, step, thread, article)
     ctx = context_for(store, settings, now, p, article, channel)
+    if library is None:  # the user's templates.toml applies everywhere, previews included
+        library = compose.cached_library(settings.templates_file)[0]
     return compose.draft(ctx, variant, library)

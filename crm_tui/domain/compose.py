@@ -349,6 +349,21 @@ def merge(base: Library, user: dict[str, list[Variant]], replace_steps: Iterable
     return Library(merged)
 
 
+def cached_library(path: Path | None) -> tuple[Library, list[str]]:
+    """:func:`load_library`, re-read only when the file changes (previews call it per row)."""
+    try:
+        stat = path.stat() if path is not None else None
+    except OSError:
+        stat = None
+    key = (str(path), stat.st_mtime_ns if stat else None, stat.st_size if stat else None)
+    return _cached_library(key)
+
+
+@lru_cache(maxsize=8)
+def _cached_library(key: tuple[str, int | None, int | None]) -> tuple[Library, list[str]]:
+    return load_library(Path(key[0]) if key[1] is not None else None)
+
+
 def load_library(path: Path | None) -> tuple[Library, list[str]]:
     """The defaults plus the user's ``templates.toml`` at ``path`` (if it exists).
 

@@ -156,3 +156,25 @@ def test_mailto_without_subject_or_body():
 def test_mailto_address_cannot_smuggle_headers():
     url = compose.mailto_url("a@b.c?cc=evil@x.y", "s", "b")
     assert url.startswith("mailto:a@b.c%3Fcc%3Devil@x.y?subject=s&body=b")
+
+
+def test_user_templates_reach_every_draft_without_passing_a_library(store, paths, now):
+    """The Today preview and `crm-tui share` call draft_for with no library: the user's
+    templates.toml beside config.toml must still apply (and a change to it is seen)."""
+    from crm_tui import config, drafting
+    from crm_tui.domain.models import Contact
+
+    paths.config.mkdir(parents=True, exist_ok=True)
+    settings = config.load(paths.config_file)
+    maya = store.add_contact(Contact(name="Maya Okafor"))
+    paths.templates_file.write_text(
+        '[[keep-in-touch]]\nid = "mine"\nchannel = "email"\nsubject = "Hey {first_name}"\nbody = "Yo {first_name}"\n',
+        encoding="utf-8",
+    )
+    first = drafting.draft_for(store, settings, now, maya, step="keep-in-touch")
+    assert (first.subject, first.body) == ("Hey Maya", "Yo Maya")
+    paths.templates_file.write_text(
+        '[[keep-in-touch]]\nid = "mine"\nchannel = "email"\nsubject = "Hello {first_name}!"\nbody = "Hi {first_name}"\n',
+        encoding="utf-8",
+    )
+    assert drafting.draft_for(store, settings, now, maya, step="keep-in-touch").subject == "Hello Maya!"
