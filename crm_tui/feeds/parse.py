@@ -14,6 +14,9 @@ different path and does use defusedxml).
 Nothing HTML survives: summaries become plain text (``html_to_text``) and every string goes
 through ``crm_tui.domain.text.clean*``. feedparser's own HTML sanitiser and relative-URI
 rewriting are switched off: their output would be thrown away, and they double the cost.
+
+Plain well-formed UTF-8 RSS 2.0 (most feeds) goes through :mod:`crm_tui.feeds.rss_fast`
+instead, ~20x cheaper and field-for-field the same; everything else through feedparser.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import feedparser
 
 from crm_tui.domain.text import clean, clean_list, html_to_text
 from crm_tui.feeds.links import normalise, safe_to_open
+from crm_tui.feeds.rss_fast import parse_rss
 
 SUMMARY_CHARS = 1200  # enough for ranking and a preview; the link has the rest
 TITLE_CHARS = 300
@@ -61,6 +65,10 @@ def parse_feed(body: bytes, headers: dict[str, str] | None = None, base_url: str
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     if base_url and "content-location" not in response_headers:
         response_headers["content-location"] = base_url  # base for relative links
+    fast = parse_rss(body, response_headers, response_headers.get("content-location", ""))
+    if fast is not None:
+        feed_title, fast_entries = fast
+        return ParsedFeed(title=clean(html_to_text(feed_title), TITLE_CHARS), entries=[_entry(e) for e in fast_entries])
     try:
         data = feedparser.parse(
             io.BytesIO(body),
