@@ -21,7 +21,7 @@ import threading
 from datetime import datetime, timezone
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import arrow
 
@@ -30,8 +30,10 @@ from crm_tui.domain.models import Article, Feed
 from crm_tui.domain.text import clean
 from crm_tui.feeds.fetch import FetchRequest, FetchResult, cpu_count, fetch_all
 from crm_tui.feeds.links import normalise
-from crm_tui.feeds.parse import ParsedEntry, ParsedFeed, parse_feed
 from crm_tui.store.repository import Store
+
+if TYPE_CHECKING:
+    from crm_tui.feeds.parse import ParsedEntry, ParsedFeed
 
 # Below this many feeds a process pool costs more than it saves.
 POOL_MIN_FEEDS = 4
@@ -141,7 +143,7 @@ class _Parser:
             try:
                 self.pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context)
                 for _ in range(workers):  # start them now, while the requests are in flight
-                    self.pool.submit(int)
+                    self.pool.submit(_warm_up)
             except (OSError, ValueError):
                 # Inside the TUI sys.stderr has no file descriptor (fileno() is -1), so the
                 # forkserver/resource tracker cannot start ("bad value(s) in fds_to_keep"):
@@ -153,17 +155,31 @@ class _Parser:
         args = (result.body, result.headers, result.url if result.url.startswith("http") else "")
         try:
             if self.pool is not None:
-                parsed = await loop.run_in_executor(self.pool, parse_feed, *args)
+                parsed = await loop.run_in_executor(self.pool, _parse, *args)
             else:
-                parsed = await asyncio.to_thread(parse_feed, *args)
+                parsed = await asyncio.to_thread(_parse, *args)
         except concurrent.futures.process.BrokenProcessPool:
-            parsed = await asyncio.to_thread(parse_feed, *args)
+            parsed = await asyncio.to_thread(_parse, *args)
         result.body = b""  # parsed; do not keep megabytes around
         return result, parsed
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _warm_up() -> None:
+    """Run in each worker as it starts: import the parser while the requests are out.
+
+    The refresh process itself never imports feedparser when parsing runs in workers,
+    so a refresh where every feed answers 304 does not pay for it."""
+    import crm_tui.feeds.parse  # noqa: F401
+
+
+def _parse(body: bytes, headers: dict[str, str], base_url: str) -> ParsedFeed:
+    from crm_tui.feeds.parse import parse_feed
+
+    return parse_feed(body, headers, base_url)
 
 
 def _report(feed: Feed, result: FetchResult, parsed: ParsedFeed | None, emit: Callable[..., None]) -> None:

@@ -180,3 +180,44 @@ async def test_progress_events(store, settings, now, httpserver):
     await service.refresh(store, settings, now, progress=events.append)
     states = sorted((e.feed_id, e.state) for e in events)
     assert states == [("f1", "fetching"), ("f1", "updated"), ("f2", "failed"), ("f2", "fetching")]
+
+
+async def test_https_goes_through_a_verifying_transport_built_on_first_use(httpserver):
+    """The CA bundle is loaded only when an https feed is fetched; plain http's TLS context
+    trusts nothing, so it could never complete a handshake even if it were reached."""
+    import ssl
+
+    from crm_tui.config import FeedSettings
+    from crm_tui.feeds.fetch import Fetcher, FetchRequest, _LazyTransport, _NO_TLS
+
+    httpserver.expect_request("/feed").respond_with_data(simple_rss(1), headers=RSS)
+    async with Fetcher(FeedSettings(timeout=2)) as fetcher:
+        lazy = fetcher.client._transport
+        assert isinstance(lazy, _LazyTransport) and lazy._real is None
+        assert (await fetcher.fetch(FetchRequest("f1", httpserver.url_for("/feed")))).state == "ok"
+        assert lazy._real is None  # plain http did not build it
+        # TLS to a plain-http server: goes through the real transport, and fails.
+        result = await fetcher.fetch(FetchRequest("f2", httpserver.url_for("/feed").replace("http://", "https://")))
+        assert result.state == "failed"
+        assert lazy._real is not None
+        context = lazy._real._pool._ssl_context
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+        assert context.cert_store_stats()["x509_ca"] > 0
+    empty = _NO_TLS()
+    assert empty.verify_mode == ssl.CERT_REQUIRED and empty.check_hostname
+    assert empty.cert_store_stats()["x509_ca"] == 0
+
+
+def test_the_refresh_path_imports_nothing_heavy():
+    """`feeds refresh` start-up: no ranking (numpy, bm25s), UI (textual, rich) or parser
+    (feedparser: it is imported by the parse workers, and only when a feed has a body)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, crm_tui.feeds.service, crm_tui.feeds.fetch;"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'feedparser', 'numpy', 'bm25s', 'scipy', 'textual', 'rich', 'pygments', 'Stemmer'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
