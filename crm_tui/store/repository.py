@@ -332,7 +332,10 @@ class Store:
             if match:
                 found = int(match.group(1))
             else:  # an unusual layout: parse it all (read_document names any damage)
-                found = read_document(path).get("_schema", 1)
+                try:
+                    found = read_document(path).get("_schema", 1)
+                except CorruptFile as exc:
+                    raise CorruptFile(exc.path, exc.detail, self.newest_good_backup(path.name)) from None
                 if not isinstance(found, int):
                     continue
             if found > SCHEMA_VERSION:

@@ -74,13 +74,14 @@ def test_corrupt_file_through_the_cli_exits_2(run_cli, paths):
     assert (paths.data / "contacts.json").read_text(encoding="utf-8") == "{"
 
 
-def test_corrupt_touch_shard_is_reported_when_read(paths, now):
+def test_corrupt_touch_shard_is_reported_at_open(paths, now):
     seed(paths.data, now).close()
+    Store.open(paths.data, today=now).close()  # takes the day's backup
     shard = next(paths.data.glob("touches-*.json"))
     shard.write_bytes(b"garbage")
-    with Store.open(paths.data, readonly=True) as store, pytest.raises(CorruptFile) as info:
-        store.touches()
-    assert shard.name in str(info.value)
+    with pytest.raises(CorruptFile) as info:
+        Store.open(paths.data, readonly=True)
+    assert shard.name in str(info.value) and info.value.backup is not None
     assert shard.read_bytes() == b"garbage"
 
 
