@@ -121,3 +121,78 @@ def test_ranker_is_cached_until_articles_change(store, now):
     assert rank.ranker(store, now) is first
     store.add_article(Article(feed_id=feed.id, title="two"))
     assert rank.ranker(store, now) is not first
+
+
+def _random_corpus(seed: int, now, n_articles: int = 120, n_contacts: int = 40):
+    """Few words, many ties: a corpus where the order of equal scores matters."""
+    import random
+
+    rng = random.Random(seed)
+    words = "python data design cycling cooking fintech hiring leadership climate remote".split()
+    companies = ["Tidemark Bank", "Larkspur Analytics", "Quillon Studio", ""]
+    articles = [
+        Article(feed_id=f"f{i % 3}", id=f"a{i}",
+                title=" ".join(rng.choices(words, k=3)) + (f" at {rng.choice(companies)}" if i % 4 == 0 else ""),
+                summary=" ".join(rng.choices(words, k=rng.randrange(0, 12))),
+                published=now.shift(days=-rng.choice([0, 1, 1, 5, 30])).isoformat())
+        for i in range(n_articles)
+    ]
+    contacts = [
+        Contact(name=f"P{i}", id=f"c{i}", company=rng.choice(companies), interests=rng.sample(words, 2),
+                tags=rng.sample(words, 1), notes=" ".join(rng.choices(words, k=rng.randrange(0, 5))))
+        for i in range(n_contacts)
+    ]
+    feeds = [Feed(url=f"u{i}", id=f"f{i}", tags=[words[i]]) for i in range(3)]
+    return articles, contacts, feeds
+
+
+def _reference_scores(ranker, contact):
+    """The plain definition: per-token scatter over postings, bonus, decay (no dense rows)."""
+    import numpy as np
+
+    total = np.zeros(len(ranker.articles))
+    query = ranker._query(contact)
+    for token_id, weight in zip(query.token_ids, query.weights):
+        lo, hi = ranker._indptr[token_id], ranker._indptr[token_id + 1]
+        total[ranker._indices[lo:hi]] += weight * ranker._data[lo:hi]
+    if contact.company:
+        total[ranker._company_docs(contact.company)] += rank.COMPANY_BONUS
+    return total * ranker.decay
+
+
+def test_batch_per_contact_and_per_article_agree(store, now):
+    import numpy as np
+
+    for seed in range(3):
+        articles, contacts, feeds = _random_corpus(seed, now)
+        ranker = rank.Ranker(articles, feeds, now)
+        assert ranker._dense  # the corpus is dense enough to exercise both kinds of token
+        batch = ranker.for_contacts(contacts, k=5)
+        for contact in contacts:
+            single = ranker.for_contact(contact, k=5)
+            assert batch[contact.id] == single
+            reference = _reference_scores(ranker, contact)
+            assert np.array_equal(ranker.scores(contact), reference)
+            ideal = sorted((i for i in range(len(articles)) if reference[i] >= rank.MIN_SCORE),
+                           key=lambda i: (-reference[i], articles[i].id))[:5]
+            assert [a.id for a, _ in single] == [articles[i].id for i in ideal]
+        for article in articles[:30]:
+            found = ranker.for_article(article, contacts, k=len(contacts))
+            position = articles.index(article)
+            expected = sorted((c for c in contacts if ranker.scores(c)[position] >= rank.MIN_SCORE),
+                              key=lambda c: (-ranker.scores(c)[position], c.id))
+            assert [c.id for c, _ in found] == [c.id for c in expected]
+            assert [s for _, s in found] == [round(float(ranker.scores(c)[position]), 3) for c in expected]
+
+
+def test_batch_honours_shares_and_dismissals(store, now):
+    feed = store.add_feed(Feed(url="https://x.example/feed", tags=["work"]))
+    arts = store.add_articles([Article(feed_id=feed.id, title=a.title, summary=a.summary, published=a.published) for a in corpus(now)])
+    ines = store.add_contact(Contact(name="Ines", interests=["cycling", "cooking"]))
+    tom = store.add_contact(Contact(name="Tom", interests=["cycling"]))
+    store.add_share(Share(article_id=arts[2].id, contact_id=ines.id, at=now.isoformat()))
+    store.add_dismissal(Dismissal(article_id=arts[5].id, contact_id=ines.id, at=now.isoformat()))
+    ranker = rank.ranker(store, now)
+    batch = ranker.for_contacts([ines, tom])
+    assert batch[ines.id] == ranker.for_contact(ines) == []
+    assert batch[tom.id] == ranker.for_contact(tom) and batch[tom.id]
