@@ -207,7 +207,7 @@ class CrmApp(App[None]):
         for binding in _screen_bindings(screen):
             yield SystemCommand(
                 binding.description,
-                f"{binding.key_display or binding.key}  ({binding.id})",
+                binding.tooltip or f"{binding.description} ({binding.id})",
                 lambda action=binding.action: self.run_action(action, screen),
             )
 

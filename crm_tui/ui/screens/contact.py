@@ -28,11 +28,13 @@ class ContactScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="contact.back"),
         Binding("e", "edit", "Edit", id="contact.edit"),
-        Binding("l", "log_touch", "Log touch", id="contact.log"),
-        Binding("o", "open_thread", "Open thread", id="contact.thread"),
+        Binding("l", "log_touch", "Log touch", id="contact.log",
+                tooltip="Log a touch: a message, call or meeting, either way"),
+        Binding("o", "open_thread", "Thread", id="contact.thread",
+                tooltip="Open a thread: interview, application, invoice"),
         Binding("n", "add_note", "Note", id="contact.note"),
         Binding("m", "compose", "Compose", id="contact.compose"),
-        Binding("s", "share", "Share article", id="contact.share"),
+        Binding("s", "share", "Share", id="contact.share", tooltip="Share the top suggested article"),
         Binding("D", "delete", "Delete", id="contact.delete"),
     ]
 

@@ -28,8 +28,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         table = Table(box=None, expand=True, pad_edge=False)
         table.add_column(Text("Key"), style="bold", no_wrap=True)
-        table.add_column(Text("Action"))
-        table.add_column(Text("Id (rebind in config.toml, [keys] section)"), style="dim", no_wrap=True)
+        table.add_column(Text("Action"), ratio=1)
+        table.add_column(Text("Id (config.toml [keys])"), style="dim", no_wrap=True)
         seen: set[tuple[str, str]] = set()
         named, other = [], []
         for key, active in self.target.active_bindings.items():
@@ -44,7 +44,8 @@ class HelpScreen(ModalScreen[None]):
         for binding in named + other:  # the app's own keys first, then the widgets' ones
             shown = self.app.get_key_display(binding)
             self.rows.append((shown, binding.description, binding.id or ""))
-            table.add_row(Text(shown), Text(binding.description), Text(binding.id or ""))
+            table.add_row(Text(shown), Text(binding.tooltip or binding.description),
+                          Text(binding.id or ""))
         title = getattr(self.target, "sub_title", "") or type(self.target).__name__
         with VerticalScroll():
             yield Static(Text(f"Keys: {title}", style="bold"))
