@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import arrow
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Sparkline, Static
 
@@ -97,11 +97,11 @@ class ContactScreen(Screen[None]):
         self.query_one("#spark-in", Sparkline).data = ins
         axis = "".join(label[0].ljust(3) for label in labels)
         self.query_one("#months", Static).update(
-            Text(f"{axis}  {labels[0]} to {labels[-1]}: {sum(outs)} out, {sum(ins)} in")
+            Content(f"{axis}  {labels[0]} to {labels[-1]}: {sum(outs)} out, {sum(ins)} in")
         )
         self.query_one("#timeline", Static).update(_timeline(store, touches, now))
         notes = fmt.inert(contact.notes) if contact.notes else "No notes yet (n adds one)."
-        self.query_one("#notes", Static).update(Text(notes))
+        self.query_one("#notes", Static).update(Content(notes))
         self.articles = _suggested_articles(store, now, contact)
         self.query_one("#articles", Static).update(_articles(self.articles))
 
@@ -227,14 +227,30 @@ class ContactScreen(Screen[None]):
 
 
 # ---------------------------------------------------------------------- pure helpers
+class _Lines:
+    """Builds a Content from (text, style) parts: text is never parsed as markup, and
+    styles may use theme variables ($text-error...), so every theme colours it."""
+
+    def __init__(self, text: str = "", style: str = "") -> None:
+        self.parts: list[tuple[str, str]] = []
+        if text:
+            self.append(text, style)
+
+    def append(self, text: str, style: str = "") -> None:
+        self.parts.append((text, style))
+
+    def content(self) -> Content:
+        return Content.assemble(*self.parts).rstrip()
+
+
 def _for_contact(store: Any, settings: Any, now: arrow.Arrow, contact_id: str) -> list[Suggestion]:
     from crm_tui import engine
 
     return engine.for_contact(store, settings, now, contact_id)
 
 
-def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow) -> Text:
-    text = Text()
+def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow) -> Content:
+    text = _Lines()
     text.append(fmt.one_line(contact.name), style="bold")
     role = " / ".join(x for x in (fmt.one_line(contact.company), fmt.one_line(contact.role)) if x)
     if role:
@@ -264,7 +280,7 @@ def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow) -
             f"{fmt.step_label(keep.step)}, {fmt.due_phrase(keep.due, now)} ({keep.status})",
             style=_status_style(keep.status),
         )
-    return text
+    return text.content()
 
 
 def _touches(count: int) -> str:
@@ -272,14 +288,14 @@ def _touches(count: int) -> str:
 
 
 def _status_style(status: str) -> str:
-    # Rich style names that follow the terminal's palette; the table uses theme variables.
-    return {"overdue": "bold red", "due": "yellow", "waiting": "dim"}.get(status, "")
+    # Theme variables, like the Contacts table: every theme colours urgency its own way.
+    return {"overdue": "bold $text-error", "due": "$text-warning", "waiting": "dim"}.get(status, "")
 
 
-def _threads(store: Any, threads: list[Thread], suggestions: list[Suggestion], now: arrow.Arrow) -> Text:
+def _threads(store: Any, threads: list[Thread], suggestions: list[Suggestion], now: arrow.Arrow) -> Content:
     if not threads:
-        return Text("No open threads (o opens one: interview, application, invoice).", style="dim")
-    text = Text()
+        return _Lines("No open threads (o opens one: interview, application, invoice).", "dim").content()
+    text = _Lines()
     for thread in threads:
         started = arrow.get(thread.at).format("YYYY-MM-DD")
         what = thread.role or thread.label or thread.note
@@ -295,8 +311,7 @@ def _threads(store: Any, threads: list[Thread], suggestions: list[Suggestion], n
         elif thread.decision_by:
             text.append(f"decision by {thread.decision_by}", style="dim")
         text.append("\n")
-    text.rstrip()
-    return text
+    return text.content()
 
 
 def _monthly(touches: list[Touch], now: arrow.Arrow) -> tuple[list[int], list[int], list[str]]:
@@ -313,10 +328,10 @@ def _monthly(touches: list[Touch], now: arrow.Arrow) -> tuple[list[int], list[in
     return outs, ins, [m.format("MMM YYYY") for m in months]  # "Apr 2025" ... "Mar 2026"
 
 
-def _timeline(store: Any, touches: list[Touch], now: arrow.Arrow) -> Text:
+def _timeline(store: Any, touches: list[Touch], now: arrow.Arrow) -> Content:
     if not touches:
-        return Text("No touches yet (l logs one).", style="dim")
-    text = Text()
+        return _Lines("No touches yet (l logs one).", "dim").content()
+    text = _Lines()
     for t in list(reversed(touches))[:_TIMELINE_LIMIT]:
         arrow_mark = "<- in " if t.direction == "in" else "-> out"
         text.append(f"{fmt.when_label(t.at, now):<28}", style="dim")
@@ -333,8 +348,7 @@ def _timeline(store: Any, touches: list[Touch], now: arrow.Arrow) -> Text:
         text.append("\n")
     if len(touches) > _TIMELINE_LIMIT:
         text.append(f"... {len(touches) - _TIMELINE_LIMIT} older touches not shown", style="dim")
-    text.rstrip()
-    return text
+    return text.content()
 
 
 def _suggested_articles(store: Any, now: arrow.Arrow, contact: Contact) -> list[Article]:
@@ -345,10 +359,10 @@ def _suggested_articles(store: Any, now: arrow.Arrow, contact: Contact) -> list[
     return [article for article, _ in ranker(store, now).for_contact(contact, k=5)]
 
 
-def _articles(articles: list[Article]) -> Text:
+def _articles(articles: list[Article]) -> Content:
     if not articles:
-        return Text("Nothing to suggest (add feeds on the Feeds screen, 4).", style="dim")
-    text = Text()
+        return _Lines("Nothing to suggest (add feeds on the Feeds screen, 4).", "dim").content()
+    text = _Lines()
     for i, article in enumerate(articles, start=1):
         text.append(f"{i}. ", style="dim")
         text.append(fmt.one_line(article.title))
@@ -356,4 +370,4 @@ def _articles(articles: list[Article]) -> Text:
             text.append(f"  {article.published[:10]}", style="dim")
         text.append("\n")
     text.append("s shares the first one", style="dim")
-    return text
+    return text.content()
