@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 WEB_SCHEMES = ("http", "https")
 
@@ -49,6 +49,23 @@ def normalise(url: str) -> str:
         parts = urlsplit(url.strip())
     except ValueError:
         return url.strip()
+    return _key(parts)
+
+
+def web_key(url: str) -> str | None:
+    """``normalise(url)`` when ``safe_to_open(url)``, else None: one split for both."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
+        return None
+    return _key(parts)
+
+
+def _key(parts: SplitResult) -> str:
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     try:

@@ -30,7 +30,7 @@ from typing import Any
 import feedparser
 
 from crm_tui.domain.text import clean, clean_list, html_to_text
-from crm_tui.feeds.links import normalise, safe_to_open
+from crm_tui.feeds.links import web_key
 from crm_tui.feeds.rss_fast import parse_rss
 
 SUMMARY_CHARS = 1200  # enough for ranking and a preview; the link has the rest
@@ -90,18 +90,34 @@ def parse_feed(body: bytes, headers: dict[str, str] | None = None, base_url: str
     return ParsedFeed(title=title, entries=entries, warning=warning)
 
 
+def _clean(value: object, limit: int) -> str:
+    """``clean(value, limit)``; printable ASCII (most feed fields) skips its regexes and
+    normalisation, which leave such text as it is, bar runs of spaces (same result)."""
+    if isinstance(value, str) and value.isascii() and value.isprintable():
+        return " ".join(value.split())[:limit]
+    return clean(value, limit)
+
+
+def _title(value: object) -> str:
+    """``clean(html_to_text(value), TITLE_CHARS)``, skipping both for plain ASCII text."""
+    if isinstance(value, str) and "<" not in value and "&" not in value:
+        return _clean(value, TITLE_CHARS)
+    return clean(html_to_text(value), TITLE_CHARS)
+
+
 def _entry(entry: Any) -> ParsedEntry:
-    title = clean(html_to_text(entry.get("title", "")), TITLE_CHARS)
+    title = _title(entry.get("title", ""))
     raw_summary = entry.get("summary") or ""
     if not raw_summary and entry.get("content"):
         raw_summary = entry["content"][0].get("value", "")
     summary = html_to_text(raw_summary, SUMMARY_CHARS * 2)
     if len(summary) > SUMMARY_CHARS:
         summary = summary[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " ..."
-    link = clean(entry.get("link", ""), 2000)
-    if not safe_to_open(link):
-        link = ""
-    guid = clean(entry.get("id", ""), 2000)
+    link = _clean(entry.get("link", ""), 2000)
+    link_key = web_key(link)
+    if link_key is None:
+        link = link_key = ""
+    guid = _clean(entry.get("id", ""), 2000)
     if guid:
         ident = guid
     elif link:
@@ -117,9 +133,9 @@ def _entry(entry: Any) -> ParsedEntry:
         title=title or "(untitled)",
         link=link,
         summary=summary,
-        author=clean(entry.get("author", ""), 200),
+        author=_clean(entry.get("author", ""), 200),
         tags=tags,
         published=published,
         dated=bool(stamp),
-        link_key=normalise(link) if link else "",
+        link_key=link_key,
     )

@@ -28,6 +28,7 @@ from typing import Any
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from feedparser.datetimes import _parse_date
+from feedparser.datetimes.rfc822 import _parse_date_rfc822
 from feedparser.mixin import _cp1252
 from feedparser.urls import _urljoin
 
@@ -56,6 +57,11 @@ _EMAIL = re.compile(
     r"""(([a-zA-Z0-9\_\-\.\+]+)@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.)|(([a-zA-Z0-9\-]+\.)+))([a-zA-Z]{2,4}|[0-9]{1,3})(\]?))(\?subject=\S+)?"""
 )
 _LINK_ENTITY = re.compile("&([A-Za-z0-9_]+);")
+# Absolute URLs that urljoin returns unchanged whatever the base (no params, fragment,
+# empty query or extra slashes for it to rewrite): most links, and no urllib call for them.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~!$'()*+,=:@%/-]*)?(?:\?[A-Za-z0-9._~!$'()*+,=:@%/?&-]+)?\Z")
+# "Sun, 01 Mar 2026 ...": feedparser tries W3C-DTF first, which cannot read these.
+_RFC822_START = re.compile(r"[A-Za-z]{3}, \d")
 
 
 class _Decline(Exception):
@@ -119,6 +125,8 @@ def _text(element: Any) -> str:
     if len(element):
         raise _Decline  # nested elements: feedparser would serialise them
     value = (element.text or "").strip()
+    if value.isascii():
+        return value  # both steps below leave ASCII as it is
     try:
         value = value.encode("iso-8859-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
@@ -149,12 +157,12 @@ def _item(item: Any, base: str) -> dict[str, Any]:
         elif tag == "link":
             if not value:
                 raise _Decline
-            link = _urljoin(base, value) if value else value
+            link = _join(base, value)
             link = _LINK_ENTITY.sub(r"&\g<1>", link.replace("&amp;", "&"))
             entry["link"] = link
         elif tag == "guid":
             permalink = child.get("isPermaLink", "true") == "true"
-            entry["id"] = _urljoin(base, value) if permalink and value else value
+            entry["id"] = _join(base, value) if permalink and value else value
         elif tag == "description":
             entry["summary"] = value
         elif tag == CONTENT:
@@ -164,9 +172,9 @@ def _item(item: Any, base: str) -> dict[str, Any]:
                 raise _Decline
             entry["author"] = value
         elif tag == "pubDate":
-            entry["published_parsed"] = _parse_date(value)
+            entry["published_parsed"] = _date(value)
         elif tag == DC_DATE:
-            entry["updated_parsed"] = _parse_date(value)
+            entry["updated_parsed"] = _date(value)
     if "description" in order and CONTENT in order:
         if order.index(CONTENT) < order.index("description"):
             raise _Decline  # feedparser then files the description under content
@@ -177,3 +185,20 @@ def _item(item: Any, base: str) -> dict[str, Any]:
     if tags:
         entry["tags"] = tags
     return entry
+
+
+def _join(base: str, value: str) -> str:
+    """feedparser's ``_urljoin(base, value)``."""
+    return value if _PLAIN_URL.match(value) else _urljoin(base, value)
+
+
+def _date(value: str) -> Any:
+    """feedparser's ``_parse_date(value)`` (first handler that reads it wins)."""
+    if _RFC822_START.match(value):
+        try:
+            parsed = _parse_date_rfc822(value)
+        except (KeyError, OverflowError, ValueError, AttributeError):
+            parsed = None
+        if parsed and len(parsed) == 9:
+            return parsed
+    return _parse_date(value)

@@ -136,3 +136,36 @@ def test_demo_rss_feeds_take_the_fast_path(monkeypatch):
     for body in bodies:
         assert (parse_rss(body, {}, "") is not None) == (b"<rss" in body)
         assert parse_feed(body, {}, "") == via_feedparser(body, {}, "", monkeypatch)
+
+
+_URL_ALPHABET = "abcXYZ019.-_~/:?&=#;%+@!$'()*,[] \\\t"
+_BASES = ["", BASE, "https://example.org/a/b", "http://example.org", "feed.xml", "javascript:x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(scheme=st.sampled_from(["http://", "https://", "HTTP://", "ftp://", "", "//", "http:///"]),
+       rest=st.text(st.sampled_from(_URL_ALPHABET), max_size=30), base=st.sampled_from(_BASES))
+def test_url_shortcut_is_feedparsers_join(scheme, rest, base):
+    from feedparser.urls import _urljoin
+
+    from crm_tui.feeds.rss_fast import _join
+
+    assert _join(base, scheme + rest) == _urljoin(base, scheme + rest)
+
+
+_DATES = [
+    "Sun, 01 Mar 2026 10:00:00 +0000", "Mon, 2 Mar 2026 09:00:00 GMT", "Mon, 02 Mar 26 09:00 EST",
+    "Mon, 2 Mar 2026 09:00:00", "Tue, 31 Feb 2026 09:00:00 +0000", "Sun, 01 Mar 2026 25:00:00 +0000",
+    "Thu, 01 Jan 1970 00:00:00 Z", "Wed, 4 Mar 2026 9:5:3 -0830", "Fri, 2006/09/15 08:19:53 EDT",
+    "Sun, 1 Marz 2026 10:00:00 +0000", "Sun, 01 Mar 2026", "2026-03-01T12:00:00Z", "Sun Jan  4 16:29:06 2004",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.one_of(st.sampled_from(_DATES), st.from_regex(r"[A-Za-z]{3}, \d[ -~]{0,30}", fullmatch=True)))
+def test_date_shortcut_is_feedparsers_parse_date(value):
+    from feedparser.datetimes import _parse_date
+
+    from crm_tui.feeds.rss_fast import _date
+
+    assert _date(value) == _parse_date(value)
