@@ -24,12 +24,14 @@ from __future__ import annotations
 import calendar
 import hashlib
 import io
+import re
+from html import unescape
 from dataclasses import dataclass, field
 from typing import Any
 
 import feedparser
 
-from crm_tui.domain.text import clean, clean_list, html_to_text
+from crm_tui.domain.text import _BLOCKS, _SKIP, clean, clean_list, clean_multiline, html_to_text
 from crm_tui.feeds.links import web_key
 from crm_tui.feeds.rss_fast import parse_rss
 
@@ -98,6 +100,50 @@ def _clean(value: object, limit: int) -> str:
     return clean(value, limit)
 
 
+# A start or end tag with a plain name and well-quoted attributes (no < or > inside).
+_SIMPLE_TAG = re.compile(
+    r"""<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[A-Za-z_:][-A-Za-z0-9_:.]*(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'=<>`]+))?)*)\s*(/?)>"""
+)
+
+
+def _html_text(value: str, max_length: int) -> str:
+    """``html_to_text(value, max_length)``; markup made only of simple tags (most feed
+    summaries: p, a, b, br, li...) is read with one regex instead of HTMLParser (~4x
+    cheaper), doing what ``_TextExtractor`` does for each tag. Anything else (comments,
+    script or style, img, a stray ``<``, odd end tags) goes to ``html_to_text``."""
+    if "<" not in value:
+        return html_to_text(value, max_length)
+    parts: list[str] = []
+    position = 0
+    for match in _SIMPLE_TAG.finditer(value):
+        text = value[position : match.start()]
+        if "<" in text:
+            return html_to_text(value, max_length)
+        if text:
+            parts.append(unescape(text).replace("\n", " "))
+        closing, name, attributes, slash = match.groups()
+        name = name.lower()
+        if name in _SKIP or name == "img":
+            return html_to_text(value, max_length)
+        if closing:
+            if attributes or slash:
+                return html_to_text(value, max_length)
+            if name in _BLOCKS and name != "li":
+                parts.append("\n\n")
+        elif name == "br":
+            parts.append("\n")
+        elif name == "li":
+            parts.append("\n- ")
+        elif name in _BLOCKS:
+            parts.append("\n\n")
+        position = match.end()
+    tail = value[position:]
+    if "<" in tail:
+        return html_to_text(value, max_length)
+    parts.append(unescape(tail).replace("\n", " "))
+    return clean_multiline("".join(parts), max_length)
+
+
 def _title(value: object) -> str:
     """``clean(html_to_text(value), TITLE_CHARS)``, skipping both for plain ASCII text."""
     if isinstance(value, str) and "<" not in value and "&" not in value:
@@ -110,7 +156,7 @@ def _entry(entry: Any) -> ParsedEntry:
     raw_summary = entry.get("summary") or ""
     if not raw_summary and entry.get("content"):
         raw_summary = entry["content"][0].get("value", "")
-    summary = html_to_text(raw_summary, SUMMARY_CHARS * 2)
+    summary = _html_text("" if raw_summary is None else str(raw_summary), SUMMARY_CHARS * 2)
     if len(summary) > SUMMARY_CHARS:
         summary = summary[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " ..."
     link = _clean(entry.get("link", ""), 2000)

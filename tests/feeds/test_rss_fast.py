@@ -169,3 +169,33 @@ def test_date_shortcut_is_feedparsers_parse_date(value):
     from crm_tui.feeds.rss_fast import _date
 
     assert _date(value) == _parse_date(value)
+
+
+_PIECES = [
+    "<p>", "</p>", "<P>", "</P >", "<b>", "</b>", "<br>", "<br/>", "<br />", "<li>", "</li>", "<ul>", "</ul>",
+    "<div class=\"x\">", "</div>", "<a href='https://x.example/?a=1&amp;b=2'>", "</a>", "<span data-x=1>", "</span>",
+    "<h2>", "</h2>", "<p/>", "<img src=x alt='pic'>", "<script>alert(1)</script>", "<style>p{}</style>", "<!-- c -->",
+    "<a title=\"x>y\">", "< p>", "</ p>", "</p class=x>", "<my-tag>", "<", ">", "&amp;", "&lt;b&gt;", "&#x1b;", "&nbsp;",
+    "&bogus;", "&", "\n", "\t", "  ", "text", "Caf\u00e9", "\u202e", "\x1b[31m", "</br>", "<tr>", "</td>", "<br/ >",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=14), limit=st.sampled_from([20, 2400]))
+def test_simple_markup_reads_as_html_to_text_does(pieces, limit):
+    from crm_tui.domain.text import html_to_text
+    from crm_tui.feeds.parse import _html_text
+
+    value = "".join(pieces)
+    assert _html_text(value, limit) == html_to_text(value, limit)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.text(max_size=60), limit=st.sampled_from([5, 300]))
+def test_clean_shortcuts_match_clean(value, limit):
+    from crm_tui.domain.text import clean, html_to_text
+    from crm_tui.feeds.parse import TITLE_CHARS, _clean, _html_text, _title
+
+    assert _clean(value, limit) == clean(value, limit)
+    assert _title(value) == clean(html_to_text(value), TITLE_CHARS)
+    assert _html_text(value, limit) == html_to_text(value, limit)
