@@ -199,12 +199,17 @@ def apply(
     outcomes: list[tuple[Feed, FetchResult, ParsedFeed | None]],
     summary: RefreshSummary,
 ) -> None:
-    """Record every outcome and the new articles in one batch, then apply retention."""
+    """Record every outcome and the new articles in one batch, then apply retention.
+
+    When no feed brought entries (every one answered 304, or failed), the articles are
+    neither read nor purged: retention waits for the next refresh that brings some, and
+    the all-304 refresh, the most common one, stays cheap.
+    """
     stamp = now.to("UTC").isoformat()
-    existing = store.articles()
+    bodies = any(parsed is not None and parsed.entries for _, _, parsed in outcomes)
+    existing = store.articles() if bodies else []
     keys = {a.key for a in existing if a.key}
     idents = {(a.feed_id, a.guid) for a in existing}
-    shared = {s.article_id for s in store.shares()}
     new: list[Article] = []
     with store.batch():
         for feed, result, parsed in sorted(outcomes, key=lambda o: o[0].id):
@@ -240,6 +245,9 @@ def apply(
                     fresh = _new_articles(feed, parsed.entries, now, stamp, keys, idents)
                     new.extend(fresh)
             store.update_feed(feed)
+        if not bodies:
+            return
+        shared = {s.article_id for s in store.shares()}
         candidates = [*existing, *new]
         doomed = retained_out(candidates, settings, now, shared)
         added = [a for a in new if id(a) not in doomed]

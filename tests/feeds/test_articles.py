@@ -196,3 +196,18 @@ def test_batch_honours_shares_and_dismissals(store, now):
     batch = ranker.for_contacts([ines, tom])
     assert batch[ines.id] == ranker.for_contact(ines) == []
     assert batch[tom.id] == ranker.for_contact(tom) and batch[tom.id]
+
+
+async def test_retention_waits_for_a_refresh_that_brings_entries(store, now, tmp_path):
+    """An all-304 refresh neither reads nor purges articles; the next one with a body does."""
+    body = rss([{"title": "old", "guid": "g1", "pubDate": now.shift(days=-10).format("ddd, DD MMM YYYY HH:mm:ss") + " +0000"}])
+    local_feed(store, tmp_path, "w.xml", body)
+    await service.refresh(store, Settings(), now)
+    later = now.shift(days=200)
+    summary = await service.refresh(store, Settings(), later)  # file unchanged: not modified
+    assert (summary.not_modified, summary.purged) == (1, 0)
+    assert [a.title for a in store.articles()] == ["old"]
+    (tmp_path / "w.xml").write_bytes(body + b" ")  # same entries, new file: a body again
+    summary = await service.refresh(store, Settings(), later)
+    assert (summary.fetched, summary.purged) == (1, 1)
+    assert store.articles() == []
