@@ -138,6 +138,9 @@ class ContactsScreen(Screen[None]):
 
     def _update_status(self, shown: int) -> None:
         total = len(self.rows)
+        if not total:
+            self.query_one("#contacts-status", Static).update(Content("No contacts yet"))
+            return
         noun = "contact" if total == 1 else "contacts"
         parts = [f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}"]
         direction = " (reversed)" if self.sort_reverse else ""

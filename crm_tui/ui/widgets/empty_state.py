@@ -11,9 +11,9 @@ Welcome to crm-tui. You have no contacts yet.
 
   a     add a contact by hand
   i     import contacts from a file:
-          LinkedIn  Connections.csv (Settings > Data privacy > Get a copy of your data)
+          LinkedIn  Connections.csv (Settings > Data privacy > Get a copy)
           Google    contacts.csv (contacts.google.com > Export > Google CSV)
-          vCard     .vcf from any address book (Apple Contacts, Outlook, Thunderbird)
+          vCard     .vcf from any address book (Apple, Outlook, Thunderbird)
 
 From the command line:  crm-tui import linkedin ~/Downloads/Connections.csv
 Try the demo first?     crm-tui --demo
@@ -26,7 +26,7 @@ class EmptyState(Vertical):
     DEFAULT_CSS = """
     EmptyState { height: 1fr; align: center middle; }
     EmptyState > Static {
-        width: auto; max-width: 90; height: auto; padding: 1 2;
+        width: auto; max-width: 100; height: auto; padding: 1 2;
         border: round $primary; background: $surface;
     }
     """
