@@ -130,6 +130,7 @@ class _Table:
         self.omit_empty = _empty_defaults(cls)
         # Set by the store for tables read on first use rather than at open.
         self.loader: Callable[[_Table], None] | None = None
+        self.raw_schema: int | None = None  # schema of the cached raw document (shards)
 
     @property
     def records(self) -> dict[str, Any]:
@@ -660,6 +661,12 @@ class Store:
         for month in self.touch_months():
             if month < first:
                 continue
+            shard = self._shards[month]
+            if wanted is not None and not shard.loaded:
+                # A few contacts' touches (a contact screen, the open threads): filter the
+                # raw documents and build only the matches, not every touch of the month.
+                found.extend(self._raw_touches(shard, wanted, thread_id))
+                continue
             for t in self._shard(month).records.values():
                 if wanted is not None and t.contact_id not in wanted:
                     continue
@@ -670,6 +677,26 @@ class Store:
             found = [t for t in found if parse(t.at) >= start]
         found.sort(key=lambda t: (parse(t.at), t.id))
         return found
+
+    def _raw_touches(self, shard: _Table, wanted: set[str], thread_id: str | None) -> list[Touch]:
+        if shard.storage._cache is None or shard.raw_schema is None:
+            try:
+                shard.raw_schema, _ = shard.storage.load()
+            except CorruptFile as exc:
+                raise CorruptFile(exc.path, exc.detail, self.newest_good_backup(exc.path.name)) from None
+        found, tables = shard.raw_schema, shard.storage._cache or {}
+        if found != SCHEMA_VERSION:  # needs migrating: take the ordinary path
+            return [t for t in self._shard(shard.path.stem[len("touches-"):]).records.values()
+                    if t.contact_id in wanted and (thread_id is None or t.thread_id == thread_id)]
+        out = []
+        for doc_id, doc in tables.get("touches", {}).items():
+            if doc.get("contact_id") in wanted and (thread_id is None or doc.get("thread_id") == thread_id):
+                try:
+                    out.append(Touch.from_dict({**doc, "id": f"{shard.prefix}{doc_id}"}))
+                except (TypeError, ValueError) as exc:
+                    raise CorruptFile(shard.path, f"a record does not fit: {exc}",
+                                      self.newest_good_backup(shard.path.name)) from None
+        return out
 
     @staticmethod
     def _summarise(contact: Contact, touches: Iterable[Touch]) -> None:

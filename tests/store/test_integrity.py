@@ -287,3 +287,19 @@ def test_ids_are_never_reused_after_delete(paths, now):
         store.delete_contact(b.id)
         c = store.add_contact(Contact(name="C"))
         assert c.id not in (a.id, b.id)
+
+
+def test_selective_touch_reads_match_full_reads(paths, now):
+    with Store.open(paths.data, today=now) as store:
+        people = [store.add_contact(Contact(name=f"P{i}")) for i in range(3)]
+        for day in range(1, 60, 3):
+            for i, person in enumerate(people):
+                store.log_touch(Touch(contact_id=person.id, at=now.shift(days=-day, hours=i).isoformat(),
+                                      thread_id="t1" if day % 2 else None))
+    with Store.open(paths.data, readonly=True) as fresh:  # shards not loaded: raw filtering
+        partial = fresh.touches(contact_ids=[people[1].id])
+        threaded = fresh.touches(contact_ids=[people[1].id], thread_id="t1")
+        everything = fresh.touches()  # loads every shard
+        assert partial == [t for t in everything if t.contact_id == people[1].id]
+        assert threaded == [t for t in partial if t.thread_id == "t1"]
+        assert fresh.touches(contact_ids=[people[1].id]) == partial  # now from loaded shards
