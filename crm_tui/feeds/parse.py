@@ -57,11 +57,19 @@ class ParsedFeed:
     title: str = ""
     entries: list[ParsedEntry] = field(default_factory=list)
     warning: str | None = None  # kept despite a problem (bozo feed with entries)
+    known: int = 0  # entries left out because the caller already has them (see parse_feed)
     error: str | None = None  # nothing usable
 
 
-def parse_feed(body: bytes, headers: dict[str, str] | None = None, base_url: str = "") -> ParsedFeed:
-    """Parse one feed body. Never raises for bad input: problems land in ``error``."""
+def parse_feed(
+    body: bytes, headers: dict[str, str] | None = None, base_url: str = "", known: frozenset[str] = frozenset()
+) -> ParsedFeed:
+    """Parse one feed body. Never raises for bad input: problems land in ``error``.
+
+    ``known``: identities (``ParsedEntry.ident``) of this feed's entries already stored.
+    Those entries are only counted (``ParsedFeed.known``), not converted: a changed feed
+    usually repeats most of what it had, and the summary conversion is the costly part.
+    """
     if not body or not body.strip():
         return ParsedFeed(error="empty response (no feed in it)")
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
@@ -70,7 +78,8 @@ def parse_feed(body: bytes, headers: dict[str, str] | None = None, base_url: str
     fast = parse_rss(body, response_headers, response_headers.get("content-location", ""))
     if fast is not None:
         feed_title, fast_entries = fast
-        return ParsedFeed(title=clean(html_to_text(feed_title), TITLE_CHARS), entries=[_entry(e) for e in fast_entries])
+        entries, skipped = _entries(fast_entries, known)
+        return ParsedFeed(title=clean(html_to_text(feed_title), TITLE_CHARS), entries=entries, known=skipped)
     try:
         data = feedparser.parse(
             io.BytesIO(body),
@@ -80,16 +89,38 @@ def parse_feed(body: bytes, headers: dict[str, str] | None = None, base_url: str
         )
     except Exception as exc:  # feedparser is loose; a crash in it must not stop a refresh
         return ParsedFeed(error=f"could not parse: {clean(type(exc).__name__)}: {clean(exc, 200)}")
-    entries = [_entry(e) for e in data.get("entries", [])]
+    entries, skipped = _entries(data.get("entries", []), known)
     problem = None
     if data.get("bozo"):
         problem = clean(f"{type(data.get('bozo_exception')).__name__}: {data.get('bozo_exception')}", 200)
     title = clean(html_to_text(data.get("feed", {}).get("title", "")), TITLE_CHARS)
-    if not entries and not data.get("version"):
+    if not entries and not skipped and not data.get("version"):
         detail = problem or "no RSS or Atom root element; an HTML page?"
         return ParsedFeed(title=title, error=f"not a feed ({detail})")
-    warning = f"feed is not well-formed, kept its {len(entries)} entries ({problem})" if problem and entries else None
-    return ParsedFeed(title=title, entries=entries, warning=warning)
+    count = len(entries) + skipped
+    warning = f"feed is not well-formed, kept its {count} entries ({problem})" if problem and count else None
+    return ParsedFeed(title=title, entries=entries, warning=warning, known=skipped)
+
+
+def _entries(raw: list[Any], known: frozenset[str]) -> tuple[list[ParsedEntry], int]:
+    entries: list[ParsedEntry] = []
+    skipped = 0
+    for entry in raw:
+        if known and _known_ident(entry) in known:
+            skipped += 1
+        else:
+            entries.append(_entry(entry))
+    return entries, skipped
+
+
+def _known_ident(entry: Any) -> str | None:
+    """The entry's identity as :func:`_entry` computes it, when that is cheap (guid or
+    link); None for entries identified by a hash of their text (always converted)."""
+    guid = _clean(entry.get("id", ""), 2000)
+    if guid:
+        return guid
+    link = _clean(entry.get("link", ""), 2000)
+    return link if link and web_key(link) is not None else None
 
 
 def _clean(value: object, limit: int) -> str:

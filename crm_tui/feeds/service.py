@@ -111,9 +111,15 @@ async def refresh(
     loop = asyncio.get_running_loop()
     try:
         pending: list[asyncio.Future[tuple[FetchResult, ParsedFeed | None]]] = []
+        known: dict[str, set[str]] | None = None  # feed id -> identities of stored entries
         async for result in fetch_all(requests, settings.feeds, lambda r: emit(by_id[r.feed_id], "fetching"), transport):
             if result.state == "ok":
-                pending.append(asyncio.ensure_future(parser.parse(loop, result)))
+                if known is None:  # read once, on the first body: an all-304 refresh never does
+                    known = {}
+                    for article in store.articles():
+                        known.setdefault(article.feed_id, set()).add(article.guid)
+                idents = frozenset(known.get(result.feed_id, ()))
+                pending.append(asyncio.ensure_future(parser.parse(loop, result, idents)))
             else:
                 outcomes.append((by_id[result.feed_id], result, None))
                 _report(by_id[result.feed_id], result, None, emit)
@@ -151,8 +157,10 @@ class _Parser:
                 self.close()
                 self.pool = None
 
-    async def parse(self, loop: asyncio.AbstractEventLoop, result: FetchResult) -> tuple[FetchResult, ParsedFeed]:
-        args = (result.body, result.headers, result.url if result.url.startswith("http") else "")
+    async def parse(
+        self, loop: asyncio.AbstractEventLoop, result: FetchResult, known: frozenset[str] = frozenset()
+    ) -> tuple[FetchResult, ParsedFeed]:
+        args = (result.body, result.headers, result.url if result.url.startswith("http") else "", known)
         try:
             if self.pool is not None:
                 parsed = await loop.run_in_executor(self.pool, _parse, *args)
@@ -176,17 +184,17 @@ def _warm_up() -> None:
     import crm_tui.feeds.parse  # noqa: F401
 
 
-def _parse(body: bytes, headers: dict[str, str], base_url: str) -> ParsedFeed:
+def _parse(body: bytes, headers: dict[str, str], base_url: str, known: frozenset[str]) -> ParsedFeed:
     from crm_tui.feeds.parse import parse_feed
 
-    return parse_feed(body, headers, base_url)
+    return parse_feed(body, headers, base_url, known)
 
 
 def _report(feed: Feed, result: FetchResult, parsed: ParsedFeed | None, emit: Callable[..., None]) -> None:
     if result.state == "not-modified":
         emit(feed, "not-modified")
     elif result.state == "ok" and parsed is not None and parsed.error is None:
-        emit(feed, "updated", f"{len(parsed.entries)} entries" + (f"; {parsed.warning}" if parsed.warning else ""))
+        emit(feed, "updated", f"{len(parsed.entries) + parsed.known} entries" + (f"; {parsed.warning}" if parsed.warning else ""))
     else:
         emit(feed, "failed", (parsed.error if parsed and parsed.error else result.error) or "failed")
 
@@ -201,12 +209,12 @@ def apply(
 ) -> None:
     """Record every outcome and the new articles in one batch, then apply retention.
 
-    When no feed brought entries (every one answered 304, or failed), the articles are
+    When no feed brought a body (every one answered 304, or failed), the articles are
     neither read nor purged: retention waits for the next refresh that brings some, and
     the all-304 refresh, the most common one, stays cheap.
     """
     stamp = now.to("UTC").isoformat()
-    bodies = any(parsed is not None and parsed.entries for _, _, parsed in outcomes)
+    bodies = any(result.state == "ok" for _, result, _ in outcomes)
     existing = store.articles() if bodies else []
     keys = {a.key for a in existing if a.key}
     idents = {(a.feed_id, a.guid) for a in existing}

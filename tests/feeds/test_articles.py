@@ -211,3 +211,29 @@ async def test_retention_waits_for_a_refresh_that_brings_entries(store, now, tmp
     summary = await service.refresh(store, Settings(), later)
     assert (summary.fetched, summary.purged) == (1, 1)
     assert store.articles() == []
+
+
+async def test_entries_already_stored_are_not_converted_again(store, now, tmp_path, monkeypatch):
+    from crm_tui.feeds import parse
+
+    def items(n):
+        return [{"title": f"t{i}", "guid": f"g{i}", "description": f"<p>s{i}</p>"} for i in range(n)]
+
+    local_feed(store, tmp_path, "k.xml", rss(items(3)))
+    await service.refresh(store, Settings(), now)
+    seen = []
+    original = parse.parse_feed
+
+    def spy(*args):
+        parsed = original(*args)
+        seen.append((args[3], [e.ident for e in parsed.entries], parsed.known))
+        return parsed
+
+    monkeypatch.setattr(parse, "parse_feed", spy)
+    (tmp_path / "k.xml").write_bytes(rss(items(4)))
+    events = []
+    summary = await service.refresh(store, Settings(), now, progress=events.append)
+    assert seen == [(frozenset({"g0", "g1", "g2"}), ["g3"], 3)]
+    assert summary.new_articles == 1
+    assert sorted(a.title for a in store.articles()) == ["t0", "t1", "t2", "t3"]
+    assert [e.detail for e in events if e.state == "updated"] == ["4 entries"]
