@@ -202,7 +202,9 @@ def _entry(entry: Any) -> ParsedEntry:
     else:
         digest = hashlib.sha1(f"{title}\n{summary}".encode()).hexdigest()
         ident = f"sha1:{digest}"
-    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed,
+    # with a DeprecationWarning; that is the value tried first anyway.
+    stamp = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     published = float(calendar.timegm(stamp)) if stamp else 0.0
     tags = clean_list(t.get("term") or t.get("label") for t in entry.get("tags", []) or [])
     return ParsedEntry(
