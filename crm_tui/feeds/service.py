@@ -5,10 +5,16 @@ the CLI and the demo call :func:`refresh_sync`. The store is not thread-safe, so
 store read and write happens here, in the coroutine, and all writes of one refresh go into
 a single ``store.batch()`` (each data file is written once, not once per article).
 
-Parsing is CPU-bound (feedparser costs ~0.6 ms per entry): with several feeds to fetch
-and more than one core, bodies are parsed in a small process pool (started before the
-network work, so its start-up overlaps the requests); otherwise in a thread, which keeps
-the UI's event loop free.
+Parsing is CPU-bound (~0.15 ms per entry on the RSS fast path, ~0.6 ms through
+feedparser): with several feeds to fetch and more than one core, bodies are parsed in a
+small process pool, forked before any request (no other thread exists yet, so fork is
+safe; inside the TUI, forkserver or, failing that, a thread) and warmed up while the
+requests are out; otherwise in a thread, which keeps the UI's event loop free. Entries a
+feed had already are only counted, not converted again.
+
+Figures (bench/feeds.py, 2 cores): 50 feeds x 100 entries over loopback with 100 ms of
+latency, first refresh ~1.4 s for the whole `crm-tui feeds refresh` process, all-304
+refresh ~0.7 s, of which ~0.3 s is the CLI's own start-up.
 """
 
 from __future__ import annotations
