@@ -74,9 +74,13 @@ def _key(parts: SplitResult) -> str:
         port = None
     if port and not (scheme, port) in (("http", 80), ("https", 443)):
         host = f"{host}:{port}"
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_")]
-    )
+    query = parts.query
+    if all(field.lower().startswith("utm_") for field in query.split("&")):
+        query = ""  # only tracking (or nothing): what the general case below gives, cheaply
+    else:
+        query = urlencode(
+            [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not k.lower().startswith("utm_")]
+        )
     path = parts.path or "/"
     return urlunsplit((scheme, host, path, query, ""))
 

@@ -172,7 +172,19 @@ def _html_text(value: str, max_length: int) -> str:
     if "<" in tail:
         return html_to_text(value, max_length)
     parts.append(unescape(tail).replace("\n", " "))
-    return clean_multiline("".join(parts), max_length)
+    return _clean_multiline("".join(parts), max_length)
+
+
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def _clean_multiline(value: str, max_length: int) -> str:
+    """``clean_multiline(value, max_length)``; printable ASCII lines skip its control and
+    escape regexes and normalisation, which leave such text as it is (same result)."""
+    if value.isascii() and value.replace("\n", "").isprintable():
+        lines = "\n".join(" ".join(line.split()) for line in value.split("\n"))
+        return _BLANK_LINES.sub("\n\n", lines).strip()[:max_length]
+    return clean_multiline(value, max_length)
 
 
 def _title(value: object) -> str:

@@ -199,3 +199,30 @@ def test_clean_shortcuts_match_clean(value, limit):
     assert _clean(value, limit) == clean(value, limit)
     assert _title(value) == clean(html_to_text(value), TITLE_CHARS)
     assert _html_text(value, limit) == html_to_text(value, limit)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.one_of(st.text(max_size=60), st.text(st.sampled_from("ab \n\t\r.-\x1b\x85\u00a0é"), max_size=40)),
+       limit=st.sampled_from([3, 2400]))
+def test_multiline_shortcut_matches_clean_multiline(value, limit):
+    from crm_tui.domain.text import clean_multiline
+    from crm_tui.feeds.parse import _clean_multiline
+
+    assert _clean_multiline(value, limit) == clean_multiline(value, limit)
+
+
+_QUERY = st.text(st.sampled_from("utmUTM_=&+%5Fsrcab;?"), max_size=24)
+
+
+@settings(max_examples=300, deadline=None)
+@given(query=_QUERY, scheme=st.sampled_from(["http", "https"]), path=st.sampled_from(["", "/", "/a/b"]))
+def test_dedupe_key_shortcut_matches_the_general_rule(query, scheme, path):
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    from crm_tui.feeds.links import normalise
+
+    url = f"{scheme}://Example.org{path}?{query}"
+    parts = urlsplit(url)
+    expected = urlunsplit((scheme, "example.org", parts.path or "/", urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_")]), ""))
+    assert normalise(url) == expected
