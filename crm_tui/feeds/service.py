@@ -8,8 +8,7 @@ a single ``store.batch()`` (each data file is written once, not once per article
 Parsing is CPU-bound (~0.15 ms per entry on the RSS fast path, ~0.6 ms through
 feedparser): with several feeds to fetch and more than one core, bodies are parsed in a
 small process pool, forked before any request (no other thread exists yet, so fork is
-safe; inside the TUI, forkserver or, failing that, a thread) and warmed up while the
-requests are out; otherwise in a thread, which keeps the UI's event loop free. Entries a
+safe; inside the TUI, forkserver or, failing that, a thread); otherwise in a thread, which keeps the UI's event loop free. Entries a
 feed had already are only counted, not converted again.
 
 Figures (bench/feeds.py, 2 cores): 50 feeds x 100 entries over loopback with 100 ms of
@@ -114,9 +113,9 @@ async def refresh(
             progress(ProgressEvent(feed.id, feed.title or feed.url, state, detail))
 
     requests = [FetchRequest(f.id, f.url, f.etag, f.last_modified) for f in due]
-    # A feed without validators (new, or a server that gives none) will send a body: have
-    # the workers import the parser while the requests are out. When every feed can answer
-    # 304 the workers stay bare and import it only if a body does come.
+    # A feed without validators (new, or a server that gives none) will send a body: import
+    # the parser now, before the workers are forked. When every feed can answer 304 nothing
+    # imports it unless a body does come.
     expect_bodies = any(not f.etag and not f.last_modified for f in due)
     parser = _Parser(len(due), settings.feeds, warm=expect_bodies)
     outcomes: list[tuple[Feed, FetchResult, ParsedFeed | None]] = []
@@ -151,8 +150,12 @@ class _Parser:
     def __init__(self, feeds: int, settings: FeedSettings, warm: bool = True) -> None:
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
         workers = min(MAX_WORKERS, cpu_count())
+        if warm:
+            # This process imports it anyway to unpickle the results; before the fork, the
+            # workers inherit it instead of importing it once each.
+            import crm_tui.feeds.parse  # noqa: F401
         if feeds >= POOL_MIN_FEEDS and workers > 1:
-            # fork is cheapest (feedparser is already imported), but forking a process that
+            # fork is cheapest (the parser is already imported), but forking a process that
             # runs other threads (the TUI) can inherit a held lock: use forkserver there.
             method = "fork" if threading.active_count() == 1 else "forkserver"
             context = multiprocessing.get_context(method)
@@ -161,7 +164,7 @@ class _Parser:
             try:
                 self.pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context)
                 for _ in range(workers):  # start them now, while the requests are in flight
-                    self.pool.submit(_warm_up if warm else int)
+                    self.pool.submit(int)
             except (OSError, ValueError):
                 # Inside the TUI sys.stderr has no file descriptor (fileno() is -1), so the
                 # forkserver/resource tracker cannot start ("bad value(s) in fds_to_keep"):
@@ -186,14 +189,6 @@ class _Parser:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _warm_up() -> None:
-    """Run in each worker as it starts: import the parser while the requests are out.
-
-    The refresh process itself never imports feedparser when parsing runs in workers,
-    so a refresh where every feed answers 304 does not pay for it."""
-    import crm_tui.feeds.parse  # noqa: F401
 
 
 def _parse(body: bytes, headers: dict[str, str], base_url: str, known: frozenset[str]) -> ParsedFeed:
