@@ -114,8 +114,8 @@ async def refresh(
 
     requests = [FetchRequest(f.id, f.url, f.etag, f.last_modified) for f in due]
     # A feed without validators (new, or a server that gives none) will send a body: import
-    # the parser now, before the workers are forked. When every feed can answer 304 nothing
-    # imports it unless a body does come.
+    # the parser now and parse in worker processes forked now. When every feed can answer
+    # 304, nothing is imported or forked unless a body does come (then parsed in a thread).
     expect_bodies = any(not f.etag and not f.last_modified for f in due)
     parser = _Parser(len(due), settings.feeds, warm=expect_bodies)
     outcomes: list[tuple[Feed, FetchResult, ParsedFeed | None]] = []
@@ -154,7 +154,10 @@ class _Parser:
             # This process imports it anyway to unpickle the results; before the fork, the
             # workers inherit it instead of importing it once each.
             import crm_tui.feeds.parse  # noqa: F401
-        if feeds >= POOL_MIN_FEEDS and workers > 1:
+        # Without feeds sure to send a body (all have validators), most answer 304 and those
+        # that changed mostly repeat entries already stored (not converted again): a thread
+        # is enough, and no process is forked for nothing.
+        if warm and feeds >= POOL_MIN_FEEDS and workers > 1:
             # fork is cheapest (the parser is already imported), but forking a process that
             # runs other threads (the TUI) can inherit a held lock: use forkserver there.
             method = "fork" if threading.active_count() == 1 else "forkserver"

@@ -237,3 +237,11 @@ async def test_entries_already_stored_are_not_converted_again(store, now, tmp_pa
     assert summary.new_articles == 1
     assert sorted(a.title for a in store.articles()) == ["t0", "t1", "t2", "t3"]
     assert [e.detail for e in events if e.state == "updated"] == ["4 entries"]
+
+
+def test_no_worker_process_when_every_feed_can_answer_304():
+    from crm_tui.config import FeedSettings
+
+    idle = service._Parser(50, FeedSettings(), warm=False)
+    assert idle.pool is None  # bodies, if any, are parsed in a thread
+    idle.close()
