@@ -5,8 +5,7 @@ the CLI and the demo call :func:`refresh_sync`. The store is not thread-safe, so
 store read and write happens here, in the coroutine, and all writes of one refresh go into
 a single ``store.batch()`` (each data file is written once, not once per article).
 
-Parsing is CPU-bound (~0.15 ms per entry on the RSS fast path, ~0.6 ms through
-feedparser): with several feeds to fetch and more than one core, bodies are parsed in a
+Parsing is CPU-bound (~0.6 ms per entry through feedparser): with several feeds to fetch and more than one core, bodies are parsed in a
 small process pool, forked before any request (no other thread exists yet, so fork is
 safe; inside the TUI, forkserver or, failing that, a thread); otherwise in a thread, which keeps the UI's event loop free. Entries a
 feed had already are only counted, not converted again.
