@@ -11,8 +11,8 @@ safe; inside the TUI, forkserver or, failing that, a thread); otherwise in a thr
 feed had already are only counted, not converted again.
 
 Figures (bench/feeds.py, 2 cores): 50 feeds x 100 entries over loopback with 100 ms of
-latency, first refresh ~1.2-1.3 s for the whole `crm-tui feeds refresh` process (~1.5 s of
-CPU), all-304 refresh ~0.6 s, of which ~0.2 s is the CLI's own start-up.
+latency, first refresh ~2.9 s for the whole `crm-tui feeds refresh` process (~5 s of CPU,
+nearly all of it feedparser), all-304 refresh ~0.66 s, of which ~0.2 s is start-up.
 """
 
 from __future__ import annotations
