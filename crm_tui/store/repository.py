@@ -802,14 +802,6 @@ class Store:
     def add_article(self, article: Article) -> Article:
         return self._add("articles", article)
 
-    def add_articles(self, articles: Iterable[Article]) -> list[Article]:
-        """Add many articles with one table write (a feed refresh adds thousands)."""
-        self._check_writable()
-        table = self._tables["articles"]
-        added = list(articles)
-        self._persist(table, lambda: table.insert_many(added))
-        return added
-
     def update_article(self, article: Article) -> Article:
         return self._update("articles", article)
 

@@ -12,7 +12,6 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from crm_tui.domain.models import Contact
-from crm_tui.ui import format as fmt
 from crm_tui.ui.widgets.contact_rows import build_rows, filter_order, sort_order
 
 _SHOWN = 30

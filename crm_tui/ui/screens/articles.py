@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.domain.models import Article, Contact, Dismissal
@@ -24,7 +23,7 @@ from crm_tui.feeds.rank import ranker
 from crm_tui.ui.dialogs.article_detail import OPEN, SHARE, ArticleDetailDialog
 from crm_tui.ui.dialogs.share_pick import SharePickDialog
 from crm_tui.ui.format import inert, one_line
-from crm_tui.ui.messages import DataChanged
+from crm_tui.ui.screens.base import DataScreen
 from crm_tui.ui.widgets.article_table import ArticleTable
 
 # The list shows this many of the newest articles (retention keeps the store bounded too).
@@ -50,7 +49,7 @@ def short_date(moment: str, now: arrow.Arrow) -> str:
     return {0: "today", 1: "yesterday"}.get(days, day.format("ddd D MMM"))
 
 
-class ArticlesScreen(Screen[None]):
+class ArticlesScreen(DataScreen):
     """Recent articles with their best-matching contacts."""
 
     TITLE = "Articles"
@@ -88,26 +87,7 @@ class ArticlesScreen(Screen[None]):
         table.add_column("Best matches", key="matches", width=18)
         self.reload()
 
-    def on_screen_resume(self) -> None:
-        self.reload()
-
-    @on(DataChanged)
-    def _data_changed(self) -> None:
-        self.reload()
-
     # -------------------------------------------------------------------- data
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
-
-    @property
-    def settings(self) -> Any:
-        return self.app.env.settings  # type: ignore[attr-defined]
-
-    @property
-    def now(self) -> arrow.Arrow:
-        return self.app.now  # type: ignore[attr-defined,no-any-return]
-
     def _ranker(self) -> Any:
         return ranker(self.store, self.now)
 

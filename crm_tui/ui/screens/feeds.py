@@ -7,14 +7,11 @@ service reports each feed's progress and the row's status cell follows it live.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import arrow
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.domain.models import Feed
@@ -25,7 +22,7 @@ from crm_tui.ui.dialogs.confirm import ConfirmDialog
 from crm_tui.ui.dialogs.feed_add import feed_add_dialog
 from crm_tui.ui.dialogs.opml_import import opml_import_dialog
 from crm_tui.ui.format import ago, one_line
-from crm_tui.ui.messages import DataChanged
+from crm_tui.ui.screens.base import DataScreen
 
 # Status -> (label, style) for the status cell; live states come from the service's progress.
 STATES: dict[str, tuple[str, str]] = {
@@ -56,7 +53,7 @@ def location_label(url: str) -> str:
     return f"file {Path(url).name}"
 
 
-class FeedsScreen(Screen[None]):
+class FeedsScreen(DataScreen):
     """The feed subscriptions."""
 
     TITLE = "Feeds"
@@ -87,27 +84,10 @@ class FeedsScreen(Screen[None]):
         table.add_column("Error", key="error", width=20)
         self.reload()
 
-    def on_screen_resume(self) -> None:
-        self.reload()
-
-    @on(DataChanged)
-    def _data_changed(self) -> None:
-        if not self.refreshing:  # the live states would be overwritten mid-refresh
-            self.reload()
+    def reload_on_change(self) -> bool:
+        return not self.refreshing  # the live states would be overwritten mid-refresh
 
     # -------------------------------------------------------------------- data
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
-
-    @property
-    def settings(self) -> Any:
-        return self.app.env.settings  # type: ignore[attr-defined]
-
-    @property
-    def now(self) -> arrow.Arrow:
-        return self.app.now  # type: ignore[attr-defined,no-any-return]
-
     def reload(self) -> None:
         table = self.query_one("#feeds-list", DataTable)
         current = self.current_id()

@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.drafting import draft_for
@@ -26,7 +25,7 @@ from crm_tui.feeds.rank import ranker
 from crm_tui.domain.models import Article, Contact, Suggestion
 from crm_tui import actions, engine
 from crm_tui.actions import ActionError
-from crm_tui.ui.messages import DataChanged
+from crm_tui.ui.screens.base import DataScreen
 from crm_tui.ui.widgets.today_table import TodayTable
 from crm_tui.ui.format import inert, one_line, step_label
 from crm_tui.ui.dialogs.reply import ReplyAnswer, ReplyDialog
@@ -66,7 +65,7 @@ def next_label(s: Suggestion, now: arrow.Arrow) -> str:
     return f"Nobody to ping today. Next: {first} on {when}"
 
 
-class TodayScreen(Screen[None]):
+class TodayScreen(DataScreen):
     """The engine's ranked list of who to ping today."""
 
     TITLE = "Today"
@@ -107,26 +106,7 @@ class TodayScreen(Screen[None]):
         table.add_column("Reason", key="reason", width=21)
         self.reload()
 
-    def on_screen_resume(self) -> None:
-        self.reload()
-
-    @on(DataChanged)
-    def _data_changed(self) -> None:
-        self.reload()
-
     # -------------------------------------------------------------------- data
-    @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
-
-    @property
-    def settings(self) -> Any:
-        return self.app.env.settings  # type: ignore[attr-defined]
-
-    @property
-    def now(self) -> arrow.Arrow:
-        return self.app.now  # type: ignore[attr-defined,no-any-return]
-
     def reload(self) -> None:
         """Reload the list from the engine, keeping the cursor on the same suggestion."""
         table = self.query_one("#today-list", DataTable)
