@@ -46,7 +46,7 @@ class HelpScreen(ModalScreen[None]):
             self.rows.append((shown, binding.description, binding.id or ""))
             table.add_row(Text(shown), Text(binding.tooltip or binding.description),
                           Text(binding.id or ""))
-        title = getattr(self.target, "sub_title", "") or type(self.target).__name__
+        title = getattr(self.target, "sub_title", "") or type(self.target).__name__.removesuffix("Screen")
         with VerticalScroll():
             yield Static(Text(f"Keys: {title}", style="bold"))
             yield Static(table)

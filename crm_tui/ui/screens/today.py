@@ -49,7 +49,9 @@ def row_key(s: Suggestion) -> str:
 
 def when_label(s: Suggestion) -> Text:
     if s.status == "overdue" and s.overdue_days:
-        return Text(f"{s.overdue_days}d late", style="bold red")
+        days = s.overdue_days  # compact so it fits the column; the detail pane has the exact days
+        late = f"{days}d" if days < 100 else f"{days // 7}w" if days < 730 else f"{days // 365}y"
+        return Text(f"{late} late", style="bold red")
     return Text("today", style="green")
 
 
