@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,7 +20,9 @@ from crm_tui.paths import resolve
 from crm_tui.store.repository import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "interop"
-KHARD = shutil.which("khard") or ("/tmp/khard-venv/bin/khard" if Path("/tmp/khard-venv/bin/khard").exists() else None)
+# CI installs khard into its own venv and names it in CRM_TUI_KHARD (see .ci/run).
+KHARD = os.environ.get("CRM_TUI_KHARD") or shutil.which("khard") or (
+    "/tmp/khard-venv/bin/khard" if Path("/tmp/khard-venv/bin/khard").exists() else None)
 
 
 def fill(store: Store, now: arrow.Arrow) -> None:
