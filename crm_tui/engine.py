@@ -14,6 +14,7 @@ import arrow
 from crm_tui.config import Settings
 from crm_tui.domain import cadence
 from crm_tui.domain.models import Suggestion, Thread
+from crm_tui.perf import gc_paused
 from crm_tui.store.repository import Store
 
 
@@ -39,8 +40,9 @@ def suggestions(store: Store, settings: Settings, now: arrow.Arrow) -> list[Sugg
     """Every suggestion for every contact and open thread, ranked."""
     threads = store.threads(open_only=True)
     people = _people(threads)
-    touches = store.touches(contact_ids=people, since=_since(threads)) if threads else []
-    return cadence.compute(store.contacts(), threads, touches, settings.cadence, now)
+    with gc_paused():  # ~10,000 new suggestions at once, none of them garbage
+        touches = store.touches(contact_ids=people, since=_since(threads)) if threads else []
+        return cadence.compute(store.contacts(), threads, touches, settings.cadence, now)
 
 
 def today(store: Store, settings: Settings, now: arrow.Arrow) -> list[Suggestion]:

@@ -47,6 +47,7 @@ from crm_tui.domain.models import (
     Thread,
     Touch,
 )
+from crm_tui.perf import gc_paused
 from crm_tui.store.storage import (
     CorruptFile,
     NewerSchema,
@@ -257,7 +258,8 @@ class Store:
             folder.mkdir(parents=True, exist_ok=True)
             store._acquire(wait)
         try:
-            store._load(today or arrow.now())
+            with gc_paused():
+                store._load(today or arrow.now())
         except BaseException:
             store.close()
             raise

@@ -13,6 +13,7 @@ import arrow
 from rapidfuzz import fuzz, process
 
 from crm_tui.domain.models import Contact, Suggestion
+from crm_tui.perf import gc_paused
 from crm_tui.ui import format as fmt
 
 SORTS: dict[str, str] = {
@@ -153,11 +154,12 @@ def build_rows(
 ) -> list[ContactRow]:
     offset = now.isoformat()[-6:]
     rows: list[ContactRow] = []
-    for c in contacts:
-        last = c.last_touch
-        # ISO times with the same offset compare as strings; others are converted.
-        last_key = (last if last.endswith(offset) else _local(last, now)) if last else ""
-        rows.append(ContactRow(c, steps.get(c.id), now, last_key))
+    with gc_paused():  # one row object per contact, built at once
+        for c in contacts:
+            last = c.last_touch
+            # ISO times with the same offset compare as strings; others are converted.
+            last_key = (last if last.endswith(offset) else _local(last, now)) if last else ""
+            rows.append(ContactRow(c, steps.get(c.id), now, last_key))
     return rows
 
 
