@@ -154,8 +154,9 @@ def plan(existing: list[Contact], records: list[r.Incoming], kind: str, now: arr
             changes = merge_into(target, record, kind, now)
             index.add(target)
             note = f"; merged {', '.join(changes)}" if changes else ""
+            first_line = new_lines[id(target)]
             report.skipped.append(
-                Entry(record.line, record.name, f"same person as line {new_lines[id(target)]} (by {why}){note}")
+                Entry(record.line, record.name, f"same person as line {first_line} (by {why}){note}")
             )
             continue
         live, working = result.changed.get(target.id) or (target, _copy(target))

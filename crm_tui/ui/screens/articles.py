@@ -23,7 +23,7 @@ from crm_tui.feeds.rank import ranker
 from crm_tui.ui.dialogs.article_detail import OPEN, SHARE, ArticleDetailDialog
 from crm_tui.ui.dialogs.share_pick import SharePickDialog
 from crm_tui.ui.format import inert, one_line
-from crm_tui.ui.screens.base import DataScreen
+from crm_tui.ui.screens.base import DataScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.article_table import ArticleTable
 
 # The list shows this many of the newest articles (retention keeps the store bounded too).
@@ -113,19 +113,11 @@ class ArticlesScreen(DataScreen):
         self.query_one("#articles-empty").display = empty
         if empty:
             return
-        ids = list(self.articles)
-        index = ids.index(current) if current in ids else min(table.cursor_row, len(ids) - 1)
-        table.move_cursor(row=max(index, 0))
+        restore_cursor(table, list(self.articles), current)
         self.show_detail()
 
     def current_id(self) -> str | None:
-        table = self.query_one("#articles-list", DataTable)
-        if not table.row_count:
-            return None
-        try:
-            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        except Exception:  # noqa: BLE001 - cursor outside a cleared table
-            return None
+        return cursor_key(self.query_one("#articles-list", DataTable))
 
     def current(self) -> Article | None:
         article_id = self.current_id()

@@ -7,6 +7,7 @@ from typing import Any
 import arrow
 from textual import on
 from textual.screen import Screen
+from textual.widgets import DataTable
 
 from crm_tui.ui.messages import DataChanged
 
@@ -40,3 +41,19 @@ class DataScreen(Screen[None]):
     def _data_changed(self) -> None:
         if self.reload_on_change():
             self.reload()
+
+
+def cursor_key(table: DataTable[Any]) -> str | None:
+    """The key of the row under the cursor, or None for an empty table."""
+    if not table.row_count:
+        return None
+    try:
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+    except Exception:  # noqa: BLE001 - cursor outside a cleared table
+        return None
+
+
+def restore_cursor(table: DataTable[Any], keys: list[str], current: str | None) -> None:
+    """After a reload, put the cursor back on ``current``, or as near its old row as fits."""
+    index = keys.index(current) if current in keys else min(table.cursor_row, len(keys) - 1)
+    table.move_cursor(row=max(index, 0))

@@ -22,7 +22,7 @@ from crm_tui.ui.dialogs.confirm import ConfirmDialog
 from crm_tui.ui.dialogs.feed_add import feed_add_dialog
 from crm_tui.ui.dialogs.opml_import import opml_import_dialog
 from crm_tui.ui.format import ago, one_line
-from crm_tui.ui.screens.base import DataScreen
+from crm_tui.ui.screens.base import DataScreen, cursor_key, restore_cursor
 
 # Status -> (label, style) for the status cell; live states come from the service's progress.
 STATES: dict[str, tuple[str, str]] = {
@@ -98,10 +98,8 @@ class FeedsScreen(DataScreen):
         table.clear()
         for feed in feeds:
             table.add_row(*self._row(feed, counts.get(feed.id, 0)), key=feed.id)
-        ids = [f.id for f in feeds]
-        if ids:
-            index = ids.index(current) if current in ids else min(table.cursor_row, len(ids) - 1)
-            table.move_cursor(row=max(index, 0))
+        if feeds:
+            restore_cursor(table, [f.id for f in feeds], current)
         failing = sum(1 for f in feeds if f.last_status == "failed")
         status = self.query_one("#feeds-status", Static)
         if not feeds:
@@ -125,13 +123,7 @@ class FeedsScreen(DataScreen):
         ]
 
     def current_id(self) -> str | None:
-        table = self.query_one("#feeds-list", DataTable)
-        if not table.row_count:
-            return None
-        try:
-            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        except Exception:  # noqa: BLE001 - cursor outside a cleared table
-            return None
+        return cursor_key(self.query_one("#feeds-list", DataTable))
 
     # ----------------------------------------------------------------- refresh
     def action_refresh_feeds(self) -> None:

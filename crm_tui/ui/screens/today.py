@@ -25,7 +25,7 @@ from crm_tui.feeds.rank import ranker
 from crm_tui.domain.models import Article, Contact, Suggestion
 from crm_tui import actions, engine
 from crm_tui.actions import ActionError
-from crm_tui.ui.screens.base import DataScreen
+from crm_tui.ui.screens.base import DataScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.today_table import TodayTable
 from crm_tui.ui.format import inert, one_line, step_label
 from crm_tui.ui.dialogs.reply import ReplyAnswer, ReplyDialog
@@ -130,19 +130,11 @@ class TodayScreen(DataScreen):
                 next_label(upcoming, self.now) if upcoming else "Nobody to ping today."
             )
             return
-        keys = list(self.suggestions)
-        index = keys.index(current) if current in keys else min(table.cursor_row, len(keys) - 1)
-        table.move_cursor(row=max(index, 0))
+        restore_cursor(table, list(self.suggestions), current)
         self.show_detail()
 
     def current_key(self) -> str | None:
-        table = self.query_one("#today-list", DataTable)
-        if not table.row_count:
-            return None
-        try:
-            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        except Exception:  # noqa: BLE001 - cursor outside a cleared table
-            return None
+        return cursor_key(self.query_one("#today-list", DataTable))
 
     def current(self) -> Suggestion | None:
         key = self.current_key()
