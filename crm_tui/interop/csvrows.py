@@ -7,6 +7,8 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from crm_tui.interop.records import Problem
+
 csv.field_size_limit(1_000_000)
 
 
@@ -36,6 +38,22 @@ def rows(text: str) -> Iterator[Row]:
             continue
         end = reader.line_num
         yield Row(start, [f.lstrip("\ufeff") if i == 0 else f for i, f in enumerate(fields)])
+
+
+def data_rows(remaining: Iterator[Row], width: int, problems: list[Problem]) -> Iterator[Row]:
+    """The rows after the header that hold data: unparseable rows and rows with the wrong
+    number of values are reported in ``problems`` with their line and skipped."""
+    for row in remaining:
+        if row.fields is None:
+            problems.append(Problem(row.line, row.error))
+        elif row.blank:
+            continue
+        elif len(row.fields) != width:
+            problems.append(
+                Problem(row.line, f"{len(row.fields)} values where the header has {width} (a stray comma or quote?)")
+            )
+        else:
+            yield row
 
 
 def looks_like_vcard(text: str) -> bool:

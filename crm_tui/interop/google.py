@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from crm_tui.interop import records as r
-from crm_tui.interop.csvrows import looks_like_vcard, rows
+from crm_tui.interop.csvrows import data_rows, looks_like_vcard, rows
 from crm_tui.interop.decode import InteropError
 
 MARKERS = (
@@ -55,17 +55,7 @@ def parse(text: str) -> r.Parsed:
     for index, name in enumerate(header):
         if name and name not in col:
             col[name] = index
-    for row in all_rows:
-        if row.fields is None:
-            parsed.problems.append(r.Problem(row.line, row.error))
-            continue
-        if row.blank:
-            continue
-        if len(row.fields) != len(header):
-            parsed.problems.append(
-                r.Problem(row.line, f"{len(row.fields)} values where the header has {len(header)} (a stray comma or quote?)")
-            )
-            continue
+    for row in data_rows(all_rows, len(header), parsed.problems):
         record = _record(row.line, row.fields, col)
         if isinstance(record, r.Problem):
             parsed.problems.append(record)

@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from crm_tui.interop import records as r
-from crm_tui.interop.csvrows import looks_like_vcard, rows
+from crm_tui.interop.csvrows import data_rows, looks_like_vcard, rows
 from crm_tui.interop.decode import InteropError
 
 REQUIRED = ("First Name", "Last Name", "Connected On")
@@ -54,17 +54,7 @@ def parse(text: str) -> r.Parsed:
             + (" (it looks like a Google Contacts export: use `import google`)" if "Labels" in header or "E-mail 1 - Value" in header else "")
         )
     col = {name: header.index(name) for name in header if name}
-    for row in all_rows:
-        if row.fields is None:
-            parsed.problems.append(r.Problem(row.line, row.error))
-            continue
-        if row.blank:
-            continue
-        if len(row.fields) != len(header):
-            parsed.problems.append(
-                r.Problem(row.line, f"{len(row.fields)} values where the header has {len(header)} (a stray comma or quote?)")
-            )
-            continue
+    for row in data_rows(all_rows, len(header), parsed.problems):
         get = lambda name: row.fields[col[name]] if name in col else ""  # noqa: E731
         name = r.one_line(f"{get('First Name')} {get('Last Name')}")
         address = r.email(get("Email Address"))
