@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import arrow
 
@@ -384,6 +384,16 @@ def load_library(path: Path | None) -> tuple[Library, list[str]]:
     return merge(base, user, replace_steps), problems
 
 
+def shareable_link(url: str) -> str:
+    """The link as it goes into a message: without the feed's ``utm_*`` tracking tags
+    (a note to a friend should not report back to a newsletter). Other parameters stay."""
+    parts = urlsplit(url)
+    if "utm_" not in parts.query.lower():
+        return url
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_")]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
 # ------------------------------------------------------------------------------ context
 @dataclass
 class MessageContext:
@@ -525,7 +535,7 @@ def values_for(ctx: MessageContext) -> dict[str, str]:
                     values["invoice_age"] = str(age)
     if ctx.article is not None:
         values["article_title"] = ctx.article.title.strip()
-        values["article_link"] = ctx.article.link.strip()
+        values["article_link"] = shareable_link(ctx.article.link.strip())
     if ctx.job_change is not None:
         values["new_company"] = ctx.job_change.company.strip()
         values["new_role"] = ctx.job_change.role.strip()

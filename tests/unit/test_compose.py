@@ -266,3 +266,13 @@ def test_templates_are_written_in_our_own_words():
             for text in (v.subject, v.body):
                 plain = re.sub(r"\{[a-z_]+\}", " ", text).replace("[", " ").replace("]", " ")
                 assert not grams(words(plain)) & seen, (step, v.id, grams(words(plain)) & seen)
+
+
+@pytest.mark.parametrize(("link", "shared"), [
+    ("https://x.example/a?utm_source=rss&utm_medium=feed", "https://x.example/a"),
+    ("https://x.example/a?id=7&utm_campaign=z#part", "https://x.example/a?id=7#part"),
+    ("https://x.example/a?id=7", "https://x.example/a?id=7"),
+    ("https://x.example/a", "https://x.example/a"),
+])
+def test_shared_links_lose_tracking_tags(link, shared):
+    assert compose.shareable_link(link) == shared
