@@ -92,3 +92,13 @@ async def test_cancel_writes_nothing(store, now, paths):
         await pilot.press("escape")
         await pilot.pause()
     assert app.results == [None] and store.contacts() == []
+
+
+async def test_tab_from_the_path_reaches_preview_which_asks_for_a_path(store, now):
+    app = DialogApp(store, now)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("tab")
+        assert app.focused is app.screen.query_one("#import-do-preview", Button)
+        await pilot.press("enter")
+        assert "Type the path" in text_of(app, "#import-feedback")
+    assert store.contacts() == []

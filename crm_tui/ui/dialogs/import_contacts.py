@@ -76,7 +76,9 @@ class ImportDialog(ModalScreen[ImportReport | None]):
             yield Label("File", classes="field-label")
             yield Input(placeholder=PLACEHOLDERS["linkedin"], id="import-path")
             yield Static("", id="import-feedback", markup=False)
-            with VerticalScroll(id="import-preview-box"):
+            # Not a tab stop: tab from the path goes straight to the buttons (the preview is
+            # capped at PREVIEW_LINES, so there is nothing to scroll to by keyboard).
+            with VerticalScroll(id="import-preview-box", can_focus=False):
                 yield Static("", id="import-preview", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Preview", id="import-do-preview")
