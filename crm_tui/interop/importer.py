@@ -80,4 +80,4 @@ def apply(store: Store, plan: merge.Plan) -> None:
             touch.contact_id = contact.id
             touches.append(touch)
         if touches:
-            store.add_touches(touches)
+            store.log_touches(touches)

@@ -233,7 +233,6 @@ class Store:
         self._tables: dict[str, _Table] = {}
         self._shards: dict[str, _Table] = {}  # "YYYY-MM" -> touches of that month
         self._batch_depth = 0
-        self._dirty: set[SafeJSONStorage] = set()
         self.recovered: list[str] = []  # what open() repaired (for the user)
 
     # ----------------------------------------------------------------- opening
@@ -549,10 +548,6 @@ class Store:
         if force or table.records.get(contact.id, _Summary(contact.id)) != summary:
             self._persist(table, lambda: table.save(summary))
 
-    def add_contacts(self, contacts: Iterable[Contact]) -> list[Contact]:
-        with self.batch():
-            return [self.add_contact(c) for c in contacts]
-
     def delete_contact(self, contact_id: str) -> None:
         """Delete a contact with its touches, threads, shares and dismissals."""
         with self.batch():
@@ -609,6 +604,7 @@ class Store:
         return touch
 
     def log_touches(self, touches: Iterable[Touch]) -> list[Touch]:
+        """Log many touches: one write per month file, the summaries written once."""
         with self.batch():
             return [self.log_touch(t) for t in touches]
 
@@ -846,10 +842,6 @@ class Store:
             for contact in added:
                 self.add_contact(contact)
         return added
-
-    def add_touches(self, touches: Iterable[Touch]) -> list[Touch]:
-        """Log many touches: one write per year shard, contact summaries written once."""
-        return self.log_touches(touches)
 
     def add_articles(self, articles: Iterable[Article]) -> list[Article]:
         """Add many articles with one write (a feed refresh adds thousands)."""

@@ -188,7 +188,7 @@ def test_failure_halfway_through_writing_leaves_store_as_it_was(store, paths, no
         raise OSError("disk full (injected)")
 
     # Contacts are written into the batch first, then the touches fail.
-    monkeypatch.setattr(store, "add_touches", boom)
+    monkeypatch.setattr(store, "log_touches", boom)
     with pytest.raises(OSError, match="injected"):
         import_file(store, "linkedin", FIXTURES / "linkedin-connections.csv", now)
     assert snapshot(paths.data) == before
