@@ -6,6 +6,7 @@ match, then the composer), open its link (http/https only), or dismiss it for a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import arrow
@@ -207,6 +208,10 @@ class ArticlesScreen(DataScreen):
         self.notify(f"Opening {one_line(article.link)}", markup=False)
 
     def action_share(self) -> None:
+        self._pick_contact("Share with…", self._open_composer)
+
+    def _pick_contact(self, title: str, then: Callable[[Contact, Article], None]) -> None:
+        """Ask which contact (ranked by match for the selected article), then call ``then``."""
         article = self._selected()
         if article is None or not self.app.can_write():  # type: ignore[attr-defined]
             return
@@ -216,11 +221,9 @@ class ArticlesScreen(DataScreen):
         def picked(contact_id: str | None) -> None:
             contact = self.store.contact(contact_id) if contact_id else None
             if contact is not None:
-                self._open_composer(contact, article)
+                then(contact, article)
 
-        self.app.push_screen(
-            SharePickDialog("Share with…", article.title, ranked, contacts), picked
-        )
+        self.app.push_screen(SharePickDialog(title, article.title, ranked, contacts), picked)
 
     def _open_composer(self, contact: Contact, article: Article) -> None:
         from crm_tui.ui.dialogs.compose import ComposeDialog
@@ -235,20 +238,12 @@ class ArticlesScreen(DataScreen):
         )
 
     def action_dismiss_for(self) -> None:
-        article = self._selected()
-        if article is None or not self.app.can_write():  # type: ignore[attr-defined]
-            return
-        contacts = self.store.contacts()
-        ranked = self._ranker().for_article(article, contacts, k=PICKER_TOP)
+        self._pick_contact("Not for…", self._dismiss)
 
-        def picked(contact_id: str | None) -> None:
-            contact = self.store.contact(contact_id) if contact_id else None
-            if contact is None:
-                return
-            dismissal = Dismissal(article_id=article.id, contact_id=contact.id, at=self.now.isoformat())
-            self.app.write(  # type: ignore[attr-defined]
-                lambda: self.store.add_dismissal(dismissal),
-                f"Not suggested to {one_line(contact.name)} again",
-            )
+    def _dismiss(self, contact: Contact, article: Article) -> None:
+        dismissal = Dismissal(article_id=article.id, contact_id=contact.id, at=self.now.isoformat())
+        self.app.write(  # type: ignore[attr-defined]
+            lambda: self.store.add_dismissal(dismissal),
+            f"Not suggested to {one_line(contact.name)} again",
+        )
 
-        self.app.push_screen(SharePickDialog("Not for…", article.title, ranked, contacts), picked)
