@@ -12,11 +12,11 @@ def run_tui(env: Env) -> None:
 
     readonly_reason = None
     try:
-        store = Store.open(env.paths.data, today=env.now)
+        store = Store.open(env.paths.data, today=env.now, long_lived=True)
     except Locked as exc:
         readonly_reason = str(exc)
         try:
-            store = Store.open(env.paths.data, readonly=True, today=env.now)
+            store = Store.open(env.paths.data, readonly=True, today=env.now, long_lived=True)
         except StoreError as inner:
             fail(str(inner))
     except StoreError as exc:

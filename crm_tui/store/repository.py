@@ -156,12 +156,15 @@ class _Table:
             if migrate:
                 self.storage.write(tables)
         raw = tables.get(self.stem, {})
+        prefix, build = self.prefix, self.cls.from_dict
+        records: dict[str, Any] = {}
         try:
-            self.records = {
-                f"{self.prefix}{doc_id}": self.cls.from_dict({**doc, "id": f"{self.prefix}{doc_id}"})
-                for doc_id, doc in sorted(raw.items(), key=lambda kv: int(kv[0]))
-            }
-        except (TypeError, ValueError) as exc:
+            for doc_id, doc in sorted(raw.items(), key=lambda kv: int(kv[0])):
+                key = prefix + doc_id
+                record = records[key] = build(doc)
+                record.id = key
+            self.records = records
+        except (TypeError, ValueError, AttributeError) as exc:
             raise CorruptFile(self.path, f"a record does not fit: {exc}") from exc
         self.loaded = True
 
@@ -244,12 +247,15 @@ class Store:
         readonly: bool = False,
         wait: float = 0.0,
         today: arrow.Arrow | None = None,
+        long_lived: bool = False,
     ) -> Store:
         """Open the store in ``folder``.
 
         Writable opens take the exclusive lock, waiting up to ``wait`` seconds, and raise
         :class:`Locked` if another process keeps it. They also clean up after crashes and
         take the day's backup. Corrupt or newer files raise before anything is written.
+        ``long_lived`` (the TUI) keeps the loaded records out of the garbage collector's
+        scans for the rest of the process (see :func:`crm_tui.perf.gc_paused`).
         """
         folder = Path(folder)
         store = cls(folder, readonly)
@@ -257,7 +263,7 @@ class Store:
             folder.mkdir(parents=True, exist_ok=True)
             store._acquire(wait)
         try:
-            with gc_paused():
+            with gc_paused(keep=long_lived):
                 store._load(today or arrow.now())
         except BaseException:
             store.close()
