@@ -9,10 +9,11 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crm_tui.domain.models import Article, Contact
 from crm_tui.ui.format import inert
+from crm_tui.ui.widgets.footer import KeyFooter
 
 # What the dialog hands back: the next step the user picked from here.
 SHARE = "share"
@@ -64,7 +65,7 @@ class ArticleDetailDialog(ModalScreen[str | None]):
                     id="article-detail-tags",
                 )
             yield Static(self._matches(), id="article-detail-matches")
-        yield Footer()
+        yield KeyFooter()
 
     def _matches(self) -> Content:
         if not self.matches:

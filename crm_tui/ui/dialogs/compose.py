@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Select, Static, TextArea
+from textual.widgets import Button, Input, Select, Static, TextArea
 
 from crm_tui import actions, drafting
 from crm_tui.config import Settings
@@ -32,6 +32,7 @@ from crm_tui.domain.text import clean, clean_multiline
 from crm_tui.store.repository import Store
 from crm_tui.store.storage import StoreError
 from crm_tui.ui.format import inert
+from crm_tui.ui.widgets.footer import KeyFooter
 
 STEP_LABELS = {
     "thank-you": "thank-you note", "follow-up-1": "first follow-up",
@@ -125,7 +126,7 @@ class ComposeDialog(ModalScreen[Touch | None]):
                 yield Button("Open in mail", id="compose-mail")
                 yield Button("Mark sent", variant="primary", id="compose-sent")
                 yield Button("Cancel", id="compose-cancel")
-        yield Footer()  # the dialog's keys, with their descriptions
+        yield KeyFooter()  # the dialog's keys, with their descriptions
 
     def on_mount(self) -> None:
         # Inline styles: the app's generic dialog rules (narrow box, short TextArea) would

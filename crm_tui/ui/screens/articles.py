@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from crm_tui.domain.models import Article, Contact, Dismissal
 from crm_tui.feeds.links import safe_to_open
@@ -26,6 +26,7 @@ from crm_tui.ui.dialogs.share_pick import SharePickDialog
 from crm_tui.ui.format import inert, one_line
 from crm_tui.ui.screens.base import DataScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.article_table import ArticleTable
+from crm_tui.ui.widgets.footer import KeyFooter
 
 # The list shows this many of the newest articles (retention keeps the store bounded too).
 RECENT = 300
@@ -79,7 +80,7 @@ class ArticlesScreen(DataScreen):
             id="articles-empty",
             markup=False,
         )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#articles-list", DataTable)

@@ -11,12 +11,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Sparkline, Static
+from textual.widgets import Header, Label, Sparkline, Static
 
 from crm_tui.domain.models import Article, Contact, Suggestion, Thread, Touch
 from crm_tui.ui import format as fmt
 from crm_tui.ui.messages import DataChanged
 from crm_tui.ui.widgets.banner import ReadOnlyBanner
+from crm_tui.ui.widgets.footer import KeyFooter
 
 MONTHS = 12
 _TIMELINE_LIMIT = 200  # the newest touches shown; older ones stay in the store
@@ -65,7 +66,7 @@ class ContactScreen(Screen[None]):
             yield Static(id="notes")
             yield Label("Suggested articles", classes="section-title")
             yield Static(id="articles")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from crm_tui.ui.messages import ContactSelected, DataChanged
 from crm_tui.ui.widgets.banner import ReadOnlyBanner
@@ -23,6 +23,7 @@ from crm_tui.ui.widgets.contact_rows import (
 )
 from crm_tui.ui.widgets.contact_table import ContactTable
 from crm_tui.ui.widgets.empty_state import EmptyState
+from crm_tui.ui.widgets.footer import KeyFooter
 
 
 class ContactsScreen(Screen[None]):
@@ -64,7 +65,7 @@ class ContactsScreen(Screen[None]):
         yield Static("", id="contacts-status", markup=False)
         yield ContactTable(id="contacts-table")
         yield EmptyState(id="empty")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Contacts"

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from crm_tui.domain.models import Feed
 from crm_tui.feeds import opml, service
@@ -23,6 +23,7 @@ from crm_tui.ui.dialogs.feed_add import feed_add_dialog
 from crm_tui.ui.dialogs.opml_import import opml_import_dialog
 from crm_tui.ui.format import ago, one_line
 from crm_tui.ui.screens.base import DataScreen, cursor_key, restore_cursor
+from crm_tui.ui.widgets.footer import KeyFooter
 
 # Status -> (label, style) for the status cell; live states come from the service's progress.
 STATES: dict[str, tuple[str, str]] = {
@@ -72,7 +73,7 @@ class FeedsScreen(DataScreen):
         yield Header()
         yield DataTable(cursor_type="row", zebra_stripes=True, id="feeds-list")
         yield Static("", id="feeds-status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#feeds-list", DataTable)

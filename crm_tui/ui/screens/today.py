@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from crm_tui.drafting import draft_for
 from crm_tui.feeds.rank import ranker
@@ -30,6 +30,7 @@ from crm_tui.ui.widgets.today_table import TodayTable
 from crm_tui.ui.format import inert, one_line, step_label
 from crm_tui.ui.dialogs.reply import ReplyAnswer, ReplyDialog
 from crm_tui.ui.dialogs.snooze import SnoozeDialog
+from crm_tui.ui.widgets.footer import KeyFooter
 
 PREVIEW_LINES = 8
 
@@ -98,7 +99,7 @@ class TodayScreen(DataScreen):
                 yield Static("", id="today-message", markup=False)
                 yield Static("", id="today-article", markup=False)
         yield Static("", id="today-empty", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#today-list", DataTable)
