@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from rapidfuzz import fuzz, process
 from textual.command import Hit, Hits, Provider
 from textual.content import Content
 
@@ -31,6 +30,8 @@ class ContactsProvider(Provider):
         query = query.strip()
         if not query:
             return
+        from rapidfuzz import fuzz, process  # on first use: start-up does without it
+
         hits = process.extract(
             query, self._names, scorer=fuzz.WRatio, processor=str.casefold, limit=_LIMIT,
             score_cutoff=60,

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import arrow
-from rapidfuzz import fuzz, process
 
 from crm_tui.domain.models import Contact, Suggestion
 from crm_tui.perf import gc_paused
@@ -221,6 +220,8 @@ def match(
         return exact, []
     seen = set(exact)
     rest = [i for i in tagged(order) if i not in seen]
+    from rapidfuzz import fuzz, process  # on first use: start-up does without it
+
     hits = process.extract(
         needle,
         [rows[i].name_key for i in rest],
