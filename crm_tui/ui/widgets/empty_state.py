@@ -28,6 +28,10 @@ class EmptyState(Vertical):
     EmptyState > Static {
         width: auto; max-width: 100; height: auto; padding: 1 2;
         border: round $primary; background: $surface;
+        /* Its own colour, not the inherited one: Textual caches a widget's visual style
+           by the widget's own styles, and this text can be measured at start-up before
+           the theme reaches the screen (it then stayed transparent: invisible text). */
+        color: $foreground;
     }
     """
 
