@@ -57,15 +57,29 @@ class ContactsScreen(Screen[None]):
         self.last_filter_ms = 0.0  # the last filter keystroke's cost, for the bench
 
     def compose(self) -> ComposeResult:
+        # The filter box and the first-run help are mounted when first needed: every
+        # widget composed here is paid for before the first paint.
         yield ReadOnlyBanner()
         yield Header()
-        filter_input = Input(placeholder="filter: name, company, tag, email", id="filter", compact=True)
-        filter_input.display = False
-        yield filter_input
         yield Static("", id="contacts-status", markup=False)
         yield ContactTable(id="contacts-table")
-        yield EmptyState(id="empty")
         yield KeyFooter()
+
+    def _filter_box(self) -> Input:
+        """The filter input, mounted above the status line on first use."""
+        found = self.query("#filter")
+        if found:
+            return found.first(Input)
+        box = Input(placeholder="filter: name, company, tag, email", id="filter", compact=True)
+        self.mount(box, before="#contacts-status")
+        return box
+
+    def _show_empty_state(self, show: bool) -> None:
+        found = self.query(EmptyState)
+        if found:
+            found.first().display = show
+        elif show:
+            self.mount(EmptyState(id="empty"), after="#contacts-table")
 
     def on_mount(self) -> None:
         self.sub_title = "Contacts"
@@ -88,7 +102,7 @@ class ContactsScreen(Screen[None]):
         keep = table.highlighted_id
         steps = self._next_steps() if self.steps_ready else {}
         self.rows = build_rows(contacts, steps, now)
-        self.query_one(EmptyState).display = not self.rows
+        self._show_empty_state(not self.rows)
         table.display = bool(self.rows)
         self._resort()
         self._apply(keep)
@@ -162,7 +176,7 @@ class ContactsScreen(Screen[None]):
 
     # ------------------------------------------------------------------ filter
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self._filter_box()
         box.display = True
         box.focus()
 
@@ -176,21 +190,23 @@ class ContactsScreen(Screen[None]):
         self.query_one(ContactTable).focus()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        if not (self.query_text or self.tag or box.has_focus):
+        boxes = self.query("#filter").results(Input)
+        box = next(boxes, None)
+        if not (self.query_text or self.tag or (box is not None and box.has_focus)):
             return
         keep = self.query_one(ContactTable).highlighted_id
         self.query_text = ""
         self.tag = None
         self._forget_match()
-        box.value = ""
-        box.display = False
+        if box is not None:
+            box.value = ""
+            box.display = False
         self.query_one(ContactTable).focus()
         self._apply(keep)
 
     def key_down(self) -> None:
         """Down from the filter box moves into the table."""
-        if self.query_one("#filter", Input).has_focus:
+        if any(box.has_focus for box in self.query("#filter")):
             self.query_one(ContactTable).focus()
 
     def action_pick_tag(self) -> None:
