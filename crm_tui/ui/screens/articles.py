@@ -54,24 +54,6 @@ def short_date(moment: str, now: arrow.Arrow) -> str:
 class ArticlesScreen(DataScreen):
     """Recent articles with their best-matching contacts."""
 
-    DEFAULT_CSS = """
-    #articles-body { height: 1fr; }
-    #articles-list { width: 1fr; height: 1fr; }
-    #articles-detail {
-        width: 48;
-        height: 1fr;
-        border-left: vkey $primary 40%;
-        padding: 0 1;
-    }
-    #articles-detail > Static { margin-bottom: 1; }
-    #articles-empty {
-        height: 1fr;
-        content-align: center middle;
-        text-style: bold;
-        color: $text-muted;
-    }
-    """
-
     TITLE = "Articles"
     BINDINGS = [
         Binding("enter", "read", "Read", id="articles.read"),

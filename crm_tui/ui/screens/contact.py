@@ -26,24 +26,6 @@ _TIMELINE_LIMIT = 200  # the newest touches shown; older ones stay in the store
 class ContactScreen(Screen[None]):
     """One contact. Pushed on top of the current mode by ``app.open_contact``."""
 
-    DEFAULT_CSS = """
-    #contact-body { height: 1fr; padding: 0 1; }
-    .section-title { margin-top: 1; text-style: bold; color: $text-primary; }
-    #fields { height: auto; }
-    .spark-row { height: 1; }
-    .spark-label { width: 6; color: $text-muted; }
-    Sparkline { width: 36; height: 1; }
-    .months { padding-left: 6; color: $text-muted; }
-    #spark-out > .sparkline--max-color { color: $accent; }
-    #spark-out > .sparkline--min-color { color: $accent 30%; }
-    #spark-in > .sparkline--max-color { color: $success; }
-    #spark-in > .sparkline--min-color { color: $success 30%; }
-    .muted { color: $text-muted; }
-    .overdue { color: $text-error; }
-    .due { color: $text-warning; }
-    .waiting { color: $text-muted; }
-    """
-
     BINDINGS = [
         Binding("escape", "back", "Back", id="contact.back"),
         Binding("e", "edit", "Edit", id="contact.edit"),

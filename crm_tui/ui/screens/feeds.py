@@ -57,11 +57,6 @@ def location_label(url: str) -> str:
 class FeedsScreen(DataScreen):
     """The feed subscriptions."""
 
-    DEFAULT_CSS = """
-    #feeds-list { height: 1fr; }
-    #feeds-status { height: 1; padding: 0 1; color: $text-muted; }
-    """
-
     TITLE = "Feeds"
     BINDINGS = [
         Binding("r", "refresh_feeds", "Refresh all", id="feeds.refresh"),

@@ -71,25 +71,6 @@ def next_label(s: Suggestion, now: arrow.Arrow) -> str:
 class TodayScreen(DataScreen):
     """The engine's ranked list of who to ping today."""
 
-    DEFAULT_CSS = """
-    #today-body { height: 1fr; }
-    #today-list { width: 1fr; height: 1fr; }
-    #today-detail {
-        width: 48;
-        height: 1fr;
-        border-left: vkey $primary 40%;
-        padding: 0 1;
-    }
-    #today-detail > Static { margin-bottom: 1; }
-    #today-warnings { color: $text-warning; }
-    #today-empty {
-        height: 1fr;
-        content-align: center middle;
-        text-style: bold;
-        color: $text-muted;
-    }
-    """
-
     TITLE = "Today"
     BINDINGS = [
         Binding("enter", "compose", "Compose", id="today.compose"),
