@@ -50,16 +50,28 @@ def today(store: Store, settings: Settings, now: arrow.Arrow) -> list[Suggestion
     return cadence.who_to_ping(suggestions(store, settings, now))
 
 
-def for_contact(store: Store, settings: Settings, now: arrow.Arrow,
-                contact_id: str) -> list[Suggestion]:
-    """The suggestions addressed to one contact (keep-in-touch, threads, thank-yous)."""
+def for_contacts(store: Store, settings: Settings, now: arrow.Arrow,
+                 contact_ids: set[str]) -> list[Suggestion]:
+    """The suggestions addressed to these contacts, as :func:`suggestions` ranks them.
+
+    Only their threads (as the contact, the introducer or an interviewer), the people in
+    those threads and their touches are loaded: a contact's suggestions depend on nothing
+    else, so this is cheap for a few contacts (a screenful at start-up, one contact's page).
+    """
     threads = [t for t in store.threads(open_only=True)
-               if contact_id in (t.contact_id, t.via) or contact_id in t.interviewers]
-    people = _people(threads) | {contact_id}
+               if t.contact_id in contact_ids or t.via in contact_ids
+               or not contact_ids.isdisjoint(t.interviewers)]
+    people = _people(threads) | contact_ids
     contacts = [c for c in (store.contact(p) for p in sorted(people)) if c is not None]
     touches = store.touches(contact_ids=people, since=_since(threads)) if threads else []
     found = cadence.compute(contacts, threads, touches, settings.cadence, now)
-    return [s for s in found if s.contact_id == contact_id]
+    return [s for s in found if s.contact_id in contact_ids]
+
+
+def for_contact(store: Store, settings: Settings, now: arrow.Arrow,
+                contact_id: str) -> list[Suggestion]:
+    """The suggestions addressed to one contact (keep-in-touch, threads, thank-yous)."""
+    return for_contacts(store, settings, now, {contact_id})
 
 
 def next_due(store: Store, settings: Settings, now: arrow.Arrow) -> Suggestion | None:

@@ -115,3 +115,38 @@ async def test_filter_keystroke_is_cheap(make_app, empty_paths, now) -> None:
         app.store.contacts = lambda: calls.append(1) or original()
         await pilot.press("slash", *"ada")
         assert calls == []
+
+
+async def test_the_first_frame_already_has_the_next_steps_it_shows(demo_app, monkeypatch) -> None:
+    # The whole engine runs after the first paint; the rows on the first screen get theirs
+    # before it, and they must be exactly what the whole run gives them.
+    from crm_tui.ui.widgets.contact_rows import next_steps
+
+    monkeypatch.setattr(ContactsScreen, "_first_paint", lambda self: None)  # no full run
+    async with demo_app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        screen = demo_app.screen
+        assert not screen.steps_ready
+        full = next_steps(demo_app.store, demo_app.env.settings, demo_app.now)
+        shown = [screen.rows[i] for i in screen._sorted[:20]]
+        rest = [screen.rows[i] for i in screen._sorted[20:]]
+        assert rest and all(row.suggestion is None for row in rest)  # not computed yet
+        assert sum(row.id in full for row in shown) >= 10
+        for row in shown:
+            assert row.suggestion == full.get(row.id), row.contact.name
+        screen_text = "\n".join(str(screen.query_one(ContactTable).render_line(y).text)
+                                for y in range(1, 6))
+        assert "overdue" in screen_text or "today" in screen_text
+
+
+def test_steps_for_a_few_contacts_match_the_whole_run(make_app, demo_paths) -> None:
+    from crm_tui.ui.widgets.contact_rows import next_steps, next_steps_for
+
+    app = make_app(demo_paths)
+    full = next_steps(app.store, app.env.settings, app.now)
+    ids = [c.id for c in app.store.contacts()]
+    for start in range(0, len(ids), 7):  # contacts in groups, threads and all
+        group = set(ids[start:start + 7])
+        assert next_steps_for(app.store, app.env.settings, app.now, group) == {
+            k: v for k, v in full.items() if k in group
+        }

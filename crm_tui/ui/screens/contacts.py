@@ -19,6 +19,7 @@ from crm_tui.ui.widgets.contact_rows import (
     build_rows,
     match,
     next_steps,
+    next_steps_for,
     sort_order,
 )
 from crm_tui.ui.widgets.contact_table import ContactTable
@@ -89,9 +90,9 @@ class ContactsScreen(Screen[None]):
     def load(self) -> None:
         """(Re)build every row from the store; keep the cursor on the same contact.
 
-        On the first load the table is painted before the next steps are computed (the
-        cadence engine is the slowest part of start-up at 10,000 contacts); they fill in
-        right after the first paint. Later reloads compute them at once.
+        On the first load only the first screenful of rows gets its next steps before the
+        first paint (the whole cadence engine is the slowest part of start-up at 10,000
+        contacts); the others fill in right after it. Later reloads compute them at once.
         """
         app = self.app
         now = app.now  # type: ignore[attr-defined]
@@ -105,6 +106,8 @@ class ContactsScreen(Screen[None]):
         self._show_empty_state(not self.rows)
         table.display = bool(self.rows)
         self._resort()
+        if not self.steps_ready:
+            self._fill_first_screen()
         self._apply(keep)
         if not self.rows:
             self.steps_ready = True  # nothing to compute
@@ -114,6 +117,17 @@ class ContactsScreen(Screen[None]):
         # The first frame is on its way: give the terminal a moment to show it (a shorter
         # delay was measured to lose the race under tmux), then run the engine.
         self.set_timer(0.25, self._fill_steps)
+
+    def _fill_first_screen(self) -> None:
+        """Next steps for the rows the first frame shows, so it is complete: a screenful
+        of contacts costs the engine a millisecond or two; everyone else follows after."""
+        app = self.app
+        shown = [self.rows[i] for i in self._sorted[: max(1, app.size.height)]]
+        steps = next_steps_for(
+            app.store, app.env.settings, app.now, {row.id for row in shown}  # type: ignore[attr-defined]
+        )
+        for row in shown:
+            row.set_suggestion(steps.get(row.id))
 
     def _next_steps(self) -> dict:  # type: ignore[type-arg]
         app = self.app
