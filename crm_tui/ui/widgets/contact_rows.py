@@ -108,7 +108,9 @@ class ContactRow:
 
 def next_steps(store: object, settings: object, now: arrow.Arrow) -> dict[str, Suggestion]:
     """The most urgent open suggestion per contact, from the cadence engine."""
-    return _most_urgent(_suggestions(store, settings, now))
+    from crm_tui import engine
+
+    return _most_urgent(engine.suggestions(store, settings, now))  # type: ignore[arg-type]
 
 
 def next_steps_for(store: object, settings: object, now: arrow.Arrow,
@@ -128,37 +130,6 @@ def _most_urgent(suggestions: Iterable[Suggestion]) -> dict[str, Suggestion]:
         if s.contact_id not in best:  # suggestions come ranked, most urgent first
             best[s.contact_id] = s
     return best
-
-
-def _suggestions(store: object, settings: object, now: arrow.Arrow) -> list[Suggestion]:
-    try:
-        from crm_tui import engine
-    except ImportError:  # the engine is not there yet: keep-in-touch from the tier alone
-        return _keep_in_touch(store, settings, now)
-    return engine.suggestions(store, settings, now)  # type: ignore[arg-type]
-
-
-def _keep_in_touch(store: object, settings: object, now: arrow.Arrow) -> list[Suggestion]:
-    out: list[Suggestion] = []
-    for c in store.contacts():  # type: ignore[attr-defined]
-        every = c.every or settings.cadence.interval(c.tier)  # type: ignore[attr-defined]
-        last = c.last_touch or c.created_at
-        due = arrow.get(last).shift(days=every) if last else now
-        days = (due.date() - now.date()).days
-        status = "overdue" if days < 0 else "due" if days == 0 else "upcoming"
-        out.append(
-            Suggestion(
-                contact_id=c.id,
-                contact=c.name,
-                step="keep-in-touch",
-                status=status,
-                due=due.format("YYYY-MM-DD"),
-                reason=f"every {every} days",
-                overdue_days=max(0, -days),
-            )
-        )
-    out.sort(key=lambda s: s.due)
-    return out
 
 
 def build_rows(
