@@ -169,10 +169,12 @@ class _Table:
         self.loaded = True
 
     def next_id(self) -> str:
-        # The counter never goes back, so a deleted record's id is never reused.
+        # The counter never goes back, so a deleted record's id is never reused. A table
+        # read on first use loads now, before its counter is looked at (it is in the file).
+        records = self.records
         counter = self.storage.meta.get("next_id")
         if counter is None:
-            counter = max((self.doc_id(i) for i in self.records), default=0)
+            counter = max((self.doc_id(i) for i in records), default=0)
         number = int(counter) + 1
         self.storage.meta["next_id"] = number
         return f"{self.prefix}{number}"

@@ -289,6 +289,19 @@ def test_ids_are_never_reused_after_delete(paths, now):
         assert c.id not in (a.id, b.id)
 
 
+def test_ids_are_never_reused_after_delete_and_reopen(paths, now):
+    # Articles are read on first use: the first thing after open may be adding one.
+    with Store.open(paths.data, today=now) as store:
+        feed = store.add_feed(Feed(url="https://example.com/feed"))
+        kept = store.add_article(Article(feed_id=feed.id, title="kept"))
+        gone = store.add_article(Article(feed_id=feed.id, title="gone"))
+        store.delete_articles([gone.id])
+    with Store.open(paths.data, today=now) as store:
+        new = store.add_article(Article(feed_id=feed.id, title="new"))
+        assert new.id not in (kept.id, gone.id)
+        assert [a.title for a in store.articles()] == ["kept", "new"]
+
+
 def test_selective_touch_reads_match_full_reads(paths, now):
     with Store.open(paths.data, today=now) as store:
         people = [store.add_contact(Contact(name=f"P{i}")) for i in range(3)]
