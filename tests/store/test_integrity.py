@@ -203,6 +203,22 @@ def test_summaries_repaired_after_crash_between_shard_and_summary(paths, now):
         assert ada.touch_count == 2 and ada.last_in == "2026-03-02T09:00:00+00:00"
 
 
+def test_first_touch_after_open_keeps_the_summaries_in_step(paths, now):
+    # Summary records are built on first write, after log_touch has bumped the shard's
+    # sequence in the summaries' metadata: building them must not re-read the file and
+    # drop that bump, or every next open would "repair" summaries that were fine.
+    seed(paths.data, now).close()
+    with Store.open(paths.data, today=now) as store:
+        ada = store.contacts()[0]
+        assert (ada.touch_count, ada.last_out) == (1, "2026-03-01T10:00:00+00:00")
+        # In a batch (as imports and the UI's actions log them) the write waits in memory.
+        store.log_touches([Touch(contact_id=ada.id, at="2026-03-02T09:00:00+00:00", direction="in")])
+    with Store.open(paths.data, today=now) as reopened:
+        assert reopened.recovered == []
+        ada = reopened.contacts()[0]
+        assert (ada.touch_count, ada.last_in) == (2, "2026-03-02T09:00:00+00:00")
+
+
 # ------------------------------------------------------------------ backups
 def test_daily_backups_rotate_and_keep_five(paths, now):
     seed(paths.data, now).close()
