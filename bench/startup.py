@@ -56,17 +56,15 @@ def _baseline_app():  # type: ignore[no-untyped-def]
 
 
 def _crm_app(home: str):  # type: ignore[no-untyped-def]
+    """The app as `crm-tui` makes it (crm_tui.cli.tui.make_app), for run_test."""
     sys.path.insert(0, str(ROOT))
     from crm_tui import clock, config
-    from crm_tui.app import CrmApp
     from crm_tui.cli.common import Env
+    from crm_tui.cli.tui import make_app
     from crm_tui.paths import resolve
-    from crm_tui.store.repository import Store
 
-    now = clock.now()
     paths = resolve(home)
-    store = Store.open(paths.data, wait=10.0, today=now, long_lived=True)  # as `crm-tui` opens it
-    return CrmApp(Env(paths, config.load(paths.config_file), now), store)
+    return make_app(Env(paths, config.load(paths.config_file), clock.now()))
 
 
 async def _child_headless(kind: str, home: str, t0: float, keys: str) -> None:
@@ -111,8 +109,7 @@ async def _child_headless(kind: str, home: str, t0: float, keys: str) -> None:
 
 
 def _child_run(kind: str, home: str) -> None:
-    app = _baseline_app() if kind == "baseline" else _crm_app(home)
-    app.run()
+    _baseline_app().run()  # the app itself runs as `python -m crm_tui` (see in_tmux)
 
 
 # ---------------------------------------------------------------------- measurements
@@ -142,7 +139,9 @@ def in_tmux(kind: str, home: str, timeout: float = 120.0) -> float | None:
         return None
     session = "bench"
     tmux = ["tmux", "-L", f"crm-bench-{os.getpid()}"]  # our own server: others' sessions untouched
-    command = f"{PYTHON} {__file__} --child run-{kind} --home {home}"
+    # The app is the real command, as a user starts it; the baseline is a child of ours.
+    command = (f"{PYTHON} -m crm_tui --home {home}" if kind == "app"
+               else f"{PYTHON} {__file__} --child run-{kind} --home {home}")
     env_args = [arg for k, v in _env().items() if k in ("CRM_TUI_NOW", "TZ")
                 for arg in ("-e", f"{k}={v}")]
     t0 = time.perf_counter()

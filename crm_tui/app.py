@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.theme import Theme
 
-from crm_tui import clock, config
+from crm_tui import clock, config, perf
 from crm_tui.store.storage import StoreError
 from crm_tui.ui.commands import ContactsProvider
 from crm_tui.ui.messages import DataChanged
@@ -95,6 +95,10 @@ class CrmApp(App[None]):
             self.notify(problem, title="Config", severity="warning", timeout=10)
         for line in getattr(self.store, "recovered", []):
             self.notify(line, title="Data", severity="warning", timeout=10)
+
+    def on_ready(self) -> None:
+        # The first frame is on the screen: start-up's pause of the collector ends here.
+        perf.resume_gc()
 
     def _remember_theme(self, theme: Theme) -> None:
         settings = self.env.settings

@@ -2,26 +2,45 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from crm_tui import perf
 from crm_tui.cli.common import Env, fail
 from crm_tui.store.repository import Locked, Store
 from crm_tui.store.storage import StoreError
 
-
-def run_tui(env: Env) -> None:
+if TYPE_CHECKING:
     from crm_tui.app import CrmApp
 
-    readonly_reason = None
+
+def run_tui(env: Env) -> None:
+    app = make_app(env)
     try:
-        store = Store.open(env.paths.data, today=env.now, long_lived=True)
-    except Locked as exc:
-        readonly_reason = str(exc)
-        try:
-            store = Store.open(env.paths.data, readonly=True, today=env.now, long_lived=True)
-        except StoreError as inner:
-            fail(str(inner))
-    except StoreError as exc:
-        fail(str(exc))
-    try:
-        CrmApp(env=env, store=store, readonly_reason=readonly_reason).run()
+        app.run()
     finally:
-        store.close()
+        app.store.close()
+        perf.resume_gc()  # if the app ended before its first frame
+
+
+def make_app(env: Env) -> CrmApp:
+    """The app on an open store (read-only when another crm-tui holds it), as `crm-tui`
+    starts it; bench/startup.py times this same path."""
+    perf.pause_gc_for_startup()  # until the first frame (CrmApp.on_ready)
+    try:
+        from crm_tui.app import CrmApp
+
+        readonly_reason = None
+        try:
+            store = Store.open(env.paths.data, today=env.now, long_lived=True)
+        except Locked as exc:
+            readonly_reason = str(exc)
+            try:
+                store = Store.open(env.paths.data, readonly=True, today=env.now, long_lived=True)
+            except StoreError as inner:
+                fail(str(inner))
+        except StoreError as exc:
+            fail(str(exc))
+        return CrmApp(env=env, store=store, readonly_reason=readonly_reason)
+    except BaseException:
+        perf.resume_gc(freeze=False)
+        raise
