@@ -103,7 +103,7 @@ def read_document(path: Path) -> dict[str, Any]:
         raw = path.read_bytes()
     except OSError as exc:
         raise CorruptFile(path, f"cannot be read: {exc.strerror or exc}") from exc
-    if not raw.strip():
+    if not raw or raw.isspace():  # (strip() would copy the whole file to check)
         raise CorruptFile(path, "it is empty")
     try:
         data = orjson.loads(raw)
