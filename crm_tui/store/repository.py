@@ -508,6 +508,12 @@ class Store:
                 else:
                     self._discard()
 
+    @property
+    def generation(self) -> int:
+        """Grows with every write to disk: equal values mean nothing was saved in between
+        (a plan made from the store, like an import's preview, is still current)."""
+        return sum(table.storage.writes for table in self._all_tables())
+
     def _all_tables(self) -> list[_Table]:
         return [*self._tables.values(), *self._shards.values()]
 

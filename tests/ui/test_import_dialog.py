@@ -36,11 +36,18 @@ async def type_path(pilot, path: str) -> None:
     await pilot.pause()
 
 
+async def show_preview(pilot) -> None:
+    """Enter on the path: the preview is made in a worker thread; wait for it to show."""
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def test_preview_then_confirm_imports(store, now, paths):
     app = DialogApp(store, now)
     async with app.run_test(size=(100, 40)) as pilot:
         await type_path(pilot, str(FIXTURES / "linkedin-malformed.csv"))
-        await pilot.press("enter")
+        await show_preview(pilot)
         preview = text_of(app, "#import-preview")
         assert preview.startswith("would add 2, would update 0, skipped 0, errors 3")
         assert "line 7: Connected On '32 Foo 2024'" in preview
@@ -58,7 +65,7 @@ async def test_missing_file_and_wrong_kind_are_explained(store, now):
     async with app.run_test(size=(100, 40)) as pilot:
         await type_path(pilot, "/nonexistent/file.csv")
         assert "No such file" in text_of(app, "#import-feedback")
-        await pilot.press("enter")
+        await show_preview(pilot)
         assert app.screen.query_one("#import-do-confirm", Button).disabled
         await pilot.press("ctrl+s")  # no preview: nothing happens but a hint
         assert "Preview first" in text_of(app, "#import-feedback")
@@ -66,7 +73,7 @@ async def test_missing_file_and_wrong_kind_are_explained(store, now):
         app.screen.query_one("#import-kind", Select).value = "google"
         await pilot.pause()
         await type_path(pilot, str(FIXTURES / "vcard-4.vcf"))
-        await pilot.press("enter")
+        await show_preview(pilot)
         assert "not a Google Contacts CSV" in text_of(app, "#import-feedback")
     assert store.contacts() == []
 
@@ -77,11 +84,11 @@ async def test_vcard_folder_and_inert_markup(store, now):
         app.screen.query_one("#import-kind", Select).value = "vcard"
         await pilot.pause()
         await type_path(pilot, str(FIXTURES / "hostile.csv"))
-        await pilot.press("enter")  # a CSV given as vCard: a clear error
+        await show_preview(pilot)  # a CSV given as vCard: a clear error
         assert "not a vCard" in text_of(app, "#import-feedback")
         app.screen.query_one("#import-kind", Select).value = "linkedin"
         await pilot.pause()
-        await pilot.press("enter")
+        await show_preview(pilot)
         assert "Eve[bold] Mallory" in text_of(app, "#import-preview")  # shown as typed, not styled
 
 
@@ -102,3 +109,58 @@ async def test_tab_from_the_path_reaches_preview_which_asks_for_a_path(store, no
         await pilot.press("enter")
         assert "Type the path" in text_of(app, "#import-feedback")
     assert store.contacts() == []
+
+
+async def test_dialog_stays_responsive_while_the_preview_is_made(store, now, monkeypatch):
+    import threading
+
+    from crm_tui.ui.dialogs import import_contacts
+
+    release = threading.Event()
+    real_prepare = import_contacts.prepare
+
+    def slow_prepare(*args, **kwargs):  # a big file: the worker is still reading
+        release.wait(10)
+        return real_prepare(*args, **kwargs)
+
+    monkeypatch.setattr(import_contacts, "prepare", slow_prepare)
+    app = DialogApp(store, now)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await type_path(pilot, str(FIXTURES / "linkedin-malformed.csv"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Reading linkedin-malformed.csv" in text_of(app, "#import-feedback")
+        assert app.screen.query_one("#import-preview-box").loading
+        await pilot.press("ctrl+s")  # keys still work; nothing is imported half-read
+        assert "Still reading" in text_of(app, "#import-feedback")
+        # Another file typed meanwhile: the first file's preview must not show up.
+        await type_path(pilot, str(FIXTURES / "vcard-3.vcf"))
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert text_of(app, "#import-preview") == ""
+        assert app.screen.query_one("#import-do-confirm", Button).disabled
+        assert not app.screen.query_one("#import-preview-box").loading
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None] and store.contacts() == []
+
+
+async def test_confirm_previews_again_when_the_data_changed(store, now):
+    from crm_tui.domain.models import Contact
+
+    app = DialogApp(store, now)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await type_path(pilot, str(FIXTURES / "linkedin-malformed.csv"))
+        await show_preview(pilot)
+        store.add_contact(Contact(name="Dana Okafor", email="dana.okafor@example.org"))  # saved meanwhile
+        await pilot.press("ctrl+s")  # not imported from the old plan: previewed again
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.results == [] and len(store.contacts()) == 1
+        assert text_of(app, "#import-preview").startswith("would add 1, would update 1")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    (report,) = app.results
+    assert report is not None and not report.dry_run
+    assert sorted(c.name for c in store.contacts()) == ["Dana Okafor", "Nadia Qureshi (she/her)"]

@@ -1,8 +1,10 @@
 """Import contacts: pick the kind and the file, preview what would change, confirm.
 
-The preview is a dry run (nothing written); confirming runs the real import in one store
-batch and dismisses with the :class:`ImportReport` (None when cancelled). Names and
-messages from the file are shown as plain text, never parsed as markup.
+The preview is a dry run (nothing written), made in a worker thread: reading and matching
+10,000 rows takes seconds, and the dialog stays responsive meanwhile (escape still
+cancels). Confirming writes the previewed plan in one store batch (re-previewing first if
+anything was saved since) and dismisses with the :class:`ImportReport` (None when
+cancelled). Names and messages from the file are shown as plain text, never as markup.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import arrow
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -18,7 +20,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from crm_tui.interop import ImportReport, InteropError, import_file
+from crm_tui.interop import ImportReport, InteropError
+from crm_tui.interop.importer import commit, prepare
+from crm_tui.interop.merge import Plan
 from crm_tui.store.repository import Store
 from crm_tui.store.storage import StoreError
 
@@ -54,6 +58,7 @@ class ImportDialog(ModalScreen[ImportReport | None]):
     DEFAULT_CLASSES = "dialog"
     DEFAULT_CSS = """
     ImportDialog #import-preview { height: auto; max-height: 14; }
+    ImportDialog #import-preview-box.-busy { min-height: 3; }
     ImportDialog #import-feedback.-invalid { color: $text-error; }
     """
     BINDINGS = [
@@ -67,6 +72,10 @@ class ImportDialog(ModalScreen[ImportReport | None]):
         self.now = now
         self.previewed: tuple[str, Path] | None = None  # what the preview is about
         self.report: ImportReport | None = None
+        self.plan: Plan | None = None
+        self.generation = -1  # the store's generation the plan was made from
+        self.asked = 0  # numbers preview requests: a stale worker's answer is dropped
+        self.busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -98,8 +107,11 @@ class ImportDialog(ModalScreen[ImportReport | None]):
         feedback.set_class(invalid, "-invalid")
 
     def _forget_preview(self) -> None:
+        self.asked += 1  # a preview still being made is for something else now
+        self._set_busy(False)
         self.previewed = None
         self.report = None
+        self.plan = None
         self.query_one("#import-preview", Static).update("")
         self.query_one("#import-do-confirm", Button).disabled = True
 
@@ -121,38 +133,93 @@ class ImportDialog(ModalScreen[ImportReport | None]):
         else:
             self._feedback("Enter to preview", False)
 
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        box = self.query_one("#import-preview-box")
+        box.loading = busy
+        box.set_class(busy, "-busy")
+        self.query_one("#import-do-preview", Button).disabled = busy
+
     @on(Input.Submitted, "#import-path")
     @on(Button.Pressed, "#import-do-preview")
     def action_preview(self) -> None:
         kind = self.kind
         try:
             path = check_path(kind, self.query_one("#import-path", Input).value)
-            report = import_file(self.store, kind, path, self.now, dry_run=True)
-        except (ValueError, InteropError, StoreError) as exc:
+        except ValueError as exc:
             self._forget_preview()
             self._feedback(str(exc), True)
             return
+        self._forget_preview()
+        self._set_busy(True)
+        self._feedback(f"Reading {path.name} and matching it with your contacts...", False)
+        self._prepare(self.asked, kind, path)
+
+    @work(thread=True, exclusive=True, group="import-preview")
+    def _prepare(self, asked: int, kind: str, path: Path) -> None:
+        # Only reads the store; the dialog is modal, so nothing writes meanwhile (and if
+        # something did, confirm sees the generation change and previews again).
+        generation = self.store.generation
+        outcome: tuple[Plan, ImportReport] | Exception
+        try:
+            outcome = prepare(self.store, kind, path, self.now)
+        except (ValueError, InteropError, StoreError, OSError) as exc:
+            outcome = exc
+        if self.asked == asked and self.is_attached:
+            self.app.call_from_thread(self._prepared, asked, kind, path, generation, outcome)
+
+    def _prepared(
+        self,
+        asked: int,
+        kind: str,
+        path: Path,
+        generation: int,
+        outcome: tuple[Plan, ImportReport] | Exception,
+    ) -> None:
+        if asked != self.asked or not self.is_attached:
+            return  # the path or kind changed, or the dialog closed, while it was read
+        self._set_busy(False)
+        if isinstance(outcome, Exception):
+            self._feedback(str(outcome), True)
+            return
+        self.plan, self.report = outcome
         self.previewed = (kind, path)
-        self.report = report
-        lines = report.lines()
+        self.generation = generation
+        lines = self.report.lines()
         shown = lines[: PREVIEW_LINES + 1]
         if len(lines) > len(shown):
             shown.append(f"  ... and {len(lines) - len(shown)} more")
         self.query_one("#import-preview", Static).update(Content("\n".join(shown)))
-        can_import = report.changed
+        can_import = self.report.changed
         self.query_one("#import-do-confirm", Button).disabled = not can_import
         self._feedback("ctrl+s to import" if can_import else "Nothing to import: everything is already here", False)
 
     @on(Button.Pressed, "#import-do-confirm")
     def action_confirm(self) -> None:
-        if self.previewed is None or self.report is None or not self.report.changed:
+        if self.busy:
+            self._feedback("Still reading the file; ctrl+s again when the preview shows", False)
+            return
+        if self.previewed is None or self.plan is None or self.report is None or not self.report.changed:
             self._feedback("Preview first (Enter)", True)
             return
-        kind, path = self.previewed
+        if self.store.generation != self.generation:
+            self.action_preview()  # a plan made from older data could undo what was saved
+            self._feedback("Your data changed since the preview: previewing again...", False)
+            return
+        count = len(self.report.added) + len(self.report.updated)
+        self._feedback(f"Importing {count:,} contacts...", False)
+        self.query_one("#import-do-confirm", Button).disabled = True
+        self.call_after_refresh(self._commit)  # the line above shows before the write
+
+    def _commit(self) -> None:
+        plan, report = self.plan, self.report
+        if plan is None or report is None:
+            return
         try:
-            report = import_file(self.store, kind, path, self.now)
+            commit(self.store, plan, report)
         except (InteropError, StoreError, OSError) as exc:
-            self._feedback(f"Nothing was imported: {exc}", True)
+            self._forget_preview()  # the batch rolled back; the plan's ids are spent
+            self._feedback(f"Nothing was imported: {exc}. Enter to preview again.", True)
             return
         self.dismiss(report)
 
