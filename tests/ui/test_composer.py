@@ -118,6 +118,36 @@ async def test_today_composer_cycle_edit_copy_and_mark_sent(make_app, empty_path
             (s.contact_id, s.step) for s in app.screen.suggestions.values()}
 
 
+async def test_cycling_variants_and_channels_keeps_what_was_typed(make_app, empty_paths, data) -> None:
+    from crm_tui.ui.dialogs.compose import CHANNELS
+
+    app = make_app(empty_paths)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_from_today(pilot, data["dana"], "thank-you")
+        variants = dialog.draft.variants
+        assert variants >= 2
+        await type_at_end(pilot, dialog, " PS one")
+        typed = body(dialog)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert "PS one" not in body(dialog)  # the next template, untouched
+        for _ in range(variants - 1):  # round the variants, back to the first
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+        assert label(dialog, "#compose-variant").startswith("variant 1 of ")
+        assert body(dialog) == typed
+        for _ in range(len(CHANNELS)):  # round the channels, back to email
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            if dialog.channel != "email":
+                assert "PS one" not in body(dialog)
+        assert dialog.channel == "email" and body(dialog) == typed
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        (touch,) = app.store.touches(contact_ids={data["dana"]})
+        assert "PS one" in touch.note
+
+
 async def test_cancel_logs_nothing(make_app, empty_paths, data) -> None:
     before = files(empty_paths)
     app = make_app(empty_paths)

@@ -8,7 +8,8 @@ Keys (ids for ``[keys]`` in config.toml): ctrl+n next variant (``compose.next_va
 ctrl+l change channel (``compose.channel``), ctrl+y copy (``compose.copy``), ctrl+o open in
 the mail client (``compose.mail``, only when the contact has an email), ctrl+s mark sent
 (``compose.sent``), escape cancel (``compose.cancel``). Cycling variants or channels
-replaces the text with the next template.
+shows the next template; what you typed into one is kept and comes back when you cycle
+back to it (until the dialog closes).
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ class ComposeDialog(ModalScreen[Touch | None]):
         self.channel = self.plan.channel
         self.variant = 0
         self.draft: compose.Draft | None = None
+        # (channel, variant) -> (subject, body) as edited, so cycling never loses typing.
+        self.edits: dict[tuple[str, int], tuple[str, str]] = {}
 
     # ------------------------------------------------------------------ building
     @property
@@ -153,9 +156,9 @@ class ComposeDialog(ModalScreen[Touch | None]):
         hint.update(Content(d.hint))
         hint.display = bool(d.hint)
         subject = self.query_one("#compose-subject", Input)
-        subject.value = d.subject
         subject.display = self.channel in ("email", "other")
-        self.query_one("#compose-body", TextArea).load_text(d.body)
+        subject.value, body = self.edits.get((self.channel, d.variant), (d.subject, d.body))
+        self.query_one("#compose-body", TextArea).load_text(body)
         label = f"variant {d.variant + 1} of {d.variants}" if d.variants else "no template"
         self.query_one("#compose-variant", Static).update(Content(label))
         self._count()
@@ -193,11 +196,24 @@ class ComposeDialog(ModalScreen[Touch | None]):
             return bool(self.recipient.email)
         return True
 
+    def _keep_edits(self) -> None:
+        """Remember the text of the variant being left, if the user changed it."""
+        if self.draft is None:
+            return
+        subject = self.query_one("#compose-subject", Input).value
+        typed = (subject, self.body_text)
+        key = (self.channel, self.draft.variant)
+        if typed != (self.draft.subject, self.draft.body):
+            self.edits[key] = typed
+        else:
+            self.edits.pop(key, None)
+
     def action_next_variant(self) -> None:
         assert self.draft is not None
         if self.draft.variants <= 1:
             self.notify("This is the only variant for this step and channel.")
             return
+        self._keep_edits()
         self.variant = (self.draft.variant + 1) % self.draft.variants
         self._load(self._make_draft())
 
@@ -205,6 +221,7 @@ class ComposeDialog(ModalScreen[Touch | None]):
     def _channel_changed(self, event: Select.Changed) -> None:
         value = str(event.value)
         if value != self.channel and value in CHANNELS:
+            self._keep_edits()
             self.channel = value
             self.variant = 0
             self._load(self._make_draft())
