@@ -54,7 +54,7 @@ async def test_share_end_to_end(app: Any, data: dict[str, str]) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert type(app.screen).__name__ == "ComposeDialog"
-        await pilot.press("ctrl+y")
+        await pilot.press("ctrl+c")
         await pilot.pause()
         assert "Dana" in app.clipboard
         await pilot.press("ctrl+s")

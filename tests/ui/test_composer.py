@@ -101,7 +101,7 @@ async def test_today_composer_cycle_edit_copy_and_mark_sent(make_app, empty_path
         await type_at_end(pilot, dialog, " PS see you soon")
         assert body(dialog).endswith("PS see you soon")
 
-        await pilot.press("ctrl+y")
+        await pilot.press("ctrl+c")
         await pilot.pause()
         assert app.clipboard.startswith("Subject: ")
         assert app.clipboard.endswith("PS see you soon")
@@ -146,6 +146,31 @@ async def test_cycling_variants_and_channels_keeps_what_was_typed(make_app, empt
         await pilot.pause()
         (touch,) = app.store.touches(contact_ids={data["dana"]})
         assert "PS one" in touch.note
+
+
+async def test_undo_redo_and_copying_a_selection_in_the_text(make_app, empty_paths, data) -> None:
+    from textual.widgets.text_area import Selection
+
+    app = make_app(empty_paths)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_from_today(pilot, data["dana"], "thank-you")
+        await type_at_end(pilot, dialog, "xyz")
+        typed = body(dialog)
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert not body(dialog).endswith("xyz")
+        await pilot.press("ctrl+y")  # the text area's redo, not a copy
+        await pilot.pause()
+        assert body(dialog) == typed and app.clipboard == ""
+        area = dialog.query_one("#compose-body", TextArea)
+        area.selection = Selection((0, 0), (0, 3))
+        await pilot.press("ctrl+c")  # with a selection: just that
+        await pilot.pause()
+        assert app.clipboard == typed[:3]
+        area.selection = Selection.cursor(area.document.end)
+        await pilot.press("ctrl+c")  # nothing selected: the whole message
+        await pilot.pause()
+        assert app.clipboard.startswith("Subject: ") and app.clipboard.endswith("xyz")
 
 
 async def test_cancel_logs_nothing(make_app, empty_paths, data) -> None:

@@ -134,3 +134,9 @@ def test_snooze_date_dialog(snap_compare: Any, demo_app: Any) -> None:
 
     assert snap_compare(demo_app, run_before=run, terminal_size=SNAPSHOT_SIZE)
 
+
+
+def test_import_contacts_dialog(snap_compare: Any, demo_app: Any) -> None:
+    # A path that does not exist: the dialog with its inline error (a real file's path
+    # would differ from one checkout to another).
+    assert snap_compare(demo_app, run_before=_then("i", *"nowhere.csv"), terminal_size=SNAPSHOT_SIZE)

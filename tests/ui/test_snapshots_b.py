@@ -36,6 +36,11 @@ def test_today_empty(snap_compare: Any, demo_app: Any) -> None:
     assert snap_compare(demo_app, run_before=skip_everyone, terminal_size=SNAPSHOT_SIZE)
 
 
+def test_compose_dialog(snap_compare: Any, demo_app: Any) -> None:
+    # Today's first step, composed: the draft, its variant, word count and the keys.
+    assert snap_compare(demo_app, press=["2", "enter"], terminal_size=SNAPSHOT_SIZE)
+
+
 def test_articles(snap_compare: Any, demo_app: Any) -> None:
     assert snap_compare(demo_app, press=["3"], terminal_size=SNAPSHOT_SIZE)
 

@@ -5,7 +5,7 @@ to the store until **mark sent**; cancel logs nothing. What gets copied, mailed 
 the text as edited in the dialog, never the template.
 
 Keys (ids for ``[keys]`` in config.toml): ctrl+n next variant (``compose.next_variant``),
-ctrl+l change channel (``compose.channel``), ctrl+y copy (``compose.copy``), ctrl+o open in
+ctrl+l change channel (``compose.channel``), ctrl+c copy (``compose.copy``), ctrl+o open in
 the mail client (``compose.mail``, only when the contact has an email), ctrl+s mark sent
 (``compose.sent``), escape cancel (``compose.cancel``). Cycling variants or channels
 shows the next template; what you typed into one is kept and comes back when you cycle
@@ -61,11 +61,13 @@ class ComposeDialog(ModalScreen[Touch | None]):
     ComposeDialog #compose-words.over-limit { color: $text-warning; text-style: bold; }
     """
 
-    # Priority: the body's TextArea would otherwise take ctrl+y (redo) and the others.
+    # Priority: the body's TextArea would otherwise take these keys. ctrl+c copies the
+    # text selected in the body or subject if there is some (as it would there), else the
+    # whole message; ctrl+y is left to the TextArea (redo).
     BINDINGS = [
         Binding("ctrl+n", "next_variant", "Next variant", id="compose.next_variant", priority=True),
         Binding("ctrl+l", "next_channel", "Channel", id="compose.channel", priority=True),
-        Binding("ctrl+y", "copy", "Copy", id="compose.copy", priority=True),
+        Binding("ctrl+c", "copy", "Copy", id="compose.copy", priority=True),
         Binding("ctrl+o", "mail", "Open in mail", id="compose.mail", priority=True),
         Binding("ctrl+s", "sent", "Mark sent", id="compose.sent", priority=True),
         Binding("escape", "cancel", "Cancel", id="compose.cancel"),
@@ -232,6 +234,12 @@ class ComposeDialog(ModalScreen[Touch | None]):
 
     @on(Button.Pressed, "#compose-copy")
     def action_copy(self) -> None:
+        focused = self.focused
+        selected = getattr(focused, "selected_text", "") if isinstance(focused, (Input, TextArea)) else ""
+        if selected:
+            self.app.copy_to_clipboard(selected)
+            self.notify("Copied the selected text.")
+            return
         self.app.copy_to_clipboard(compose.as_text(self.edited()))
         self.notify("Copied to the clipboard. Mark it sent once it is on its way.")
 
