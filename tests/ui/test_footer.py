@@ -41,3 +41,20 @@ async def test_a_narrow_footer_drops_whole_keys_and_keeps_the_palette(demo_app) 
         text = footer_text(demo_app)
         assert len(text) == 60 and text.rstrip().endswith("^p Find")
         assert " / Filter " in text and " 4 Feeds " not in text and "Fee" not in text
+
+
+async def test_a_dialog_shows_its_own_keys_in_the_footer_until_it_closes(demo_app) -> None:
+    async with demo_app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        contacts = demo_app.screen
+        footer = contacts.query_one(KeyFooter)
+        await pilot.press("i")  # import contacts: a dialog over the Contacts screen
+        await pilot.pause()
+        text = str(footer.render())
+        assert " esc Cancel " in text and " ^s Import " in text
+        assert " / Filter " not in text  # these would only type into the dialog
+        await pilot.press("escape")
+        await pilot.pause()
+        assert demo_app.screen is contacts
+        text = str(footer.render())
+        assert " / Filter " in text and " ^s Import " not in text
