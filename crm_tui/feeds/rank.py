@@ -94,6 +94,7 @@ class Ranker:
         self._starts = np.cumsum([0] + [len(d) + 2 for d in docs])
         self._company_hits: dict[str, np.ndarray] = {}
         self._queries: dict[tuple[str, ...], _Query] = {}
+        self._doc_words: dict[int, frozenset[str]] = {}  # article position -> its tokens (reasons)
         self.bm25 = bm25s.BM25()
         self.vocab: dict[str, int] = {}
         if articles:
@@ -232,6 +233,36 @@ class Ranker:
                 if contact.id in excluded:
                     total[i] = 0.0
         return [(contacts[i], score) for i, score in _top(total, k, [c.id for c in contacts])]
+
+    def reasons(self, article: Article, contact: Contact, limit: int = 3) -> list[str]:
+        """Why ``article`` suits ``contact``, in the contact's own words: their interests
+        whose every word the article uses (their tags instead when no interest does), then
+        their company if it names it, else their role's or notes' words. What the UI shows
+        instead of a raw score."""
+        position = self._position.get(article.id)
+        if position is None:
+            return []
+        words = self._doc_words.get(position)
+        if words is None:
+            words = self._doc_words[position] = frozenset(tokens(self._doc_text(position)))
+        found: list[str] = []
+        covered: set[str] = set()
+        for phrases in (contact.interests, contact.tags):
+            for phrase in phrases:
+                wanted = _field_tokens(phrase)
+                if wanted and wanted <= words and not wanted <= covered:  # "data" adds nothing
+                    found.append(phrase)                                  # to "data engineering"
+                    covered |= wanted
+            if found:
+                break
+        company = contact.company.strip()
+        if len(company) >= 2 and _holds(self._company_docs(company), position):
+            found.append(company)
+        if not found and _field_tokens(contact.role) & words:
+            found.append(contact.role)
+        if not found and _field_tokens(contact.notes) & words:
+            found.append("your notes")
+        return found[:limit]
 
     def _contact_matrix(self, contacts: Sequence[Contact]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Every contact's query as a row: token ids and weights padded with (pad token, 0.0),

@@ -103,6 +103,25 @@ def test_ranking_order_both_directions(now):
     assert [c.id for c, _ in ranker.for_article(corpus(now)[0], [maya, tom, ines, nobody])] == ["c1"]
 
 
+def test_reasons_say_why_in_the_contacts_own_words(now):
+    feeds = [Feed(url="x", id="f1", tags=["work"]), Feed(url="y", id="f2", tags=["weekend"])]
+    arts = corpus(now)
+    ranker = rank.Ranker(arts, feeds, now)
+    maya = Contact(name="Maya", id="c1", interests=["data engineering", "python", "cycling", "data"],
+                   tags=["python", "teams"])
+    tom = Contact(name="Tom", id="c2", company="Tidemark Bank", role="engineer", interests=["leadership"])
+    ines = Contact(name="Ines", id="c3", interests=["gravel racing"], notes="Rides every weekend")
+    # Whole interests, in the contact's order; not "cycling" (absent), not "data" (said
+    # already), not the tags (interests matched).
+    assert ranker.reasons(arts[0], maya) == ["data engineering", "python"]
+    assert ranker.reasons(arts[0], Contact(name="T", tags=["teams", "hiring"])) == ["teams"]
+    assert ranker.reasons(arts[1], tom) == ["Tidemark Bank"]  # the company, named in the piece
+    assert ranker.reasons(arts[0], tom) == ["engineer"]  # nothing else: the role's words
+    assert ranker.reasons(arts[5], ines) == ["your notes"]  # "gravel racing": only half there
+    assert ranker.reasons(arts[2], maya) == []
+    assert ranker.reasons(arts[0], maya, limit=1) == ["data engineering"]
+
+
 def test_shared_and_dismissed_are_excluded(store, now):
     feed = store.add_feed(Feed(url="https://x.example/feed", tags=["work"]))
     arts = store.add_articles([Article(feed_id=feed.id, title=a.title, summary=a.summary, published=a.published) for a in corpus(now)])

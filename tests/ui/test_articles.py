@@ -40,6 +40,21 @@ async def test_newest_first_with_best_matches(app: Any, data: dict[str, str]) ->
         assert data["mia"] in [c.id for c, _ in screen.matches[data["a11y"]]]
 
 
+async def test_matches_say_why_not_a_score(app: Any, data: dict[str, str]) -> None:
+    import re
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_articles(pilot)
+        panel = str(screen.query_one("#articles-matches", Static).render())
+        dana = app.store.contact(data["dana"]).name
+        assert f"{dana}  data engineering, python" in panel
+        assert not re.search(r"\d\.\d\d", panel)  # no raw BM25 score
+        await pilot.press("s")
+        await pilot.pause()
+        first = app.screen.query_one(OptionList).get_option_at_index(0)
+        assert "match: data engineering, python" in str(first.prompt)
+
+
 async def test_share_end_to_end(app: Any, data: dict[str, str]) -> None:
     """article -> s -> pick the best match -> composer -> copy -> mark sent."""
     async with app.run_test(size=(120, 36)) as pilot:

@@ -36,7 +36,7 @@ class ArticleDetailDialog(ModalScreen[str | None]):
         article: Article,
         feed_title: str,
         published: str,
-        matches: Sequence[tuple[Contact, float]],
+        matches: Sequence[tuple[Contact, Sequence[str]]],  # best first, with why
     ) -> None:
         super().__init__()
         self.article = article
@@ -70,7 +70,9 @@ class ArticleDetailDialog(ModalScreen[str | None]):
     def _matches(self) -> Content:
         if not self.matches:
             return Content.assemble(("Best matches: ", "bold"), "nobody yet")
-        names = ", ".join(f"{inert(c.name)} ({score:.2f})" for c, score in self.matches)
+        names = ", ".join(
+            f"{inert(c.name)} ({inert(', '.join(why))})" if why else inert(c.name) for c, why in self.matches
+        )
         return Content.assemble(("Best matches: ", "bold"), names)
 
     def action_pick(self, what: str) -> None:

@@ -23,17 +23,15 @@ from crm_tui.ui.format import inert
 SHOWN = 200
 
 
-def _label(contact: Contact, score: float | None) -> Content:
+def _label(contact: Contact, why: Sequence[str] | None) -> Content:
+    """A contact; for a ranked match (``why`` not None), what makes the article suit them."""
     name = inert(contact.name)
     detail = inert(" · ".join(x for x in (contact.role, contact.company) if x))
-    interests = inert(", ".join(contact.interests[:4]))
     parts: list[str | tuple[str, str]] = [(name, "bold")]
     if detail:
         parts += ["  ", (detail, "dim")]
-    if score is not None:
-        parts += ["  ", (f"match {score:.2f}", "$success")]
-        if interests:
-            parts += ["\n  ", (interests, "italic dim")]
+    if why is not None:
+        parts += ["\n  ", ("match: " + inert(", ".join(why)) if why else "match", "$success")]
     return Content.assemble(*parts)
 
 
@@ -51,7 +49,7 @@ class SharePickDialog(ModalScreen[str | None]):
         self,
         title: str,
         article_title: str,
-        ranked: Sequence[tuple[Contact, float]],
+        ranked: Sequence[tuple[Contact, Sequence[str]]],  # best first, with why (Ranker.reasons)
         everyone: Sequence[Contact],
         matches_only: bool = False,
     ) -> None:

@@ -67,6 +67,8 @@ class ArticlesScreen(DataScreen):
         super().__init__()
         self.articles: dict[str, Article] = {}
         self.matches: dict[str, list[tuple[Contact, float]]] = {}
+        self._rank: Any = None
+        self._why: dict[str, list[tuple[Contact, list[str]]]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,7 +100,8 @@ class ArticlesScreen(DataScreen):
         current = self.current_id()
         recent = sorted(self.store.articles(), key=published_of, reverse=True)[:RECENT]
         contacts = self.store.contacts()
-        rank = self._ranker()
+        rank = self._rank = self._ranker()
+        self._why = {}
         self.articles = {a.id: a for a in recent}
         self.matches = {a.id: rank.for_article(a, contacts, k=TOP) for a in recent}
         table.clear()
@@ -153,16 +156,26 @@ class ArticlesScreen(DataScreen):
                 text or "(no summary)",
             )
         )
-        found = self.matches.get(article.id, [])
+        found = self.why(article.id)
         parts: list[Any] = [("Best matches", "bold")]
         if not found:
             parts.append("\nnobody yet")
-        for contact, score in found:
-            about = ", ".join(contact.interests[:3])
-            parts += ["\n", (inert(contact.name), "bold"), f"  {score:.2f}"]
-            if about:
-                parts += ["  ", (inert(about), "dim")]
+        for contact, reasons in found:
+            parts += ["\n", (inert(contact.name), "bold")]
+            if reasons:
+                parts += ["  ", (inert(", ".join(reasons)), "dim")]
         matches.update(Content.assemble(*parts))
+
+    def why(self, article_id: str) -> list[tuple[Contact, list[str]]]:
+        """An article's best matches, each with why it suits them (their interests, tags,
+        company...), not a raw score: worked out when the article is first shown."""
+        found = self._why.get(article_id)
+        if found is None:
+            article = self.articles.get(article_id)
+            matches = self.matches.get(article_id, [])
+            found = [(c, self._rank.reasons(article, c)) for c, _ in matches] if article else []
+            self._why[article_id] = found
+        return found
 
     # ----------------------------------------------------------------- actions
     def _selected(self) -> Article | None:
@@ -190,7 +203,7 @@ class ArticlesScreen(DataScreen):
 
         self.app.push_screen(
             ArticleDetailDialog(
-                article, self.feed_title(article), when, self.matches.get(article.id, [])
+                article, self.feed_title(article), when, self.why(article.id)
             ),
             next_step,
         )
@@ -217,7 +230,8 @@ class ArticlesScreen(DataScreen):
         if article is None or not self.app.can_write():  # type: ignore[attr-defined]
             return
         contacts = self.store.contacts()
-        ranked = self._ranker().for_article(article, contacts, k=PICKER_TOP)
+        rank = self._ranker()
+        ranked = [(c, rank.reasons(article, c)) for c, _ in rank.for_article(article, contacts, k=PICKER_TOP)]
 
         def picked(contact_id: str | None) -> None:
             contact = self.store.contact(contact_id) if contact_id else None
