@@ -97,17 +97,30 @@ async def test_palette_finds_a_contact_by_name(demo_app) -> None:
 
 
 async def test_every_binding_has_an_id_and_a_description() -> None:
-    from crm_tui.app import CrmApp
-    from crm_tui.ui.dialogs import confirm, contact_form, log_touch, note, pick_contact
-    from crm_tui.ui.screens import contact, contacts, help
-    from crm_tui.ui.widgets import contact_table, form, tag_picker
+    # Every class of the app that declares bindings, found by walking the package, so a
+    # new screen or dialog cannot slip through.
+    import importlib
+    import pkgutil
 
-    owners = [CrmApp, contacts.ContactsScreen, contact.ContactScreen, help.HelpScreen,
-              contact_table.ContactTable, form.FormDialog, tag_picker.TagPicker,
-              confirm.ConfirmDialog, pick_contact.PickContactDialog]
-    assert contact_form and log_touch and note
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+
+    import crm_tui.ui
+    from crm_tui.app import CrmApp
+
+    owners = {CrmApp}
+    for info in pkgutil.walk_packages(crm_tui.ui.__path__, "crm_tui.ui."):
+        module = importlib.import_module(info.name)
+        owners |= {
+            value for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, DOMNode)
+            and value.__module__ == module.__name__ and "BINDINGS" in vars(value)
+        }
+    names = {owner.__name__ for owner in owners}
+    assert {"ContactsScreen", "TodayScreen", "ComposeDialog", "ImportDialog", "FormDialog"} <= names
     for owner in owners:
         for binding in owner.BINDINGS:
+            assert isinstance(binding, Binding), (owner, binding)  # not a bare tuple
             assert binding.id and binding.description, (owner, binding)
 
 

@@ -6,7 +6,6 @@ from textual.widgets import Static
 
 from crm_tui.ui.dialogs.contact_form import ContactForm
 from crm_tui.ui.dialogs.log_touch import LogTouchDialog
-from crm_tui.ui.dialogs.snooze_date import SnoozeDateDialog
 from crm_tui.ui.dialogs.thread_form import ThreadForm
 from crm_tui.ui.screens.contact import ContactScreen
 from crm_tui.ui.widgets import checks
@@ -119,22 +118,4 @@ def test_checks(now) -> None:
     assert checks.email("a@b.co") is None and checks.email("a@b") is not None
     assert checks.days("") is None and checks.days("0") is not None
     assert checks.date("2026-02-28") is None and checks.date("28/02/2026") is not None
-    assert checks.future_date("2026-03-02", now) is not None
-    assert checks.future_date("2026-03-03", now) is None
     assert checks.when("2026-03-01 09:15", now).format("HH:mm") == "09:15"
-
-
-async def test_snooze_dialog_validates(make_app, demo_paths, now) -> None:
-    app = make_app(demo_paths)
-    results = []
-    async with app.run_test(size=(120, 36)) as pilot:
-        app.push_screen(SnoozeDateDialog("Maya", now), results.append)
-        await pilot.pause()
-        app.screen.query_one("#until").value = "2026-03-01"
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert "after today" in _error(app, "until")
-        app.screen.query_one("#until").value = "2026-03-10"
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-    assert results == ["2026-03-10"]

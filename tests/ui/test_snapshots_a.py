@@ -110,32 +110,6 @@ def test_delete_confirmation(snap_compare: Any, demo_app: Any) -> None:
     assert snap_compare(demo_app, run_before=_open_first_contact_then("D"), terminal_size=SNAPSHOT_SIZE)
 
 
-def test_pick_contact_dialog(snap_compare: Any, demo_app: Any) -> None:
-    from crm_tui.ui.dialogs.pick_contact import PickContactDialog
-
-    async def run(pilot: Any) -> None:
-        await _ready(pilot)
-        app = pilot.app
-        app.push_screen(PickContactDialog(app.store.contacts(), app.now, "Share with…"))
-        await pilot.pause()
-        await pilot.press(*"ma")
-        await pilot.pause()
-
-    assert snap_compare(demo_app, run_before=run, terminal_size=SNAPSHOT_SIZE)
-
-
-def test_snooze_date_dialog(snap_compare: Any, demo_app: Any) -> None:
-    from crm_tui.ui.dialogs.snooze_date import SnoozeDateDialog
-
-    async def run(pilot: Any) -> None:
-        await _ready(pilot)
-        pilot.app.push_screen(SnoozeDateDialog("Maya Okafor", pilot.app.now))
-        await pilot.pause()
-
-    assert snap_compare(demo_app, run_before=run, terminal_size=SNAPSHOT_SIZE)
-
-
-
 def test_import_contacts_dialog(snap_compare: Any, demo_app: Any) -> None:
     # A path that does not exist: the dialog with its inline error (a real file's path
     # would differ from one checkout to another).

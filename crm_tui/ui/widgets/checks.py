@@ -65,12 +65,3 @@ def when(value: str, now: arrow.Arrow) -> arrow.Arrow | str:
     if moment > now.shift(minutes=1):
         return "A touch cannot be in the future."
     return moment
-
-
-def future_date(value: str, now: arrow.Arrow) -> str | None:
-    problem = date(value)
-    if problem:
-        return problem
-    if value and value <= now.format("YYYY-MM-DD"):
-        return "Pick a day after today."
-    return None
