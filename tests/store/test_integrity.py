@@ -219,6 +219,21 @@ def test_first_touch_after_open_keeps_the_summaries_in_step(paths, now):
         assert (ada.touch_count, ada.last_in) == (2, "2026-03-02T09:00:00+00:00")
 
 
+def test_summary_written_before_the_records_are_built_is_in_them(paths, now):
+    # Logging a touch saves a summary without building the summary records; a deletion
+    # then builds them and must find that summary to remove it.
+    seed(paths.data, now).close()
+    with Store.open(paths.data, today=now) as store:
+        bea = store.add_contact(Contact(name="Bea"))
+    with Store.open(paths.data, today=now) as store, store.batch():  # nothing on disk yet
+        store.log_touch(Touch(contact_id=bea.id, at="2026-03-02T09:00:00+00:00"))
+        store.delete_contact(bea.id)
+    summaries = orjson.loads((paths.data / "summaries.json").read_bytes())["summaries"]
+    assert bea.id[1:] not in summaries and len(summaries) == 1  # only Ada's is left
+    with Store.open(paths.data, today=now) as reopened:
+        assert reopened.recovered == [] and [c.name for c in reopened.contacts()] == ["Ada"]
+
+
 # ------------------------------------------------------------------ backups
 def test_daily_backups_rotate_and_keep_five(paths, now):
     seed(paths.data, now).close()
