@@ -58,6 +58,7 @@ async def test_list_shows_who_is_due_with_reason_and_preview(app: Any, data: dic
         assert "Dana" in message  # the drafted message greets them
         article = str(screen.query_one("#today-article", Static).render())
         assert "Python data engineering" in article  # best match for her interests
+        assert "match: data engineering, python" in article  # and why
         assert s.reason in reason
 
 

@@ -144,8 +144,9 @@ class TodayScreen(DataScreen):
     def contact_of(self, s: Suggestion) -> Contact | None:
         return self.store.contact(s.contact_id)  # type: ignore[no-any-return]
 
-    def preview(self, s: Suggestion) -> tuple[Any, tuple[Article, float] | None]:
-        """(draft, best article) for one suggestion, computed once per reload."""
+    def preview(self, s: Suggestion) -> tuple[Any, tuple[Article, list[str]] | None]:
+        """(draft, best article with why it suits them) for one suggestion, computed once
+        per reload."""
         key = row_key(s)
         if key not in self._previews:
             contact = self.recipient_of(s)
@@ -153,8 +154,9 @@ class TodayScreen(DataScreen):
             best = None
             if contact is not None:
                 draft = draft_for(self.store, self.settings, self.now, contact, suggestion=s)
-                found = ranker(self.store, self.now).for_contact(contact, k=1)
-                best = found[0] if found else None
+                rank = ranker(self.store, self.now)
+                found = rank.for_contact(contact, k=1)
+                best = (found[0][0], rank.reasons(found[0][0], contact)) if found else None
             self._previews[key] = (draft, best)
         return self._previews[key]
 
@@ -207,12 +209,11 @@ class TodayScreen(DataScreen):
         if best is None:
             article.update(Content.assemble(("Article to share", "bold"), "\nnone matches yet"))
         else:
-            item, _score = best
-            article.update(
-                Content.assemble(
-                    ("Article to share", "bold"), "  (a)\n", inert(item.title)
-                )
-            )
+            item, why = best
+            parts = [("Article to share", "bold"), "  (a)\n", inert(item.title)]
+            if why:
+                parts += ["\n", ("match: " + inert(", ".join(why)), "dim")]
+            article.update(Content.assemble(*parts))
 
     # ----------------------------------------------------------------- actions
     def _act(self, change: Callable[[], Any], done: str) -> bool:
