@@ -6,6 +6,7 @@ Layout of the data folder (one small file per table keeps every write cheap):
     summaries.json   per-contact last touch in/out and count (derived from the touches)
     touches-2026-02.json  touches-2026-03.json  ...   (touches sharded by month)
     .lock          the single-writer lock (flock; released by the kernel if we die)
+    .batch.journal only while a batch of several files is being saved (see storage.py)
     .lock.owner    who holds it (pid, since), for the "open elsewhere" message
     backups/YYYY-MM-DD/   daily snapshots, the last five days
 
@@ -54,7 +55,9 @@ from crm_tui.store.storage import (
     SafeJSONStorage,
     StoreError,
     clean_stray_temp_files,
+    commit_files,
     read_document,
+    recover_batch,
 )
 
 SCHEMA_VERSION = 1
@@ -302,7 +305,9 @@ class Store:
 
     def _load(self, today: arrow.Arrow) -> None:
         if not self.readonly:
-            clean_stray_temp_files(self.folder)
+            if recover_batch(self.folder):
+                self.recovered.append("finished saving changes a crash had interrupted")
+            clean_stray_temp_files(self.folder)  # what a crash left uncommitted
         specs: list[tuple[str, type[Any], str]] = [
             ("contacts", Contact, "c"),
             ("threads", Thread, "t"),
@@ -495,8 +500,9 @@ class Store:
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
-        """Group writes: each file is written once at the end. On error nothing is saved
-        and the in-memory records are reloaded from disk (all-or-nothing per file set)."""
+        """Group writes: each file is written once at the end, all of them or none, even
+        across a crash (see flush). On error nothing is saved and the in-memory records
+        are reloaded from disk."""
         self._check_writable()
         self._batch_depth += 1
         if self._batch_depth == 1:
@@ -526,12 +532,25 @@ class Store:
         return [*self._tables.values(), *self._shards.values()]
 
     def flush(self) -> None:
-        for table in self._all_tables():
-            storage = table.storage
-            if storage.pending is not None:
-                data = storage.pending
-                storage.pending = None
-                self._write(table, data)
+        """Write what a batch changed: every changed file or none (storage.commit_files)."""
+        pending = [(t, t.storage.pending) for t in self._all_tables() if t.storage.pending is not None]
+        for table, _data in pending:
+            table.storage.pending = None
+        if len(pending) == 1:
+            self._write(*pending[0])  # type: ignore[arg-type]
+            return
+        if not pending:
+            return
+        writes = [(t.storage.path, t.storage.payload(data)) for t, data in pending]  # type: ignore[arg-type]
+        try:
+            commit_files(self.folder, writes)
+        except BaseException:
+            for table, _data in pending:  # nothing was saved: the disk is the truth again
+                table.storage.forget()
+                table.load(False)
+            raise
+        for table, data in pending:
+            table.storage.written(data)  # type: ignore[arg-type]
 
     def _discard(self) -> None:
         for table in self._all_tables():

@@ -8,12 +8,20 @@ The parsed document is cached in memory: the store holds the single-writer lock,
 else changes the file under us, and TinyDB's read-modify-write does not re-parse per write.
 Files are written with sorted keys and indentation so they diff and merge well in git.
 
+A batch that changes several files (an import: contacts, touches, summaries) is saved all
+or nothing by :func:`commit_files`: every new file is written and fsynced under a temp
+name, then a journal naming them is written atomically (the commit point), then they are
+renamed into place and the journal removed. An open after a crash finishes a committed
+batch from its journal (:func:`recover_batch`) and deletes the temp files of one that
+never committed.
+
 The schema version lives in the file under the top-level key ``_schema`` (stripped before
 TinyDB sees the tables). Extra file-level metadata lives under ``_meta``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -24,6 +32,7 @@ from tinydb.storages import Storage
 SCHEMA_KEY = "_schema"
 META_KEY = "_meta"
 TMP_SUFFIX = ".tmp"
+JOURNAL = ".batch.journal"
 
 
 class StoreError(Exception):
@@ -77,24 +86,88 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _temp_for(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+
+
+def _write_synced(path: Path, payload: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(payload)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
 def atomic_write(path: Path, payload: bytes) -> None:
     """Replace ``path`` with ``payload`` durably; on any failure the old file stays."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+    tmp = _temp_for(path)
     try:
-        with open(tmp, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_synced(tmp, payload)
         os.replace(tmp, path)
     except BaseException as exc:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+        _unlink_quietly(tmp)
         if isinstance(exc, OSError):
             raise WriteFailed(path, exc) from exc
         raise
     fsync_dir(path.parent)
+
+
+def commit_files(folder: Path, writes: list[tuple[Path, bytes]]) -> None:
+    """Replace several files of ``folder`` all or nothing, even across a crash.
+
+    Until the journal is in place nothing has changed (a failure or a crash leaves only
+    temp files, removed here or at the next open); once it is, the batch is committed
+    and :func:`recover_batch` finishes it if this process dies before it does."""
+    if len(writes) == 1:
+        atomic_write(*writes[0])
+        return
+    temps: list[tuple[Path, Path]] = []
+    failed_on = folder / JOURNAL
+    try:
+        for path, payload in writes:
+            failed_on = path
+            tmp = _temp_for(path)
+            temps.append((tmp, path))
+            _write_synced(tmp, payload)
+        fsync_dir(folder)  # the temp files' names are durable before the journal says so
+        failed_on = folder / JOURNAL
+        entries = [[tmp.name, path.name] for tmp, path in temps]
+        atomic_write(folder / JOURNAL, json.dumps(entries).encode())
+    except BaseException as exc:
+        for tmp, _path in temps:
+            _unlink_quietly(tmp)
+        if isinstance(exc, WriteFailed):
+            raise
+        if isinstance(exc, OSError):
+            raise WriteFailed(failed_on, exc) from exc
+        raise
+    recover_batch(folder)  # committed: the renames can only be finished from here on
+
+
+def recover_batch(folder: Path) -> bool:
+    """Finish a committed batch (rename its remaining temp files into place, drop the
+    journal). True when there was one. Safe to run again after a crash inside it."""
+    journal = folder / JOURNAL
+    try:
+        entries = json.loads(journal.read_bytes())
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError) as exc:  # written atomically, so never torn: unreadable disk
+        raise CorruptFile(journal, f"the journal of an interrupted save cannot be read: {exc}") from exc
+    for tmp_name, final_name in entries:
+        tmp = folder / Path(tmp_name).name  # names only: never outside the folder
+        if tmp.exists():
+            os.replace(tmp, folder / Path(final_name).name)
+    fsync_dir(folder)
+    journal.unlink()
+    fsync_dir(folder)
+    return True
 
 
 def read_document(path: Path) -> dict[str, Any]:
@@ -161,21 +234,32 @@ class SafeJSONStorage(Storage):
             self.pending = data
             self._cache = data
             return
+        try:
+            atomic_write(self.path, self.payload(data))
+        except BaseException:
+            self.forget()
+            raise
+        self.written(data)
+
+    def payload(self, data: dict[str, Any]) -> bytes:
+        """The file's bytes for ``data`` (with the schema and metadata)."""
         document = dict(data)
         document[SCHEMA_KEY] = self.schema
         if self.meta:
             document[META_KEY] = self.meta
-        try:
-            atomic_write(self.path, dumps(document))
-        except BaseException:
-            # Whatever TinyDB changed in memory did not reach the disk: forget it.
-            self._cache = None
-            self.meta = {}
-            if self.path.exists():
-                self.load()
-            raise
+        return dumps(document)
+
+    def written(self, data: dict[str, Any]) -> None:
+        """``data`` is on disk now (written here or as part of a batch)."""
         self._cache = data
         self.writes += 1
+
+    def forget(self) -> None:
+        """Whatever TinyDB changed in memory did not reach the disk: read the disk again."""
+        self._cache = None
+        self.meta = {}
+        if self.path.exists():
+            self.load()
 
     def close(self) -> None:
         pass

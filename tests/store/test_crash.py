@@ -91,3 +91,52 @@ def test_sigkill_mid_write_leaves_old_or_new_state(seeded: Path, tmp_path: Path)
         assert not any(p.name.endswith(".tmp") for p in folder.iterdir())
     # The test is only meaningful if some kills landed while a write was under way.
     assert mid_write_kills >= 1, "no kill landed mid-write; make the writes bigger"
+
+
+BATCH_CHILD = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from crm_tui.domain.models import Contact, Touch
+    from crm_tui.store.repository import Store
+
+    store = Store.open(Path(sys.argv[1]), wait=5)
+    i = sum(c.name.startswith("Batch ") for c in store.contacts())
+    while True:
+        # One batch writes three files: contacts, the month's touches, the summaries.
+        with store.batch():
+            new = store.add_contact(Contact(name=f"Batch {i}"))
+            store.log_touch(Touch(contact_id=new.id, at="2026-03-02T10:00:00+00:00", note=f"b{i}"))
+        print(i + 1, flush=True)
+        i += 1
+    """
+)
+
+
+def test_sigkill_mid_batch_keeps_all_of_it_or_none(seeded: Path, tmp_path: Path) -> None:
+    rng = random.Random(20261122)
+    folder = tmp_path / "data"
+    shutil.copytree(seeded, folder)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    mid_batch_kills = 0
+    for trial in range(TRIALS // 2):
+        child = subprocess.Popen([sys.executable, "-c", BATCH_CHILD, str(folder)],
+                                 stdout=subprocess.PIPE, text=True, env=env)
+        assert child.stdout is not None
+        first = child.stdout.readline()
+        assert first.strip(), f"trial {trial}: the writer did not start"
+        time.sleep(rng.uniform(0, 0.2))
+        os.kill(child.pid, signal.SIGKILL)
+        rest = child.stdout.read()
+        child.wait()
+        acked = int((first + rest).split()[-1])
+        left = [p.name for p in folder.iterdir() if p.name.endswith(".tmp") or p.name == ".batch.journal"]
+        mid_batch_kills += bool(left)
+        with Store.open(folder) as after:
+            batch = {c.id: c for c in after.contacts() if c.name.startswith("Batch ")}
+            touched = {t.contact_id for t in after.touches() if t.note.startswith("b")}
+            assert acked <= len(batch) <= acked + 1, f"trial {trial}: acked {acked}, found {len(batch)}"
+            assert set(batch) == touched, f"trial {trial}: a batch was saved in part"
+            assert all(c.touch_count == 1 for c in batch.values()), f"trial {trial}: summaries"
+        assert not any(p.name.endswith(".tmp") or p.name == ".batch.journal" for p in folder.iterdir())
+    assert mid_batch_kills >= 1, "no kill landed inside a batch's save; make the files bigger"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import fields
 from pathlib import Path
 
@@ -179,6 +180,65 @@ def test_failed_batch_discards_everything(paths, now):
     assert [c.name for c in store.contacts()] == ["Ada"]
     assert len(store.touches()) == 1
     store.close()
+
+
+@pytest.mark.parametrize("failing_write", [1, 2, 3, 4])  # each file, then the journal
+def test_a_batch_that_fails_to_save_saves_nothing(paths, now, monkeypatch, failing_write):
+    from crm_tui.store import storage
+
+    store = seed(paths.data, now)
+    before = files(paths.data)
+    real = storage._write_synced
+    calls = []
+
+    def flaky(path, payload):
+        calls.append(path.name)
+        if len(calls) == failing_write:
+            raise OSError(28, "No space left on device")
+        real(path, payload)
+
+    monkeypatch.setattr(storage, "_write_synced", flaky)
+    with pytest.raises(WriteFailed), store.batch():  # contacts, summaries, a month of touches
+        grace = store.add_contact(Contact(name="Grace"))
+        store.log_touch(Touch(contact_id=grace.id, at="2026-03-02T09:00:00+00:00"))
+    monkeypatch.undo()
+    assert len(calls) == failing_write  # it stopped at the failure
+    assert files(paths.data) == before
+    assert not [p.name for p in paths.data.iterdir() if p.name.startswith(".batch") or p.name.endswith(".tmp")]
+    assert [c.name for c in store.contacts()] == ["Ada"] and len(store.touches()) == 1
+    store.close()
+    with Store.open(paths.data, today=now) as reopened:
+        assert reopened.recovered == [] and [c.name for c in reopened.contacts()] == ["Ada"]
+
+
+def test_an_interrupted_batch_that_committed_is_finished_at_the_next_open(paths, now, tmp_path):
+    import json
+
+    from crm_tui.store import storage
+
+    # What commit_files leaves when killed after writing its journal, before renaming:
+    # the old files in place, the new ones under temp names, the journal naming them.
+    seed(paths.data, now).close()
+    newer = tmp_path / "newer"
+    shutil.copytree(paths.data, newer)
+    with Store.open(newer, today=now) as store:
+        ada = store.contacts()[0]
+        ada.notes = "met at PyCon"
+        store.update_contact(ada)
+        store.log_touch(Touch(contact_id=ada.id, at="2026-03-03T09:00:00+00:00"))
+    entries = []
+    for name in ("contacts.json", "summaries.json", "touches-2026-03.json"):
+        temp = f".{name}.4242.tmp"
+        (paths.data / temp).write_bytes((newer / name).read_bytes())
+        entries.append([temp, name])
+    (paths.data / storage.JOURNAL).write_text(json.dumps(entries))
+    with Store.open(paths.data, today=now) as reopened:
+        assert reopened.recovered == ["finished saving changes a crash had interrupted"]
+        (ada,) = reopened.contacts()
+        assert ada.notes == "met at PyCon" and ada.touch_count == 2
+        assert len(reopened.touches()) == 2
+    left = [p.name for p in paths.data.iterdir() if p.name.startswith(".batch") or p.name.endswith(".tmp")]
+    assert left == []
 
 
 def test_stray_temp_files_are_cleaned_on_open(paths, now):
