@@ -57,25 +57,30 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def run_and_kill(code: str, folder: Path, rng: random.Random, longest: float, trial: int) -> int:
+    """Start a writer child, kill -9 it after a random moment; the last write it acked."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    child = subprocess.Popen([sys.executable, "-c", code, str(folder)],
+                             stdout=subprocess.PIPE, text=True, env=env)
+    assert child.stdout is not None
+    first = child.stdout.readline()  # the store is open and writing
+    assert first.strip(), f"trial {trial}: the writer did not start"
+    time.sleep(rng.uniform(0, longest))
+    os.kill(child.pid, signal.SIGKILL)
+    rest = child.stdout.read()
+    child.wait()
+    return int((first + rest).split()[-1])
+
+
 def test_sigkill_mid_write_leaves_old_or_new_state(seeded: Path, tmp_path: Path) -> None:
     rng = random.Random(20260302)
     folder = tmp_path / "data"
     shutil.copytree(seeded, folder)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     mid_write_kills = 0
     for trial in range(TRIALS):
         with Store.open(folder, readonly=True) as before:
             count_before = before.contact("c1").touch_count
-        child = subprocess.Popen([sys.executable, "-c", CHILD, str(folder)],
-                                 stdout=subprocess.PIPE, text=True, env=env)
-        assert child.stdout is not None
-        first = child.stdout.readline()  # the store is open and writing
-        assert first.strip(), f"trial {trial}: the writer did not start"
-        time.sleep(rng.uniform(0, 0.25))
-        os.kill(child.pid, signal.SIGKILL)
-        rest = child.stdout.read()
-        child.wait()
-        acked = int((first + rest).split()[-1])
+        acked = run_and_kill(CHILD, folder, rng, 0.25, trial)
         if any(p.name.endswith(".tmp") for p in folder.iterdir()):
             mid_write_kills += 1
 
@@ -117,19 +122,9 @@ def test_sigkill_mid_batch_keeps_all_of_it_or_none(seeded: Path, tmp_path: Path)
     rng = random.Random(20261122)
     folder = tmp_path / "data"
     shutil.copytree(seeded, folder)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     mid_batch_kills = 0
     for trial in range(TRIALS // 2):
-        child = subprocess.Popen([sys.executable, "-c", BATCH_CHILD, str(folder)],
-                                 stdout=subprocess.PIPE, text=True, env=env)
-        assert child.stdout is not None
-        first = child.stdout.readline()
-        assert first.strip(), f"trial {trial}: the writer did not start"
-        time.sleep(rng.uniform(0, 0.2))
-        os.kill(child.pid, signal.SIGKILL)
-        rest = child.stdout.read()
-        child.wait()
-        acked = int((first + rest).split()[-1])
+        acked = run_and_kill(BATCH_CHILD, folder, rng, 0.2, trial)
         left = [p.name for p in folder.iterdir() if p.name.endswith(".tmp") or p.name == ".batch.journal"]
         mid_batch_kills += bool(left)
         with Store.open(folder) as after:
