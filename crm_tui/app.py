@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -80,6 +84,7 @@ class CrmApp(App[None]):
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
+        self._watch_terminal()
         settings = self.env.settings
         if settings.keys:
             self.set_keymap(settings.keys)
@@ -95,6 +100,45 @@ class CrmApp(App[None]):
             self.notify(problem, title="Config", severity="warning", timeout=10)
         for line in getattr(self.store, "recovered", []):
             self.notify(line, title="Data", severity="warning", timeout=10)
+
+    # ------------------------------------------------------------------ the terminal
+    def _watch_terminal(self) -> None:
+        """Leave cleanly when the terminal goes away (window closed, ssh connection lost).
+
+        A hangup (SIGHUP) would otherwise kill the process on the spot, and without one
+        (the shell that started us did not pass it on) Textual's input thread spins at
+        100% CPU reading a dead terminal forever (Textualize/textual#6690), while we hold
+        the data's lock: the next crm-tui would open read-only. So: exit on SIGHUP, and
+        check once a second that stdin is still a terminal (a hung-up one is not). SIGTERM
+        leaves the same way."""
+        self._terminal_fd: int | None = None
+        self._leaving = False
+        if self.is_headless:
+            return
+        try:
+            fd = sys.__stdin__.fileno()  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            return
+        if not os.isatty(fd):
+            return
+        self._terminal_fd = fd
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):  # SIGTERM: a shutdown, a plain `kill`
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self._leave, 128 + sig)
+        self.set_interval(1.0, self._check_terminal, name="terminal-watch")
+
+    def _check_terminal(self) -> None:
+        if self._terminal_fd is not None and not os.isatty(self._terminal_fd):
+            self._leave(128 + signal.SIGHUP)
+
+    def _leave(self, return_code: int) -> None:
+        """Exit the normal way (every write is already on disk; the store is closed and
+        its lock released, a demo's temporary copy removed), with a shell's exit status
+        for the signal."""
+        if not self._leaving:
+            self._leaving = True
+            self.exit(return_code=return_code)
 
     def on_ready(self) -> None:
         # The first frame is on the screen: start-up's pause of the collector ends here.
