@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -103,15 +106,17 @@ class CrmApp(App[None]):
 
     # ------------------------------------------------------------------ the terminal
     def _watch_terminal(self) -> None:
-        """Leave cleanly when the terminal goes away (window closed, ssh connection lost).
+        """Leave when the terminal goes away (window closed, ssh connection lost) or on
+        SIGTERM, instead of lingering with the data's lock (the next crm-tui would open
+        read-only).
 
-        A hangup (SIGHUP) would otherwise kill the process on the spot, and without one
-        (the shell that started us did not pass it on) Textual's input thread spins at
-        100% CPU reading a dead terminal forever (Textualize/textual#6690), while we hold
-        the data's lock: the next crm-tui would open read-only. So: exit on SIGHUP, and
-        check once a second that stdin is still a terminal (a hung-up one is not). SIGTERM
-        leaves the same way."""
-        self._terminal_fd: int | None = None
+        Without a hangup signal (the shell that started us did not pass it on) Textual's
+        input thread spins at 100% CPU on the dead terminal (Textualize/textual#6690); and
+        once a write to it fails, Textual's writer thread is gone and the next writes
+        block the event loop for ever. So the checks do not go through the event loop: a
+        thread looks once a second whether stdin is still a terminal (a hung-up one is
+        not), and plain signal handlers (which run even while the loop is blocked) take
+        SIGHUP and SIGTERM."""
         self._leaving = False
         if self.is_headless:
             return
@@ -121,24 +126,39 @@ class CrmApp(App[None]):
             return
         if not os.isatty(fd):
             return
-        self._terminal_fd = fd
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGHUP, signal.SIGTERM):  # SIGTERM: a shutdown, a plain `kill`
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self._leave, 128 + sig)
-        self.set_interval(1.0, self._check_terminal, name="terminal-watch")
+        signal.signal(signal.SIGHUP, lambda *_: self._end_now(128 + signal.SIGHUP))
+        signal.signal(signal.SIGTERM, lambda *_: self._terminate(loop))
 
-    def _check_terminal(self) -> None:
-        if self._terminal_fd is not None and not os.isatty(self._terminal_fd):
-            self._leave(128 + signal.SIGHUP)
+        def watch() -> None:
+            while os.isatty(fd):
+                time.sleep(1.0)
+            self._end_now(128 + signal.SIGHUP)
 
-    def _leave(self, return_code: int) -> None:
-        """Exit the normal way (every write is already on disk; the store is closed and
-        its lock released, a demo's temporary copy removed), with a shell's exit status
-        for the signal."""
-        if not self._leaving:
-            self._leaving = True
-            self.exit(return_code=return_code)
+        threading.Thread(target=watch, name="crm-terminal-watch", daemon=True).start()
+
+    def _terminate(self, loop: asyncio.AbstractEventLoop) -> None:
+        """SIGTERM (a shutdown, a plain `kill`): exit the normal way, so Textual puts the
+        terminal back as it found it; end anyway if that has not happened in 5 s."""
+        if self._leaving:
+            return
+        self._leaving = True
+        code = 128 + signal.SIGTERM
+        with contextlib.suppress(RuntimeError):  # the loop is already closing
+            loop.call_soon_threadsafe(self.exit, None, code)
+        timer = threading.Timer(5.0, self._end_now, (code,))
+        timer.daemon = True
+        timer.start()
+
+    def _end_now(self, return_code: int) -> None:
+        """End the process at once, with a shell's exit status for the signal.
+
+        As safe for the data as a kill -9, which the store is built for: every write is
+        atomic and already on disk, a batch of several files is all or nothing, and the
+        kernel releases the lock. Only a demo's temporary copy needs removing."""
+        if getattr(self.env, "demo", False):
+            shutil.rmtree(self.env.paths.config, ignore_errors=True)  # the demo's temp home
+        os._exit(return_code)
 
     def on_ready(self) -> None:
         # The first frame is on the screen: start-up's pause of the collector ends here.

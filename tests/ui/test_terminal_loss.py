@@ -8,8 +8,10 @@ so the next start opened read-only.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import select
+import shutil
 import signal
 import struct
 import subprocess
@@ -61,12 +63,15 @@ def assert_locked(data: Path) -> None:
         Store.open(data, wait=0)
 
 
-def test_the_terminal_going_away_ends_the_app_and_frees_the_data(demo_paths) -> None:
+@pytest.mark.parametrize("hangup", [False, True])
+def test_the_terminal_going_away_ends_the_app_and_frees_the_data(demo_paths, hangup) -> None:
     child, master = start_in_a_pty(demo_paths.config)
     try:
         drain(master, 0.5)
         assert_locked(demo_paths.data)
-        os.close(master)  # the window closed; no hangup signal: the app has no controlling tty
+        os.close(master)  # the window closed (the app has no controlling tty: no signal)
+        if hangup:  # ... and the hangup a session leader gets (tmux kill-server)
+            child.send_signal(signal.SIGHUP)
         assert child.wait(timeout=15) == 129
     finally:
         if child.poll() is None:
@@ -87,3 +92,45 @@ def test_a_hangup_or_terminate_signal_ends_the_app_cleanly(demo_paths, sig) -> N
             child.kill()
         os.close(master)
     Store.open(demo_paths.data, wait=0).close()
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_killing_tmux_under_the_app_ends_it(tmp_path) -> None:
+    # The case that hung: the app is the pane's session leader; tmux goes away right
+    # after the first frame (as bench/startup.py does), while the app still has frames
+    # to write; the hangup arrives while those writes block Textual's event loop. It
+    # showed with the bench's data (with the demo's it rarely did), so that is used.
+    home = tmp_path / "bench-home"
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, str(root / "bench" / "gen.py"), "--home", str(home),
+                    "--contacts", "100", "--touches-per-contact", "10", "--articles", "200",
+                    "--feeds", "10"], check=True, capture_output=True)
+    data = home / "data"
+    server = ["tmux", "-L", f"crm-tui-test-{os.getpid()}"]
+    env_args = [f"CRM_TUI_HOME={home}", f"CRM_TUI_NOW={os.environ['CRM_TUI_NOW']}"]
+    subprocess.run([*server, "new-session", "-d", "-s", "t", "-x", "120", "-y", "36",
+                    *[a for e in env_args for a in ("-e", e)], f"{sys.executable} -m crm_tui"],
+                   check=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # the table's first frame, with next steps, and the footer
+            screen = subprocess.run([*server, "capture-pane", "-p", "-t", "t"],
+                                    capture_output=True, text=True).stdout
+            if all(word in screen for word in ("Next step", "overdue", "Filter")):
+                break
+            assert time.monotonic() < deadline, "no first frame"
+            time.sleep(0.005)
+        pid = json.loads((data / ".lock.owner").read_text())["pid"]
+    finally:
+        subprocess.run([*server, "kill-server"], capture_output=True)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail("crm-tui was still running 15 s after its terminal went away")
+        time.sleep(0.1)
+    Store.open(data, wait=0).close()
