@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import tomli_w
 
 
 @dataclass
@@ -148,6 +147,8 @@ def load(path: Path) -> Settings:
 
 def save(settings: Settings, path: Path) -> None:
     """Write the settings atomically (temp file + replace)."""
+    import tomli_w  # only when saving (a theme change): not a start-up import
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text(tomli_w.dumps(settings.to_toml_dict()), encoding="utf-8")
