@@ -534,13 +534,10 @@ class Store:
     def flush(self) -> None:
         """Write what a batch changed: every changed file or none (storage.commit_files)."""
         pending = [(t, t.storage.pending) for t in self._all_tables() if t.storage.pending is not None]
-        for table, _data in pending:
-            table.storage.pending = None
-        if len(pending) == 1:
-            self._write(*pending[0])  # type: ignore[arg-type]
-            return
         if not pending:
             return
+        for table, _data in pending:
+            table.storage.pending = None
         writes = [(t.storage.path, t.storage.payload(data)) for t, data in pending]  # type: ignore[arg-type]
         try:
             commit_files(self.folder, writes)
@@ -558,13 +555,6 @@ class Store:
                 table.storage.pending = None
                 table.storage._cache = None
                 table.load(False)
-
-    def _write(self, table: _Table, data: dict[str, Any]) -> None:
-        try:
-            SafeJSONStorage.write(table.storage, data)
-        except BaseException:
-            table.load(False)  # the disk is the truth again
-            raise
 
     def _persist(self, table: _Table, op: Callable[[], None]) -> None:
         self._check_writable()
