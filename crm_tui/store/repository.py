@@ -343,13 +343,9 @@ class Store:
         parsed document, so nothing changed in memory since (a bumped touch_seq, a batch's
         pending writes) is lost. Logging a touch never needs them. Building 10,000 of them
         at every start-up took ~15 ms for nothing."""
-        try:
+        with self._naming_backup():
             found, tables = table.storage.load()
-        except CorruptFile as exc:
-            raise CorruptFile(exc.path, exc.detail, self.newest_good_backup(exc.path.name)) from None
-        if found > SCHEMA_VERSION:
-            raise NewerSchema(table.path, found, SCHEMA_VERSION)
-        if found < SCHEMA_VERSION:  # migrate through the ordinary path
+        if found < SCHEMA_VERSION:  # (a newer one was refused by _check_schemas)  # migrate through the ordinary path
             self._load_table(table)
             docs: dict[str, Any] = {k[len(table.prefix):]: r.__dict__ for k, r in table.records.items()}
         else:
@@ -365,15 +361,19 @@ class Store:
                 contact.touch_count = doc.get("touch_count", 0)
 
     def _build_parsed(self, table: _Table) -> None:
-        try:
-            with gc_paused():  # 10,000 records at once, as at open
-                table.build(table.storage.read() or {})
-        except CorruptFile as exc:
-            raise CorruptFile(exc.path, exc.detail, self.newest_good_backup(exc.path.name)) from None
+        with self._naming_backup(), gc_paused():  # 10,000 records at once, as at open
+            table.build(table.storage.read() or {})
 
     def _load_table(self, table: _Table) -> None:
-        try:
+        """Read a table (or a month of touches) from disk, migrating it if it is older."""
+        with self._naming_backup():
             table.load(not self.readonly)
+
+    @contextlib.contextmanager
+    def _naming_backup(self) -> Iterator[None]:
+        """A damaged file found inside is reported with its newest good backup."""
+        try:
+            yield
         except CorruptFile as exc:
             raise CorruptFile(exc.path, exc.detail, self.newest_good_backup(exc.path.name)) from None
 
@@ -387,10 +387,8 @@ class Store:
             if match:
                 found = int(match.group(1))
             else:  # an unusual layout: parse it all (read_document names any damage)
-                try:
+                with self._naming_backup():
                     found = read_document(path).get("_schema", 1)
-                except CorruptFile as exc:
-                    raise CorruptFile(exc.path, exc.detail, self.newest_good_backup(path.name)) from None
                 if not isinstance(found, int):
                     continue
             if found > SCHEMA_VERSION:
@@ -412,14 +410,8 @@ class Store:
         table.stem = "touches"
         table.storage.deferred = self._batch_depth > 0
         if load:
-            self._load_shard(table)
+            self._load_table(table)
         return table
-
-    def _load_shard(self, table: _Table) -> None:
-        try:
-            table.load(not self.readonly)
-        except CorruptFile as exc:
-            raise CorruptFile(exc.path, exc.detail, self.newest_good_backup(exc.path.name)) from None
 
     def _shard(self, month: str) -> _Table:
         table = self._shards.get(month)
@@ -427,7 +419,7 @@ class Store:
             table = self._open_shard(month, load=True)
             self._shards[month] = table
         elif not table.loaded:
-            self._load_shard(table)
+            self._load_table(table)
         return table
 
     def close(self) -> None:
@@ -741,10 +733,8 @@ class Store:
 
     def _raw_touches(self, shard: _Table, wanted: set[str], thread_id: str | None) -> list[Touch]:
         if shard.storage._cache is None or shard.raw_schema is None:
-            try:
+            with self._naming_backup():
                 shard.raw_schema, _ = shard.storage.load()
-            except CorruptFile as exc:
-                raise CorruptFile(exc.path, exc.detail, self.newest_good_backup(exc.path.name)) from None
         found, tables = shard.raw_schema, shard.storage._cache or {}
         if found != SCHEMA_VERSION:  # needs migrating: take the ordinary path
             return [t for t in self._shard(shard.path.stem[len("touches-"):]).records.values()
