@@ -75,6 +75,7 @@ async def test_share_end_to_end(app: Any, data: dict[str, str]) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is screen
+        assert any("Shared with Dana" in n.message for n in app._notifications)  # said so
         touches = [t for t in app.store.touches(contact_ids={data["dana"]}) if t.article_id]
         assert len(touches) == 1 and touches[0].article_id == data["pipeline"]
         assert touches[0].direction == "out"

@@ -247,6 +247,7 @@ class ArticlesScreen(DataScreen):
             # The composer logs the touch with the article (actions.done records the Share).
             if touch is not None:
                 self.app.refresh_data()  # type: ignore[attr-defined]
+                self.notify(f"Shared with {inert(contact.name)}: logged as a touch", title=inert(article.title))
 
         self.app.push_screen(
             ComposeDialog(self.store, self.settings, self.now, contact, article=article), closed
