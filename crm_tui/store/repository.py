@@ -21,8 +21,8 @@ recomputes the summaries. Touch ids name their shard: ``2026-03.15``.
 from __future__ import annotations
 
 import re
-from functools import partial
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
