@@ -177,10 +177,10 @@ def worlds_with_two_unanswered(draw):
             history.append(touch(first.shift(hours=-6), step="reply-requested"))
     history.append(touch(first, step="follow-up-1"))
     history.append(touch(second, step="follow-up-2"))
-    if draw(st.booleans()) and second.shift(days=1) <= now:
-        called = second.shift(days=draw(st.integers(1, max(1, (now - second).days))))
-        if called <= now:
-            history.append(touch(called, step="final-call", channel="call"))
+    if days >= 8 and draw(st.booleans()):
+        # The final call, a week or more ago: moving on is due.
+        called = now.shift(days=-draw(st.integers(7, days - 1)), minutes=-draw(st.integers(0, 600)))
+        history.append(touch(called, step="final-call", channel="call"))
     return (now, [*contacts, _built_contact(draw)], [*threads, thread], [*touches, *history])
 
 
@@ -208,7 +208,7 @@ def test_no_due_outbound_step_breaks_the_minimum_gap():
         reach(reached)
 
     check()
-    reach.at_least(0.5)
+    reach.at_least(0.3)
 
 
 def test_after_two_unanswered_follow_ups_only_a_call_or_moving_on():
@@ -244,7 +244,7 @@ def test_after_two_unanswered_follow_ups_only_a_call_or_moving_on():
         reach(reached)
 
     check()
-    reach.at_least(0.4)
+    reach.at_least(0.3)
 
 
 def test_an_inbound_touch_always_pauses_the_sequence():
@@ -319,4 +319,4 @@ def test_the_ranking_is_a_total_order():
         reach(len(found) >= 2)
 
     check()
-    reach.at_least(0.5)
+    reach.at_least(0.4)
