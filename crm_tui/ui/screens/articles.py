@@ -92,6 +92,11 @@ class ArticlesScreen(CrmScreen):
         table.add_column("Best matches", key="matches", width=18)
         self.reload()
 
+    def wants(self, change: Change) -> bool:
+        # Articles, and who suits them: a touch logged with someone (Today's done) changes
+        # neither; a share or a "not for" does, and so does a change of unknown extent.
+        return change.contact_ids is None or change.touches_table("articles", "feeds", "shares", "dismissals")
+
     # -------------------------------------------------------------------- data
     def _ranker(self) -> Any:
         return ranker(self.store, self.now)
