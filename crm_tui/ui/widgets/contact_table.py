@@ -43,8 +43,10 @@ class ContactTable(ScrollView, can_focus=True):
         Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
-        Binding("home", "first", "First", show=False, id="table.first"),
-        Binding("end", "last", "Last", show=False, id="table.last"),
+        Binding("ctrl+u", "half_page(-1)", "Half page up", show=False, id="table.half_up"),
+        Binding("ctrl+d", "half_page(1)", "Half page down", show=False, id="table.half_down"),
+        Binding("home,g", "first", "First", show=False, id="table.first"),
+        Binding("end,G", "last", "Last", show=False, id="table.last"),
         Binding("enter", "select", "Open", id="table.open"),
     ]
 
@@ -59,7 +61,7 @@ class ContactTable(ScrollView, can_focus=True):
     }
 
     DEFAULT_CSS = """
-    ContactTable { height: 1fr; }
+    ContactTable { height: 1fr; overflow-x: hidden; }
     ContactTable > .contact-table--header { text-style: bold; color: $text-accent; }
     ContactTable > .contact-table--cursor { background: $block-cursor-blurred-background; }
     ContactTable:focus > .contact-table--cursor {
@@ -92,7 +94,7 @@ class ContactTable(ScrollView, can_focus=True):
                 if rows[index].id == keep:
                     target = position
                     break
-        self.virtual_size = Size(self.size.width, len(order) + 1)
+        self.virtual_size = Size(0, len(order) + 1)
         self.cursor = target
         self.refresh()
 
@@ -110,8 +112,13 @@ class ContactTable(ScrollView, can_focus=True):
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, len(self.order) - 1))
 
+    @property
+    def visible_rows(self) -> int:
+        """How many rows fit under the header (the scrollbar's column is not a row)."""
+        return max(1, self.scrollable_content_region.height - 1)
+
     def watch_cursor(self, value: int) -> None:
-        visible = max(1, self.size.height - 1)
+        visible = self.visible_rows
         top = round(self.scroll_y)
         if value < top:
             self.scroll_to(y=value, animate=False, immediate=True)
@@ -123,7 +130,10 @@ class ContactTable(ScrollView, can_focus=True):
         self.cursor += delta
 
     def action_page(self, direction: int) -> None:
-        self.cursor += direction * max(1, self.size.height - 2)
+        self.cursor += direction * max(1, self.visible_rows - 1)
+
+    def action_half_page(self, direction: int) -> None:
+        self.cursor += direction * max(1, self.visible_rows // 2)
 
     def action_first(self) -> None:
         self.cursor = 0
@@ -146,8 +156,9 @@ class ContactTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ drawing
     def on_resize(self, event: events.Resize) -> None:
-        self._widths = self._column_widths(event.size.width)
-        self.virtual_size = Size(event.size.width, len(self.order) + 1)
+        self._widths = self._column_widths(self.scrollable_content_region.width)
+        self.virtual_size = Size(0, len(self.order) + 1)
+        self.watch_cursor(self.cursor)  # a smaller window keeps the cursor in view
 
     def _column_widths(self, width: int) -> list[int]:
         widths = [w for _, _, w in COLUMNS]
@@ -165,7 +176,7 @@ class ContactTable(ScrollView, can_focus=True):
         return widths
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         base = self.rich_style
         if not self._widths:
             self._widths = self._column_widths(width)
