@@ -81,7 +81,7 @@ async def test_share_picker_filters_by_typing(app: Any, data: dict[str, str]) ->
         await open_articles(pilot)
         await pilot.press("s")
         await pilot.pause()
-        await pilot.press("shift+tab", *"ravi")  # back to the filter box, type a name
+        await pilot.press(*"ravi")  # the filter box has the focus: type a name
         await pilot.pause()
         options = app.screen.query_one(OptionList)
         assert [options.get_option_at_index(i).id for i in range(options.option_count)] == [

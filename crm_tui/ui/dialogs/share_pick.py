@@ -35,14 +35,31 @@ def _label(contact: Contact, why: Sequence[str] | None) -> Content:
     return Content.assemble(*parts)
 
 
+def _step(option_list: OptionList, delta: int) -> int:
+    """The index ``delta`` options from the highlighted one, skipping separators."""
+    count = option_list.option_count
+    index = option_list.highlighted if option_list.highlighted is not None else 0
+    target = max(0, min(count - 1, index + delta))
+    step = 1 if delta > 0 else -1
+    while 0 <= target < count and option_list.get_option_at_index(target).disabled:
+        target += step
+    return max(0, min(count - 1, target))
+
+
 class SharePickDialog(CrmDialog[str | None]):
     """Returns the chosen contact id, or None when cancelled."""
 
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="share_pick.cancel"),
-        Binding("down", "focus_list", "To the list", show=False, id="share_pick.down"),
+        Binding("down", "move(1)", "Next person", show=False, id="share_pick.down"),
+        Binding("up", "move(-1)", "Previous person", show=False, id="share_pick.up"),
+        Binding("pagedown", "move(10)", "Page down", show=False, id="share_pick.page_down"),
+        Binding("pageup", "move(-10)", "Page up", show=False, id="share_pick.page_up"),
     ]
+    # Typing filters: the box that says so has the focus from the first key on; the
+    # arrows move the highlight in the list and Enter picks the highlighted person.
+    AUTO_FOCUS = "#share-pick-filter"
 
     def __init__(
         self,
@@ -79,8 +96,7 @@ class SharePickDialog(CrmDialog[str | None]):
 
     def on_mount(self) -> None:
         self._fill("")
-        if self.ranked:
-            self.query_one(OptionList).focus()
+        self.query_one("#share-pick-filter", Input).focus()
 
     def _fill(self, query: str) -> None:
         needle = query.strip().casefold()
@@ -124,8 +140,11 @@ class SharePickDialog(CrmDialog[str | None]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
-    def action_focus_list(self) -> None:
-        self.query_one(OptionList).focus()
+    def action_move(self, delta: int) -> None:
+        """Move the list's highlight while the filter box keeps the focus."""
+        option_list = self.query_one(OptionList)
+        if option_list.option_count:
+            option_list.highlighted = _step(option_list, delta)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
