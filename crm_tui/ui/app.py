@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from textual import events
 from textual.actions import ActionParseResult
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -20,6 +21,7 @@ from crm_tui.services.importer import PreparedImport, commit_prepared
 from crm_tui.store.repository import Store
 from crm_tui.ui.commands import MODES, ContactsProvider, system_commands
 from crm_tui.ui.context import Change, UiContext, is_write_action, writes
+from crm_tui.ui.keygate import KeyGate
 from crm_tui.ui.terminal import TerminalWatch
 
 
@@ -67,6 +69,18 @@ class CrmApp(App[None]):
     def __init__(self, env: Env, store: Store, readonly_reason: str | None = None) -> None:
         super().__init__()
         self.ctx = UiContext(self, env, store, readonly_reason, self.notify)
+        self._key_gate = KeyGate(self)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys are handled one at a time (see :mod:`crm_tui.ui.keygate`): a key that opens
+        a screen, a dialog or the filter box delivers the keys typed after it there."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if not self._key_gate.admit(event):
+                return
+            await super().on_event(event)
+            self._key_gate.handed_on()
+            return
+        await super().on_event(event)
 
     @property
     def store(self) -> Store:

@@ -1,0 +1,102 @@
+"""Keys one at a time: a key is handed on only once the key before it has been handled.
+
+Textual hands each key to the widget focused *when the app reads it*, and that widget
+handles it later, in its own queue. Keys that arrive together (a fast typist, a paste of
+keys, a slow SSH link) are therefore all handed to the same widget before the first one
+has had its effect: ``/maya`` gave ``/`` to the table (which opens the filter box) and
+``maya`` to the table too, where ``a`` opened "Add a contact"; ``s+3d⏎`` left the snooze
+box empty. A key that opens a screen, a dialog or a box must deliver the keys after it
+there, so the gate holds them back until the app has settled: every message queue of the
+app and of the screen on top (which may be the one the key just opened) has handled what
+it held, including the focus change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from typing import Any
+
+from textual import events
+from textual.app import App
+
+# Never hold a key back longer than this, whatever keeps the queues busy (a timer, a
+# spinner): the gate serialises keys, it must not swallow them.
+MAX_WAIT = 1.0
+_ROUNDS = 25
+
+
+class KeyGate:
+    def __init__(self, app: App[Any]) -> None:
+        self.app = app
+        self._busy = False
+        self._pending: deque[events.Key] = deque()
+        self._released: events.Key | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def admit(self, event: events.Key) -> bool:
+        """True: handle ``event`` now. False: it waits behind the key being handled."""
+        if event is self._released:
+            self._released = None
+            return True
+        if self._busy:
+            self._pending.append(event)
+            return False
+        self._busy = True
+        return True
+
+    def handed_on(self) -> None:
+        """The admitted key was handed to its widget: release the next when it settles."""
+        self._task = asyncio.create_task(self._release_after_settling())
+
+    async def _release_after_settling(self) -> None:
+        try:
+            await self._settle()
+        finally:
+            if self._pending and self.app.is_running:
+                waiting = self._pending.popleft()
+                self._released = events.Key(waiting.key, waiting.character)
+                self.app.post_message(self._released)  # the gate stays busy for it
+            else:
+                self._pending.clear()
+                self._busy = False
+
+    def _nodes(self) -> list[Any]:
+        try:
+            screen = self.app.screen
+        except Exception:
+            return [self.app]
+        return [self.app, *screen.walk_children(with_self=True)]
+
+    async def _settle(self) -> None:
+        deadline = time.monotonic() + MAX_WAIT
+        for _ in range(_ROUNDS):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                await asyncio.wait_for(_barrier(self._nodes()), remaining)
+            except TimeoutError:
+                return
+            # Handling a key can post more messages (a bubbling key, a mount, a focus
+            # change, a new screen): go round again until every queue is empty.
+            if not any(node.message_queue_size for node in self._nodes()):
+                return
+
+
+async def _barrier(nodes: list[Any]) -> None:
+    """Return once every node has handled the messages it held when called."""
+    left = len(nodes)
+    done = asyncio.Event()
+
+    def one_done() -> None:
+        nonlocal left
+        left -= 1
+        if left <= 0:
+            done.set()
+
+    for node in nodes:
+        if not node.call_later(one_done):
+            one_done()
+    await done.wait()

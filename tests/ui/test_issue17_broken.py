@@ -1,0 +1,149 @@
+"""Issue 17's broken items: the table's last row, the share picker's filter, key bursts.
+
+A burst is keys posted to the app all at once, as a slow SSH link delivers them: unlike
+``pilot.press``, nothing waits for one key to be handled before the next arrives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from support import SIZE, SMALL
+from textual import events
+from textual.keys import _character_to_key
+from textual.widgets import Input, OptionList
+
+from crm_tui.ui.dialogs.share_pick import SharePickDialog
+from crm_tui.ui.screens.articles import ArticlesScreen
+from crm_tui.ui.screens.contact import ContactScreen
+from crm_tui.ui.screens.contacts import ContactsScreen
+from crm_tui.ui.screens.today import TodayScreen
+from crm_tui.ui.widgets.contact_table import ContactTable
+
+
+async def burst(pilot: Any, *keys: str) -> None:
+    """Post every key to the app at once, then let the app settle."""
+    for key in keys:
+        if len(key) == 1:
+            event = events.Key(_character_to_key(key), key)
+        else:
+            event = events.Key(key, "\r" if key == "enter" else None)
+        pilot.app.post_message(event)
+    for _ in range(3):
+        await pilot.pause()
+
+
+def _lines(table: ContactTable) -> list[str]:
+    return [table.render_line(y).text for y in range(table.scrollable_content_region.height)]
+
+
+def _cursor_drawn(table: ContactTable) -> bool:
+    """The highlighted contact's name is on one of the lines the table shows."""
+    name = table.rows[table.order[table.cursor]].name
+    return any(line.startswith(name[:15]) for line in _lines(table)[1:])
+
+
+@pytest.mark.parametrize("size", [SIZE, SMALL, (100, 50), (100, 30)])
+async def test_last_row_drawn_and_cursor_on_screen(demo_app: Any, size: tuple[int, int]) -> None:
+    async with demo_app.run_test(size=size) as pilot:
+        await pilot.pause()
+        table = demo_app.screen.query_one(ContactTable)
+        await pilot.press("end")
+        assert table.cursor == table.row_count - 1
+        assert _cursor_drawn(table)
+        # The last contact is drawn on the table's last line (or right under the others when
+        # they all fit), not hidden under a scrollbar.
+        last = min(table.row_count, table.scrollable_content_region.height - 1)
+        assert _lines(table)[last].startswith(table.rows[table.order[-1]].name[:15])
+        await pilot.press("home")
+        for _ in range(table.scrollable_content_region.height + 2):
+            await pilot.press("j")
+            assert _cursor_drawn(table)
+        await pilot.press("home", "pagedown")
+        assert _cursor_drawn(table)
+        await pilot.press("pagedown")
+        assert _cursor_drawn(table)
+        # Enter opens the contact that is highlighted (and visible).
+        wanted = table.highlighted_id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, ContactScreen)
+        assert demo_app.screen.contact_id == wanted
+
+
+async def test_share_picker_typing_filters_and_enter_picks_the_typed(
+    app: Any, data: dict[str, str]
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticlesScreen)
+        await pilot.press("s")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, SharePickDialog)
+        assert isinstance(app.focused, Input)  # "Type to filter" means typing filters
+        await pilot.press(*"ravi")
+        await pilot.pause()
+        options = picker.query_one(OptionList)
+        assert [options.get_option_at_index(i).id for i in range(options.option_count)] == [
+            data["ravi"]
+        ]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ComposeDialog"
+        assert app.screen.plan.contact.id == data["ravi"]
+
+
+async def test_share_picker_arrows_then_enter_picks_the_highlighted(
+    app: Any, data: dict[str, str]
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        second = options.get_option_at_index(1).id
+        await pilot.press("down", "enter")  # the second person, straight from the filter box
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ComposeDialog"
+        assert app.screen.plan.contact.id == second
+
+
+async def test_burst_slash_then_text_goes_to_the_filter(demo_app: Any) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = demo_app.screen
+        assert isinstance(screen, ContactsScreen)
+        await burst(pilot, "/", "m", "a", "y", "a")
+        assert demo_app.screen is screen  # not "Add a contact"
+        assert screen.query_one("#filter", Input).value == "maya"
+        table = screen.query_one(ContactTable)
+        assert table.rows[table.order[0]].name == "Maya Okafor"
+
+
+async def test_burst_snooze_plus_3d_enter(app: Any, data: dict[str, str], now: Any) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TodayScreen)
+        s = screen.current()
+        assert s is not None
+        await burst(pilot, "s", "+", "3", "d", "enter")
+        assert app.screen is screen
+        until = app.store.contact(s.contact_id).snoozed_until
+        assert until and until[:10] == now.shift(days=3).format("YYYY-MM-DD")
+
+
+async def test_burst_mode_switch_then_keys(demo_app: Any) -> None:
+    """`2` then down at once: down moves Today's cursor, not the Contacts table's."""
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        contacts = demo_app.screen.query_one(ContactTable)
+        await burst(pilot, "2", "down")
+        assert isinstance(demo_app.screen, TodayScreen)
+        assert contacts.cursor == 0
+        assert demo_app.screen.query_one("#today-list").cursor_row == 1
