@@ -1,0 +1,218 @@
+"""Issue 17's table: every screen and action at 10,000 contacts, as ratios to a bare app.
+
+    python bench/screens.py                      # bench store made by bench/gen.py, 5 runs
+    python bench/screens.py --runs 3 --no-tmux
+
+In one run, against the same anchor (a bare Textual app's first paint, in tmux when it is
+there, else headless; both are printed):
+
+- first paint of Contacts at 10,000 and 50,000 contacts: process start to the first full
+  frame, in tmux (``bench/startup.py``'s ``in_tmux``), else headless;
+- in a fresh headless app per run (120x36) on the 10,000-contact store (100,000 touches,
+  5,000 articles): open Articles the first time and again, open Today, ``x``, ``d``,
+  ``s`` then Escape on Today, open a contact the first time, one filter keystroke. Each is
+  timed from the key to the screen being settled: what it shows is complete (the list is
+  filled, no loading indicator) and every message queue of the app and the screen is
+  empty (no pilot pauses: those sleep 20 ms at least).
+
+Medians of ``--runs``. Prints the table; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+import startup
+
+PYTHON = sys.executable
+SIZE = startup.SIZE
+GOALS = {  # the issue's goals, as ratios to the anchor
+    "paint10k": 1.2, "paint50k": 1.5, "articles1": 1.5, "articles2": 1.0, "today": 1.0,
+    "x": 0.5, "d": 0.5, "s": 0.5, "esc": 0.5, "contact": 0.5, "filter": 30 / 250,
+}
+LABELS = {
+    "paint10k": "first paint of Contacts at 10,000 contacts",
+    "paint50k": "first paint at 50,000 contacts",
+    "articles1": "open Articles, first time",
+    "articles2": "open Articles again",
+    "today": "open Today",
+    "x": "`x` on Today",
+    "d": "`d` on Today",
+    "s": "`s` on Today (the snooze dialog shown)",
+    "esc": "Escape from the snooze dialog",
+    "contact": "open a contact, first time",
+    "filter": "filter keystroke",
+}
+
+
+# ---------------------------------------------------------------------- the child
+async def _settled(app: Any, done: Callable[[], bool], timeout: float = 120.0) -> None:
+    """Wait until ``done()`` holds and every queue of the app and its screen is empty."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if done():
+            nodes = [app, *app.screen.walk_children(with_self=True)]
+            await _barrier(nodes)
+            nodes = [app, *app.screen.walk_children(with_self=True)]
+            if done() and not any(node.message_queue_size for node in nodes):
+                return
+        await asyncio.sleep(0.001)
+    raise TimeoutError("the screen did not settle")
+
+
+async def _barrier(nodes: list[Any]) -> None:
+    """Return once every node has handled the messages it held when called."""
+    left = len(nodes)
+    done = asyncio.Event()
+
+    def one_done() -> None:
+        nonlocal left
+        left -= 1
+        if left <= 0:
+            done.set()
+
+    for node in nodes:
+        if not node.call_later(one_done):
+            one_done()
+    await done.wait()
+
+
+async def _key(app: Any, key: str, done: Callable[[], bool]) -> float:
+    from textual import events
+
+    start = time.perf_counter()
+    app.post_message(events.Key(key, key if len(key) == 1 else None))
+    await _settled(app, done)
+    return time.perf_counter() - start
+
+
+def _ready(screen: Any) -> bool:
+    """The screen's slow parts are filled (screens that fill in a worker say so)."""
+    return not getattr(screen, "filling", False)
+
+
+async def _child(home: str) -> None:
+    from crm_tui.ui.screens.articles import ArticlesScreen
+    from crm_tui.ui.screens.contact import ContactScreen
+    from crm_tui.ui.screens.contacts import ContactsScreen
+    from crm_tui.ui.screens.today import TodayScreen
+
+    app = startup._crm_app(home)
+    out: dict[str, float] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await _settled(app, lambda: isinstance(app.screen, ContactsScreen))
+        contacts = app.screen
+        while not contacts.steps_ready:
+            await pilot.pause(0.01)
+
+        def on(kind: type, need: Callable[[Any], bool] = lambda s: True) -> Callable[[], bool]:
+            return lambda: isinstance(app.screen, kind) and _ready(app.screen) and need(app.screen)
+
+        out["articles1"] = await _key(app, "3", on(ArticlesScreen, lambda s: bool(s.articles)))
+        await _key(app, "1", on(ContactsScreen))
+        out["articles2"] = await _key(app, "3", on(ArticlesScreen, lambda s: bool(s.articles)))
+        out["today"] = await _key(app, "2", on(TodayScreen, lambda s: bool(s.suggestions)))
+        today = app.screen
+        for key in ("x", "d"):
+            before = today.current_key()
+            out[key] = await _key(app, key, on(TodayScreen, lambda s, b=before: s.current_key() != b))
+        out["s"] = await _key(app, "s", lambda: app.screen is not today)
+        out["esc"] = await _key(app, "escape", on(TodayScreen))
+        await _key(app, "1", on(ContactsScreen))
+        out["contact"] = await _key(app, "enter", on(ContactScreen))
+        await _key(app, "escape", on(ContactsScreen))
+        await _key(app, "slash", lambda: any(w.has_focus for w in contacts.query("#filter")))
+        out["filter"] = await _key(app, "a", lambda: contacts.query_text == "a")
+    print("RESULT " + json.dumps(out), flush=True)
+
+
+def child_run(home: str) -> dict[str, float]:
+    proc = subprocess.run([PYTHON, __file__, "--child", home], capture_output=True, text=True,
+                          env=startup._env(), timeout=600)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return dict(json.loads(line[7:]))
+    raise RuntimeError(f"child failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+
+
+# ---------------------------------------------------------------------- the report
+def _gen(home: Path, contacts: int, touches_per_contact: int, articles: int) -> None:
+    marker = home / ".generated"
+    if marker.exists():
+        return
+    subprocess.run([PYTHON, str(ROOT / "bench" / "gen.py"), "--home", str(home),
+                    "--contacts", str(contacts), "--touches-per-contact", str(touches_per_contact),
+                    "--articles", str(articles)], check=True, env=startup._env(),
+                   stdout=subprocess.DEVNULL)
+    marker.touch()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "crm-tui-screens")
+    parser.add_argument("--no-tmux", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        asyncio.run(_child(args.child))
+        return
+
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "crm_tui")], check=True)
+    home10, home50 = args.work / "10k", args.work / "50k"
+    _gen(home10, 10_000, 10, 5_000)
+    _gen(home50, 50_000, 2, 500)
+    use_tmux = not args.no_tmux and shutil.which("tmux") is not None
+    med = statistics.median
+    base_tmux: list[float] = []
+    base_headless: list[float] = []
+    paints: dict[str, list[float]] = {"paint10k": [], "paint50k": []}
+    actions: dict[str, list[float]] = {}
+    for _ in range(args.runs):
+        base_headless.append(startup.headless("baseline", str(home10))[1])
+        if use_tmux:
+            base = startup.in_tmux("baseline", str(home10))
+            if base:
+                base_tmux.append(base)
+        for name, home in (("paint10k", home10), ("paint50k", home50)):
+            painted = startup.in_tmux("app", str(home)) if use_tmux else None
+            paints[name].append(painted if painted else startup.headless("app", str(home))[0])
+        for name, seconds in child_run(str(home10)).items():
+            actions.setdefault(name, []).append(seconds)
+    anchor = med(base_tmux) if base_tmux else med(base_headless)
+    print(f"crm-tui screens bench: {SIZE[0]}x{SIZE[1]}, median of {args.runs} runs; "
+          f"anchor: bare Textual app's first paint {anchor:.3f} s "
+          f"({'tmux' if base_tmux else 'headless'}; headless {med(base_headless):.3f} s)")
+    print("| action | now | ratio | goal | met |\n|---|---|---|---|---|")
+    for name, label in LABELS.items():
+        values = paints.get(name) or actions.get(name)
+        if not values:
+            continue
+        value = med(values)
+        ratio = value / anchor
+        shown = f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+        goal = GOALS[name]
+        goal_text = f"<= {goal:.2f}x" if name != "filter" else "<= 30 ms"
+        met = value <= 0.030 if name == "filter" else ratio <= goal
+        print(f"| {label} | {shown} | {ratio:.2f}x | {goal_text} | {'yes' if met else 'NO'} |")
+    print("paints: process start to the first full frame (tmux: rows, next steps, footer on the "
+          "pane); actions: key to settled screen, headless, fresh app per run.")
+
+
+if __name__ == "__main__":
+    main()
