@@ -68,6 +68,21 @@ def for_contacts(store: Store, settings: Settings, now: arrow.Arrow,
     return [s for s in found if s.contact_id in contact_ids]
 
 
+def today_for(store: Store, settings: Settings, now: arrow.Arrow,
+              contact_ids: set[str]) -> tuple[set[str], list[Suggestion]]:
+    """What :func:`today` holds after a change to these contacts, for them only.
+
+    Returns (the contacts whose rows may have changed, their rows due today, ranked): the
+    contacts themselves and the owners of open threads that name them (as introducer or
+    interviewer: a touch with an interviewer ends the candidate's thank-you). Every other
+    row of :func:`today` is unchanged, so a screen can patch its list with these.
+    """
+    owners = {t.contact_id for t in store.threads(open_only=True)
+              if t.via in contact_ids or not contact_ids.isdisjoint(t.interviewers)}
+    affected = set(contact_ids) | owners
+    return affected, cadence.who_to_ping(for_contacts(store, settings, now, affected))
+
+
 def for_contact(store: Store, settings: Settings, now: arrow.Arrow,
                 contact_id: str) -> list[Suggestion]:
     """The suggestions addressed to one contact (keep-in-touch, threads, thank-yous)."""

@@ -7,7 +7,7 @@ from typing import Any
 from support import SIZE
 from textual.widgets import DataTable, Static
 
-from crm_tui.ui.screens.today import TodayScreen
+from crm_tui.ui.screens.today import TodayScreen, row_key
 
 
 async def open_today(pilot: Any) -> TodayScreen:
@@ -156,3 +156,29 @@ async def test_read_only_store_notifies_and_keeps_the_list(
         assert len(screen.suggestions) == before
         assert app.store.contact(screen.current().contact_id).skipped_on is None
         assert any(n.severity == "error" for n in app._notifications)
+
+
+async def test_an_action_patches_the_list_without_running_the_whole_engine(
+    app: Any, data: dict[str, str], monkeypatch: Any
+) -> None:
+    """`x` and `d` recompute only the contacts they touched (issue 17); the list still
+    equals what the engine says for everyone."""
+    from crm_tui.services import engine
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_today(pilot)
+        calls: list[int] = []
+        full = engine.today
+        monkeypatch.setattr(engine, "today", lambda *a: calls.append(1) or full(*a))
+        first = screen.current()
+        assert first is not None and len(screen.suggestions) >= 3
+        await pilot.press("x")
+        await pilot.pause()
+        assert first.contact_id not in {s.contact_id for s in screen.suggestions.values()}
+        await pilot.press("d")
+        await pilot.pause()
+        assert calls == []
+        expected = [row_key(s) for s in full(app.store, app.ctx.settings, app.ctx.now)]
+        assert list(screen.suggestions) == expected
+        table = screen.query_one("#today-list", DataTable)
+        assert [str(k.value) for k in table.rows] == expected
