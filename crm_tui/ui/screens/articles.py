@@ -109,7 +109,7 @@ class ArticlesScreen(CrmScreen):
         rank = self._rank = self._ranker()
         self._why = {}
         self.articles = {a.id: a for a in recent}
-        self.matches = {a.id: rank.for_article(a, contacts, k=TOP) for a in recent}
+        self.matches = rank.for_articles(recent, contacts, k=TOP)
         table.clear()
         for a in recent:
             names = ", ".join(c.first_name or c.name for c, _ in self.matches[a.id])
