@@ -67,12 +67,12 @@ def read_opml(data: bytes) -> list[OpmlEntry]:
 
 def import_opml(store: Store, path: Path, now: arrow.Arrow) -> ImportResult:
     """Subscribe to the feeds of an OPML file; feeds already there are skipped."""
-    try:
-        if path.stat().st_size > MAX_OPML_BYTES:
-            raise OpmlError(f"{path} is larger than {MAX_OPML_BYTES // (1024 * 1024)} MiB")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise OpmlError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    from crm_tui.interop.decode import InteropError, read_bytes
+
+    try:  # a regular file only, with a cap counted as it is read (never trusting st_size)
+        data = read_bytes(path, MAX_OPML_BYTES)
+    except InteropError as exc:
+        raise OpmlError(str(exc)) from None
     result = ImportResult()
     known = {f.url for f in store.feeds()}
     with store.batch():

@@ -143,7 +143,7 @@ def _record(line: int, card: Any) -> r.Incoming | r.Problem:
     if bdays and not bday:
         extra["BDAY"] = r.one_line(bdays[0], 40)
     for child in card.getChildren():
-        key = child.name.upper()
+        key = r.one_line(child.name, 100).upper()  # property names are cleaned like values
         if key in HANDLED or isinstance(child.value, bytes):
             continue
         value = r.notes(_text(child.value))
