@@ -23,6 +23,7 @@ from crm_tui import clock, config, perf
 from crm_tui.store.storage import StoreError
 from crm_tui.ui.commands import ContactsProvider
 from crm_tui.ui.messages import DataChanged
+from crm_tui.ui.widgets.banner import sentence
 
 T = TypeVar("T")
 
@@ -97,12 +98,15 @@ class CrmApp(App[None]):
         if self.readonly_reason:
             # Every screen's header says it (and turns red, see app.tcss); the Contacts and
             # Contact screens also show the reason in a banner.
-            self.title = "crm-tui READ-ONLY (another crm-tui has the data)"
+            self.title = "crm-tui READ-ONLY"
             self.add_class("-readonly")
         for problem in settings.problems:
             self.notify(problem, title="Config", severity="warning", timeout=10)
         for line in getattr(self.store, "recovered", []):
             self.notify(line, title="Data", severity="warning", timeout=10)
+        from crm_tui.ui.live import watch_store
+
+        watch_store(self)  # other processes' saves appear without a key press
 
     # ------------------------------------------------------------------ the terminal
     def _watch_terminal(self) -> None:
@@ -185,7 +189,7 @@ class CrmApp(App[None]):
         """False (with a notification) when this instance is read-only."""
         if self.readonly_reason:
             self.notify(
-                f"Read-only: {self.readonly_reason}. Close the other crm-tui to make changes.",
+                f"Read-only: {sentence(self.readonly_reason)}. Nothing can be changed here.",
                 title="Not saved",
                 severity="error",
                 markup=False,
@@ -197,11 +201,15 @@ class CrmApp(App[None]):
         """Run a store write; a StoreError becomes a notification, never a crash."""
         if not self.can_write():
             return None
+        from crm_tui.ui.live import say_warnings
+
         try:
             result = change()
         except StoreError as exc:
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
+            self.refresh_data()  # e.g. another process's newer version, loaded meanwhile
             return None
+        say_warnings(self)
         if done:
             self.notify(done, markup=False)
         self.refresh_data()

@@ -1,4 +1,5 @@
-"""The read-only banner: shown on top of a screen when another crm-tui holds the data."""
+"""The read-only banner: shown on top of a screen when the data cannot be written (a
+read-only data folder, or another crm-tui kept the lock through the whole wait at start)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,12 @@ class ReadOnlyBanner(Static):
         if reason:
             self.update(
                 Content.from_markup(
-                    "READ-ONLY: $reason. You can look around; changes are disabled "
-                    "until the other crm-tui closes.",
-                    reason=str(reason),
+                    "READ-ONLY: $reason. You can look around; changes are disabled.",
+                    reason=sentence(reason),
                 )
             )
+
+
+def sentence(reason: object) -> str:
+    """A reason to put before ". ...": without its own final full stop (no "..")."""
+    return str(reason).strip().rstrip(".").rstrip()
