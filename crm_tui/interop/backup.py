@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from crm_tui.interop.decode import InteropError, read_bytes
+from crm_tui.interop.private_file import write_private
 from crm_tui.paths import Paths
 from crm_tui.store.repository import Store
 
@@ -108,6 +109,4 @@ def restore(store: Store, paths: Paths, source: Path) -> dict[str, int]:
 
 
 def _write(path: Path, payload: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(payload)
-    tmp.replace(path)
+    write_private(path, payload)

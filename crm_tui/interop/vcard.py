@@ -21,6 +21,7 @@ from typing import Any
 import vobject
 
 from crm_tui.domain.models import Contact
+from crm_tui.interop.private_file import FOLDER_MODE, write_private
 from crm_tui.interop import records as r
 from crm_tui.interop.decode import InteropError
 
@@ -210,7 +211,7 @@ def export_file(contacts: Iterable[Contact], target: Path) -> int:
 
 def export_folder(contacts: Iterable[Contact], target: Path) -> int:
     """One ``<id>.vcf`` per contact; files of contacts that no longer exist are left alone."""
-    target.mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
     count = 0
     for contact in contacts:
         _write(target / f"{contact.id}.vcf", serialise(contact))
@@ -219,7 +220,4 @@ def export_folder(contacts: Iterable[Contact], target: Path) -> int:
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    tmp.replace(path)
+    write_private(path, text.encode("utf-8"))
