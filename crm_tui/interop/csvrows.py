@@ -56,7 +56,15 @@ def rows(source: Source) -> Iterator[Row]:
         yield Row(start, [f.lstrip("\ufeff") if i == 0 else f for i, f in enumerate(fields)])
 
 
-def data_rows(remaining: Iterator[Row], width: int, problems: list[Problem]) -> Iterator[Row]:
+@dataclass
+class DataRow:
+    """A parsed row with as many values as the header."""
+
+    line: int
+    fields: list[str]
+
+
+def data_rows(remaining: Iterator[Row], width: int, problems: list[Problem]) -> Iterator[DataRow]:
     """The rows after the header that hold data: unparseable rows and rows with the wrong
     number of values are reported in ``problems`` with their line and skipped (the first
     :data:`MAX_PROBLEMS` of them; the rest are counted). More than :data:`MAX_ROWS` rows
@@ -85,7 +93,7 @@ def data_rows(remaining: Iterator[Row], width: int, problems: list[Problem]) -> 
                     f"the file has more than {MAX_ROWS:,} rows (LinkedIn allows 30,000 connections, "
                     "Google 25,000 contacts): it is not one person's export; nothing was imported"
                 )
-            yield row
+            yield DataRow(row.line, row.fields)
     if unlisted:
         problems.append(Problem(last, f"and {unlisted:,} more rows that could not be read (only the first {MAX_PROBLEMS:,} are listed)"))
 

@@ -311,7 +311,7 @@ class StoreCore:
             return
         for table, _data in pending:
             table.storage.pending = None
-        writes = [(t.storage.path, t.storage.payload(data)) for t, data in pending]  # type: ignore[arg-type]
+        writes = [(t.storage.path, t.storage.payload(data)) for t, data in pending if data is not None]
         try:
             commit_files(self.folder, writes)
         except SavedButUnfinished as exc:
@@ -322,7 +322,8 @@ class StoreCore:
                 table.load(False)
             raise
         for table, data in pending:
-            table.storage.written(data)  # type: ignore[arg-type]
+            if data is not None:
+                table.storage.written(data)
         bump_generation(self.folder)
         self._snap.take(self.folder)  # (under the lock: only our own save is new)
 
@@ -356,9 +357,9 @@ class StoreCore:
     def _update(self, stem: str, record: R) -> R:
         with self.batch():
             table = self._tables[stem]
-            self._check_current(stem, record.id, _label(stem, record))  # type: ignore[attr-defined]
-            if record.id not in table.records:  # type: ignore[attr-defined]
-                raise KeyError(record.id)  # type: ignore[attr-defined]
+            self._check_current(stem, record.id, _label(stem, record))
+            if record.id not in table.records:
+                raise KeyError(record.id)
             self._persist(table, lambda: table.save(record))
         return record
 
@@ -373,7 +374,7 @@ class StoreCore:
         return list(self._tables["contacts"].records.values())
 
     def contact(self, contact_id: str) -> Contact | None:
-        return self._get("contacts", contact_id)  # type: ignore[no-any-return]
+        return self._tables["contacts"].records.get(contact_id)
 
 
 def _label(stem: str, record: object) -> str:

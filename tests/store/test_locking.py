@@ -104,9 +104,8 @@ def test_a_save_that_keeps_the_lock_past_the_wait_is_exit_3(paths, run_cli, monk
 
 def test_readonly_store_refuses_writes(paths, now):
     Store.open(paths.data, today=now).close()
-    with Store.open(paths.data, readonly=True) as store:
-        with pytest.raises(ReadOnly):
-            store.add_contact(Contact(name="Nope"))
+    with Store.open(paths.data, readonly=True) as store, pytest.raises(ReadOnly):
+        store.add_contact(Contact(name="Nope"))
 
 
 def test_lock_is_released_when_a_saver_is_killed(paths, now):
