@@ -102,9 +102,8 @@ def cli(ctx: click.Context, home: str | None, demo: bool) -> None:
     except ValueError as exc:
         fail(str(exc))
     if demo:
-        from crm_tui.services import demo as demo_data
-
         from crm_tui import demo_home
+        from crm_tui.services import demo as demo_data
 
         home = str(demo_home.make())  # (also removes the homes of demos that were killed)
         atexit.register(shutil.rmtree, home, True)

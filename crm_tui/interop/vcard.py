@@ -21,9 +21,9 @@ from typing import Any
 import vobject
 
 from crm_tui.domain.models import Contact
-from crm_tui.interop.private_file import FOLDER_MODE, write_private
 from crm_tui.interop import records as r
 from crm_tui.interop.decode import InteropError
+from crm_tui.interop.private_file import FOLDER_MODE, write_private
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _AT_LINE = re.compile(r"^At line (\d+): ")

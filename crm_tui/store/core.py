@@ -264,7 +264,8 @@ class StoreCore:
         return changed
 
     def _reread_table(self, table: Table) -> set[str]:
-        old = (table.storage._cache or {}).get(table.table.name, {}) if table.storage._cache else {}
+        empty: dict[str, Any] = {}
+        old: dict[str, Any] = (table.storage._cache or empty).get(table.table.name, empty)
         had_records = table._records is not None
         table.storage._cache = None
         table.storage.meta = {}
@@ -276,10 +277,9 @@ class StoreCore:
             if table.builds_from_cache:
                 with self._naming_backup():
                     table.storage.load()
-            new = (table.storage._cache or {}).get(table.table.name, {})
         else:
             self._load_table(table)
-            new = (table.storage._cache or {}).get(table.table.name, {})
+        new: dict[str, Any] = (table.storage._cache or empty).get(table.table.name, empty)
         return {table.prefix + key for key in set(old) | set(new) if old.get(key) != new.get(key)}
 
     def _new_shard(self, month: str) -> Table:  # pragma: no cover - TouchLog provides it

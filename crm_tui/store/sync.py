@@ -134,7 +134,7 @@ class Snapshot:
         fd = self._fds.get(name)
         if fd is None:
             return None
-        parts = []
+        parts: list[bytes] = []
         offset = 0
         while True:
             chunk = os.pread(fd, 1 << 20, offset)
