@@ -304,7 +304,7 @@ def test_the_data_folder_and_everything_in_it_is_private(run_cli, paths, tmp_pat
 
 def test_an_open_folder_is_made_private_on_open_with_a_notice(run_cli, paths, default_umask):
     assert run_cli("add", "Ada").exit_code == 0
-    for root, dirs, files in os.walk(paths.data):
+    for root, _dirs, files in os.walk(paths.data):
         os.chmod(root, 0o755)
         for name in files:
             os.chmod(Path(root) / name, 0o644)
