@@ -74,6 +74,9 @@ class StoreCore:
         weakref.finalize(self, self._snap.close)
         self._opening = False  # migrations are saved only while opening, under the lock
         self._changed_ids: dict[str, set[str]] = {}  # changed elsewhere, found at this write's start
+        # Earlier versions of records another process changed (table stem, id) -> documents,
+        # so a change made on a copy of one of them is recognised (see _check_not_stale).
+        self._previous: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._refreshes = 0
         # One thread at a time in a batch or a refresh (the TUI refreshes on a timer).
         self._mutex = threading.RLock()
@@ -280,7 +283,13 @@ class StoreCore:
         else:
             self._load_table(table)
         new: dict[str, Any] = (table.storage._cache or empty).get(table.table.name, empty)
-        return {table.prefix + key for key in set(old) | set(new) if old.get(key) != new.get(key)}
+        changed = {key for key in set(old) | set(new) if old.get(key) != new.get(key)}
+        if table.stem != "summaries":  # (derived data: never edited by a caller)
+            for key in changed:
+                if key in old:
+                    versions = self._previous.setdefault((table.path.stem, table.prefix + key), [])
+                    versions[:] = [*versions[-4:], old[key]]
+        return {table.prefix + key for key in changed}
 
     def _new_shard(self, month: str) -> Table:  # pragma: no cover - TouchLog provides it
         raise NotImplementedError
@@ -292,7 +301,29 @@ class StoreCore:
         """Refuse a change to a record another process changed since this one read it."""
         if record_id in self._changed_ids.get(stem, ()):
             deleted = record_id not in self._tables[stem].records if stem in self._tables else False
+            self._previous.pop((stem, record_id), None)
             raise StaleData(what, deleted=deleted)
+
+    def _check_not_stale(self, table: Table, record: Any, what: str) -> None:
+        """Refuse to save ``record`` when it is a copy of an earlier version of a record
+        another process changed: a field that other process changed still has its old value
+        here (the user's copy would undo their change). Fields this process changed, and
+        fields nobody else touched, are no conflict. Said once: the next attempt is made on
+        the version loaded now."""
+        key = (table.path.stem, record.id)
+        versions = self._previous.get(key)
+        if not versions:
+            return
+        current = table.stored_doc(record.id)
+        if current is None:  # deleted by the other process
+            self._previous.pop(key, None)
+            raise StaleData(what, deleted=True)
+        mine = table.doc_of(record)
+        for old in versions:
+            for name in set(old) | set(current):
+                if old.get(name) != current.get(name) and mine.get(name) == old.get(name):
+                    self._previous.pop(key, None)
+                    raise StaleData(what)
 
     @property
     def generation(self) -> int:
@@ -357,10 +388,15 @@ class StoreCore:
     def _update(self, stem: str, record: R) -> R:
         with self.batch():
             table = self._tables[stem]
-            self._check_current(stem, record.id, _label(stem, record))
+            what = _label(stem, record)
             if record.id not in table.records:
+                if (stem, record.id) in self._previous or record.id in self._changed_ids.get(stem, ()):
+                    self._previous.pop((stem, record.id), None)
+                    raise StaleData(what, deleted=True)
                 raise KeyError(record.id)
+            self._check_not_stale(table, record, what)
             self._persist(table, lambda: table.save(record))
+            self._previous.pop((stem, record.id), None)  # later changes build on this one
         return record
 
     def _remove(self, stem: str, ids: Iterable[str]) -> None:

@@ -92,14 +92,17 @@ class TouchLog(StoreCore):
         """Rewrite a touch's note, channel, thread... (not its time or contact)."""
         with self.batch():
             month = self._month_of_id(touch.id)
-            self._check_current(f"touches-{month}", touch.id, "the touch")
             shard = self._shard(month)
             old = shard.records.get(touch.id)
             if old is None:
+                if self._previous.pop((shard.path.stem, touch.id), None) is not None:
+                    raise StaleData("the touch", deleted=True)
                 raise KeyError(touch.id)
             if (old.at, old.contact_id, old.direction) != (touch.at, touch.contact_id, touch.direction):
                 raise ValueError("a touch's time, contact and direction cannot change; delete and log it again")
+            self._check_not_stale(shard, touch, "the touch")
             self._persist(shard, lambda: shard.save(touch))
+            self._previous.pop((shard.path.stem, touch.id), None)
         return touch
 
     def delete_touch(self, touch_id: str) -> None:

@@ -275,3 +275,29 @@ def test_two_processes_writing_while_a_third_reads(paths, now):
         )
         assert len({c.id for c in contacts}) == 30
         assert all(c.touch_count == 1 for c in contacts) and len(store.touches()) == 30
+
+
+def test_a_copy_made_before_a_refresh_is_still_recognised_as_stale(paths, now):
+    """The TUI's timer re-reads between the moment a form copied a record and its save:
+    the copy still carries the old value of a field the other process changed."""
+    import dataclasses
+
+    first = Store.open(paths.data, today=now)
+    ada = first.add_contact(Contact(name="Ada", company="Old Co", role="Engineer"))
+    form_copy = dataclasses.replace(first.contact(ada.id))
+    second = Store.open(paths.data, today=now)
+    theirs = second.contact(ada.id)
+    theirs.company = "New Co"
+    second.update_contact(theirs)
+    assert first.refresh()  # the timer
+    form_copy.role = "CTO"
+    with pytest.raises(StaleData):
+        first.update_contact(form_copy)
+    # A copy of the version shown now changes only what it changes.
+    fresh = dataclasses.replace(first.contact(ada.id), role="CTO")
+    first.update_contact(fresh)
+    first.close()
+    second.close()
+    with Store.open(paths.data, readonly=True) as store:
+        (saved,) = store.contacts()
+        assert (saved.company, saved.role) == ("New Co", "CTO")
