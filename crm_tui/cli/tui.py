@@ -10,8 +10,9 @@ from crm_tui.env import Env
 from crm_tui.store.repository import Locked, Store
 from crm_tui.store.storage import StoreError
 
-# How long the TUI waits at start for another crm-tui's save to finish.
-OPEN_WAIT_SECONDS = 5.0
+# How long the TUI waits at start for another crm-tui's save to finish (as long as a command
+# waits to save: only a save that never ends makes it open read-only).
+OPEN_WAIT_SECONDS = 10.0
 
 if TYPE_CHECKING:
     from crm_tui.ui.app import CrmApp

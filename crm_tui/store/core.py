@@ -26,8 +26,8 @@ from crm_tui.store.storage import (
     SavedButUnfinished,
     StoreError,
     commit_files,
+    finish_batch,
     read_document,
-    recover_batch,
 )
 from crm_tui.store.sync import FolderState, Locked, Snapshot, WriteLock, bump_generation
 from crm_tui.store.table import R, Table
@@ -240,7 +240,7 @@ class StoreCore:
             return {}
         if now.journal and self._writer.held:
             # A writer died after committing: finish its save, as the next open would.
-            recover_batch(self.folder)
+            finish_batch(self.folder)
             self.recovered.append("finished saving changes a crash had interrupted")
         before, overlaid = self._snap.state, set(self._snap.overlaid)
         self._snap.take(self.folder)  # (a journal's new files are read in place of the old)

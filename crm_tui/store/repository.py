@@ -46,7 +46,7 @@ from crm_tui.store.storage import (
     FOLDER_MODE,
     StoreError,
     clean_stray_temp_files,
-    recover_batch,
+    finish_batch,
 )
 from crm_tui.store.sync import READ_ONLY_ERRNOS, FolderReadOnly, folder_read_only
 from crm_tui.store.table import SUMMARY_FIELDS, Summary, Table
@@ -126,7 +126,7 @@ class Store(TouchLog):
 
     def _load(self, today: arrow.Arrow) -> None:
         if not self.readonly:
-            if recover_batch(self.folder):
+            if finish_batch(self.folder):
                 self.recovered.append("finished saving changes a crash had interrupted")
             clean_stray_temp_files(self.folder)  # what a crash left uncommitted
             fixed = private.make_private(self.folder)

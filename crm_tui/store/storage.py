@@ -4,9 +4,10 @@ Every write goes to a temp file in the same folder, is flushed and fsynced, then
 ``os.replace``d over the data file, and the folder is fsynced. A process killed at any
 moment therefore leaves either the old or the new file, never a torn one.
 
-The parsed document is cached in memory: the store holds the single-writer lock, so nobody
-else changes the file under us, and TinyDB's read-modify-write does not re-parse per write.
-Files are written with sorted keys and indentation so they diff and merge well in git.
+The parsed document is cached in memory, so TinyDB's read-modify-write does not re-parse per
+write; the store re-reads a file when another process has saved it (see sync.py), before
+it writes. Files are written with sorted keys and indentation so they diff and merge well
+in git.
 
 A batch that changes several files (an import: contacts, touches, summaries) is saved all
 or nothing by :func:`commit_files`: every new file is written and fsynced under a temp
@@ -199,6 +200,19 @@ def recover_batch(folder: Path) -> bool:
     journal.unlink()
     fsync_dir(folder)
     return True
+
+
+def finish_batch(folder: Path) -> bool:
+    """:func:`recover_batch`, with a failure (an I/O error, a full disk) said in a sentence:
+    the committed changes stay in their journal, read by everyone, until it succeeds."""
+    try:
+        return recover_batch(folder)
+    except OSError as exc:
+        raise StoreError(
+            f"could not finish saving changes in {folder} that an interrupted save committed "
+            f"({exc.strerror or exc}); they are kept and will be finished when this works; "
+            "nothing else was saved"
+        ) from exc
 
 
 def pending_batch(folder: Path) -> dict[str, Path]:

@@ -348,3 +348,24 @@ def test_the_next_demo_removes_a_killed_demos_home(tmp_path):
     assert done.returncode == 0, done.stderr
     assert not left.exists()
     assert not list(tmp_path.glob(f"{demo_home.PREFIX}*"))  # its own removed at exit too
+
+
+def test_an_io_error_while_finishing_a_committed_save_is_a_sentence(run_cli, paths, monkeypatch):
+    assert run_cli("add", "Ada").exit_code == 0
+    real = os.replace
+
+    def eio_after_journal(src, dst, *args, **kwargs):
+        if Path(dst).name != storage.JOURNAL and (Path(dst).parent / storage.JOURNAL).exists():
+            raise OSError(errno.EIO, "Input/output error")
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", eio_after_journal)
+    assert run_cli("log", "Ada").exit_code == 0  # saved (journal), with a warning
+    result = run_cli("add", "Grace")  # must finish it first, and cannot
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "could not finish saving changes" in result.output and "Input/output error" in result.output
+    listed = json.loads(run_cli("list", "--json").output)  # reading still works, with the touch
+    assert [c["name"] for c in listed] == ["Ada"] and listed[0]["touch_count"] == 1
+    monkeypatch.setattr(os, "replace", real)
+    assert run_cli("add", "Grace").exit_code == 0
+    assert not (paths.data / storage.JOURNAL).exists()
