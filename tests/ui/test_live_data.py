@@ -111,3 +111,20 @@ async def test_the_read_only_banner_has_one_full_stop(make_app, demo_paths) -> N
         text = str(app.screen.query_one(ReadOnlyBanner).render())
         assert "in a moment. You can look around" in text and ".." not in text
     assert sentence("no permission to write.") == "no permission to write"
+
+
+async def test_a_contact_deleted_elsewhere_closes_its_screen(make_app, empty_paths, now) -> None:
+    from crm_tui.ui.screens.contact import ContactScreen
+
+    with Store.open(empty_paths.data, today=now) as store:
+        ada = store.add_contact(Contact(name="Ada Lovelace"))
+        store.add_contact(Contact(name="Grace Hopper"))
+    app = make_app(empty_paths)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_contact(ada.id)
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen)
+        with Store.open(empty_paths.data, today=now) as other:
+            other.delete_contact(ada.id)
+        await wait_for(pilot, lambda: isinstance(app.screen, ContactsScreen))
+        assert names(app.screen) == ["Grace Hopper"]
