@@ -243,7 +243,7 @@ class StoreCore:
             finish_batch(self.folder)
             self.recovered.append("finished saving changes a crash had interrupted")
         before, overlaid = self._snap.state, set(self._snap.overlaid)
-        self._snap.take(self.folder)  # (a journal's new files are read in place of the old)
+        self._snap.take(self.folder, self._pin_lock())  # (a journal's new files are read in place of the old)
         after = self._snap.state
         names = before.changed(after) | overlaid | self._snap.overlaid
         if not names and after.generation != before.generation:
@@ -290,6 +290,11 @@ class StoreCore:
                     versions = self._previous.setdefault((table.path.stem, table.prefix + key), [])
                     versions[:] = [*versions[-4:], old[key]]
         return {table.prefix + key for key in changed}
+
+    def _pin_lock(self) -> WriteLock | None:
+        """The lock a snapshot may take when saves keep landing while it pins the files
+        (none in a folder that cannot be written: nobody saves there)."""
+        return None if self.readonly_reason else self._writer
 
     def _new_shard(self, month: str) -> Table:  # pragma: no cover - TouchLog provides it
         raise NotImplementedError

@@ -137,7 +137,7 @@ class Store(TouchLog):
                 )
         # Everything below reads the files as they are now, even if another process saves
         # meanwhile (and, read-only, a committed save as it will be finished).
-        self._snap.take(self.folder)
+        self._snap.take(self.folder, self._pin_lock())
         specs: list[tuple[str, type[Any], str]] = [
             ("contacts", Contact, "c"),
             ("threads", Thread, "t"),

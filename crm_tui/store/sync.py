@@ -110,24 +110,39 @@ class Snapshot:
         self._fds: dict[str, int] = {}
         self.overlaid: set[str] = set()  # pinned from a committed batch's temp files
 
-    def take(self, folder: Path) -> None:
-        """Pin every data file as it is now (again, until no save lands while pinning)."""
-        for _attempt in range(50):
-            before = FolderState.read(folder)
-            overlay = pending_batch(folder) if before.journal else {}
-            fds: dict[str, int] = {}
-            for name in sorted(set(before.files) | set(overlay)):
-                fd = _open_quietly(overlay.get(name), folder / name)
-                if fd is not None:
-                    fds[name] = fd
-            after = FolderState.read(folder)
-            if after == before or _attempt == 49:
-                self._replace(fds)
-                self.state = after
-                self.overlaid = set(overlay)
-                return
-            _close_all(fds)
-            time.sleep(0.002)
+    def take(self, folder: Path, lock: WriteLock | None = None) -> None:
+        """Pin every data file as it is now (again, until no save lands while pinning; after
+        a few tries, under ``lock`` when it can be had, so that none can)."""
+        held_here = False
+        try:
+            for attempt in range(50):
+                if attempt == 10 and lock is not None and not lock.held:
+                    with contextlib.suppress(StoreError):
+                        lock.acquire(5.0)
+                        held_here = True
+                if self._pin(folder, last=attempt == 49):
+                    return
+                time.sleep(0.002)
+        finally:
+            if held_here and lock is not None:
+                lock.release()
+
+    def _pin(self, folder: Path, last: bool) -> bool:
+        before = FolderState.read(folder)
+        overlay = pending_batch(folder) if before.journal else {}
+        fds: dict[str, int] = {}
+        for name in sorted(set(before.files) | set(overlay)):
+            fd = _open_quietly(overlay.get(name), folder / name)
+            if fd is not None:
+                fds[name] = fd
+        after = FolderState.read(folder)
+        if after == before or last:
+            self._replace(fds)
+            self.state = after
+            self.overlaid = set(overlay)
+            return True
+        _close_all(fds)
+        return False
 
     def read(self, name: str) -> bytes | None:
         """The pinned file's bytes; None when it did not exist at that moment."""

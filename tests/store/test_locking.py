@@ -301,3 +301,26 @@ def test_a_copy_made_before_a_refresh_is_still_recognised_as_stale(paths, now):
     with Store.open(paths.data, readonly=True) as store:
         (saved,) = store.contacts()
         assert (saved.company, saved.role) == ("New Co", "CTO")
+
+
+def test_a_snapshot_under_constant_saves_pins_under_the_lock(paths, now, monkeypatch):
+    """Saves landing during every attempt to pin the files: after a few tries the reader
+    takes the lock for the moment it needs, so its view is still one moment's."""
+    from crm_tui.store import sync
+
+    with Store.open(paths.data, today=now) as store:
+        store.add_contact(Contact(name="Ada"))
+    lock = sync.WriteLock(paths.data)
+    counter = iter(range(1_000_000))
+    real = sync.read_generation
+
+    def busy(folder):
+        return real(folder) if lock.held else next(counter)  # "a save landed" each look
+
+    monkeypatch.setattr(sync, "read_generation", busy)
+    snap = sync.Snapshot()
+    snap.take(paths.data, lock)
+    assert not lock.held  # let go again
+    assert snap.state.generation == real(paths.data)  # pinned while it held the lock
+    assert "contacts.json" in snap.names()
+    snap.close()
