@@ -126,7 +126,8 @@ class StoreCore:
         if older and not self.readonly:
             stamp = arrow.utcnow().format("YYYYMMDDTHHmmss")
             target = self.folder / "backups" / f"pre-migration-{stamp}"
-            target.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(exist_ok=True, mode=0o700)  # private, like the data
+            target.mkdir(exist_ok=True, mode=0o700)
             for path in self._data_files():
                 shutil.copy2(path, target / path.name)
 
