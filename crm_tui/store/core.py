@@ -394,7 +394,7 @@ class StoreCore:
     def _update(self, stem: str, record: R) -> R:
         with self.batch():
             table = self._tables[stem]
-            what = _label(stem, record)
+            what = _label(stem, table.records.get(record.id) or record)  # (its name as stored)
             if record.id not in table.records:
                 if (stem, record.id) in self._previous or record.id in self._changed_ids.get(stem, ()):
                     self._previous.pop((stem, record.id), None)
