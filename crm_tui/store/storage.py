@@ -84,7 +84,8 @@ class SavedButUnfinished(StoreError):
 
 
 def dumps(data: Any) -> bytes:
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    # (the newline by orjson: adding it after would copy the whole payload once more)
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
 
 
 def fsync_dir(folder: Path) -> None:
