@@ -264,8 +264,8 @@ def test_the_tui_on_a_read_only_folder_opens_read_only_with_a_banner(paths, now,
     with read_only_mount(paths.data):
         app = make_app(env)
         try:
-            assert app.store.readonly and "is read-only" in (app.readonly_reason or "")
-            assert not app.can_write()
+            assert app.store.readonly and "is read-only" in (app.ctx.readonly_reason or "")
+            assert app.ctx.refuse_if_readonly()
         finally:
             app.store.close()
 

@@ -14,8 +14,9 @@ from support import SIZE, make_env
 
 from crm_tui.domain.models import Contact
 from crm_tui.store.repository import Store
+from crm_tui.ui.format import sentence
 from crm_tui.ui.screens.contacts import ContactsScreen
-from crm_tui.ui.widgets.banner import ReadOnlyBanner, sentence
+from crm_tui.ui.widgets.banner import ReadOnlyBanner
 from crm_tui.ui.widgets.contact_table import ContactTable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,8 +51,8 @@ async def test_another_process_s_save_shows_within_two_seconds(make_app, empty_p
         assert done.returncode == 0, done.stderr
         await wait_for(pilot, lambda: names(screen) == ["Ada Lovelace", "Grace Hopper"])
         # ... and the app's own next write keeps it (it re-read first).
-        added = app.write(lambda: app.store.add_contact(Contact(name="Linus")))
-        assert added is not None
+        added = app.ctx.write(lambda: app.store.add_contact(Contact(name="Linus")))
+        assert added.ok
     with Store.open(empty_paths.data, readonly=True) as store:
         assert sorted(c.name for c in store.contacts()) == ["Ada Lovelace", "Grace Hopper", "Linus"]
 
@@ -72,14 +73,14 @@ async def test_a_stale_change_is_refused_with_a_message_and_the_new_version_show
         # The app's timer picks the change up (the screens show it) while the form is open.
         await wait_for(pilot, lambda: app.store.contact(ada.id).company == "New Co")
         edited = dataclasses.replace(mine, notes="typed before the other change arrived")
-        assert app.write(lambda: app.store.update_contact(edited), "Saved") is None
+        assert not app.ctx.write(lambda: app.store.update_contact(edited), "Saved")
         await pilot.pause()
         assert any(n.title == "Not saved" and "Ada Lovelace was changed by another crm-tui" in n.message
                    for n in app._notifications)
         assert app.store.contact(ada.id).company == "New Co"
         # Made again on the version now shown: saved, keeping the other change.
         again = dataclasses.replace(app.store.contact(ada.id), notes="met at PyCon")
-        assert app.write(lambda: app.store.update_contact(again), "Saved") is not None
+        assert app.ctx.write(lambda: app.store.update_contact(again), "Saved").ok
     with Store.open(empty_paths.data, readonly=True) as store:
         (saved,) = store.contacts()
         assert (saved.company, saved.notes) == ("New Co", "met at PyCon")
@@ -92,8 +93,9 @@ def test_a_second_tui_is_not_read_only(empty_paths, now) -> None:
     first = make_app(env)
     second = make_app(env)
     try:
-        assert first.readonly_reason is None and second.readonly_reason is None
+        assert first.ctx.readonly_reason is None and second.ctx.readonly_reason is None
         assert not first.store.readonly and not second.store.readonly
+        assert not first.ctx.readonly and not second.ctx.readonly
         first.store.add_contact(Contact(name="From the first"))
         second.store.add_contact(Contact(name="From the second"))
         assert second.store.refresh() == set()  # (it caught up before its own write)

@@ -6,6 +6,9 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from crm_tui.ui.context import ctx_of
+from crm_tui.ui.format import sentence
+
 
 class ReadOnlyBanner(Static):
     """Yield it first in a screen's compose; it hides itself when the app can write."""
@@ -18,7 +21,7 @@ class ReadOnlyBanner(Static):
     """
 
     def on_mount(self) -> None:
-        reason = getattr(self.app, "readonly_reason", None)
+        reason = ctx_of(self).readonly_reason
         self.display = bool(reason)
         if reason:
             self.update(
@@ -27,8 +30,3 @@ class ReadOnlyBanner(Static):
                     reason=sentence(reason),
                 )
             )
-
-
-def sentence(reason: object) -> str:
-    """A reason to put before ". ...": without its own final full stop (no "..")."""
-    return str(reason).strip().rstrip(".").rstrip()
