@@ -36,13 +36,28 @@ def _since(threads: list[Thread]) -> str | None:
     return (earliest - timedelta(days=1)).isoformat()
 
 
+# The last full run: (store, its generation, the minute, the cadence settings) -> result.
+_LAST: list[tuple[tuple[object, ...], list[Suggestion]]] = []
+
+
 def suggestions(store: Store, settings: Settings, now: arrow.Arrow) -> list[Suggestion]:
-    """Every suggestion for every contact and open thread, ranked."""
+    """Every suggestion for every contact and open thread, ranked.
+
+    The last result is kept while the store saves nothing (its generation) within the same
+    minute: the Contacts screen's next steps and Today's list are the same run at 10,000
+    contacts (half a second each). Time of day matters to the rules only through a
+    thank-you's 24 hours, so a result is at most a minute behind the clock.
+    """
+    key = (id(store), store.generation, now.format("YYYY-MM-DDTHH:mmZZ"), repr(settings.cadence))
+    if _LAST and _LAST[0][0] == key:
+        return list(_LAST[0][1])
     threads = store.threads(open_only=True)
     people = _people(threads)
     with gc_paused():  # ~10,000 new suggestions at once, none of them garbage
         touches = store.touches(contact_ids=people, since=_since(threads)) if threads else []
-        return cadence.compute(store.contacts(), threads, touches, settings.cadence, now)
+        found = cadence.compute(store.contacts(), threads, touches, settings.cadence, now)
+    _LAST[:] = [(key, found)]
+    return list(found)
 
 
 def today(store: Store, settings: Settings, now: arrow.Arrow) -> list[Suggestion]:
