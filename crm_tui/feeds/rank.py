@@ -393,21 +393,39 @@ def _timestamp(iso: str) -> float:
 _CACHE: dict[int, tuple[tuple[object, ...], Ranker]] = {}
 
 
-def ranker(store: Store, now: arrow.Arrow) -> Ranker:
-    """A Ranker over the store's articles, rebuilt only when articles, feed tags or the day
-    change (building indexes every article; querying is cheap)."""
-    articles = store.articles()
-    feeds = store.feeds()
-    key = (
+def _cache_key(articles: list[Article], feeds: list[Feed], now: arrow.Arrow) -> tuple[object, ...]:
+    return (
         len(articles),
         max((int(a.id[1:]) for a in articles if a.id[1:].isdigit()), default=0),
         tuple((f.id, tuple(f.tags)) for f in feeds),
         now.format("YYYY-MM-DD"),
     )
+
+
+def ranker(store: Store, now: arrow.Arrow) -> Ranker:
+    """A Ranker over the store's articles, rebuilt only when articles, feed tags or the day
+    change (building indexes every article; querying is cheap)."""
+    articles = store.articles()
+    feeds = store.feeds()
+    found = built_ranker(store, now)
+    if found is not None:
+        return found
+    return install(store, now, articles, feeds, Ranker(articles, feeds, now, store))
+
+
+def built_ranker(store: Store, now: arrow.Arrow) -> Ranker | None:
+    """The ranker :func:`ranker` would return, if it is built already (else None: the
+    caller may build it off the event loop with :class:`Ranker` and :func:`install`)."""
+    key = _cache_key(store.articles(), store.feeds(), now)
     cached = _CACHE.get(id(store))
     if cached is not None and cached[0] == key and cached[1].store is store:
         return cached[1]
-    built = Ranker(articles, feeds, now, store)
+    return None
+
+
+def install(store: Store, now: arrow.Arrow, articles: list[Article], feeds: list[Feed],
+            built: Ranker) -> Ranker:
+    """Keep ``built`` (made from these ``articles`` and ``feeds``) as the store's ranker."""
     _CACHE.clear()  # one store per process in practice; never keep old ones alive
-    _CACHE[id(store)] = (key, built)
+    _CACHE[id(store)] = (_cache_key(articles, feeds, now), built)
     return built

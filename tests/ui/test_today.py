@@ -182,3 +182,28 @@ async def test_an_action_patches_the_list_without_running_the_whole_engine(
         assert list(screen.suggestions) == expected
         table = screen.query_one("#today-list", DataTable)
         assert [str(k.value) for k in table.rows] == expected
+
+
+async def test_a_long_list_fills_in_after_the_first_rows(make_app: Any, empty_paths: Any,
+                                                         now: Any) -> None:
+    """Hundreds due: the first rows show at once, the rest follow, all of them in order."""
+    from crm_tui.domain.models import Contact
+    from crm_tui.store.repository import Store
+    from crm_tui.ui.screens.today import FIRST_ROWS
+
+    with Store.open(empty_paths.data, today=now) as store, store.batch():
+        for i in range(FIRST_ROWS * 3):
+            store.add_contact(Contact(name=f"Person {i:03}", tier="close",
+                                      created_at=now.shift(days=-400).isoformat()))
+    app = make_app(empty_paths)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_today(pilot)
+        table = screen.query_one("#today-list", DataTable)
+        for _ in range(50):
+            if not screen.filling:
+                break
+            await pilot.pause(0.01)
+        assert not screen.filling
+        assert [str(k.value) for k in table.rows] == list(screen.suggestions)
+        assert len(screen.suggestions) == FIRST_ROWS * 3
+        assert "Article to share" in str(screen.query_one("#today-article", Static).render())

@@ -21,8 +21,8 @@ from textual.content import Content
 from textual.widgets import DataTable, Header, Static
 
 from crm_tui.domain.drafts import Draft
-from crm_tui.domain.models import Article, Contact, Suggestion
-from crm_tui.feeds.rank import ranker
+from crm_tui.domain.models import Article, Contact, Feed, Suggestion
+from crm_tui.feeds.rank import Ranker, built_ranker, install, ranker
 from crm_tui.services import actions, engine
 from crm_tui.services.drafting import draft_for
 from crm_tui.ui.context import Change, writes
@@ -34,6 +34,8 @@ from crm_tui.ui.widgets.footer import KeyFooter
 from crm_tui.ui.widgets.today_table import TodayTable
 
 PREVIEW_LINES = 8
+FIRST_ROWS = 60  # rows added before the first frame (a tall terminal's screenful)
+CHUNK_ROWS = 300  # then this many per step, between frames
 
 
 def _cell(value: str, style: str = "") -> Text:
@@ -88,6 +90,9 @@ class TodayScreen(CrmScreen):
         super().__init__()
         self.suggestions: dict[str, Suggestion] = {}
         self._previews: dict[str, tuple[Draft | None, tuple[Article, list[str]] | None]] = {}
+        self.filling = False  # rows past the first screenfuls are still being added
+        self.ranking = False  # the article ranker is being built in a thread
+        self._fill_token = 0
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -119,10 +124,16 @@ class TodayScreen(CrmScreen):
         self.suggestions = {row_key(s): s for s in rows}
         self._previews.clear()
         table.clear()
-        for key, s in self.suggestions.items():
-            table.add_row(
-                when_label(s), _cell(s.contact, "bold"), _cell(step_label(s.step)), _cell(s.reason), key=key
-            )
+        keys = list(self.suggestions)
+        # The first rows now (enough to show the cursor's), the others a chunk at a time
+        # after the frame: a table of thousands of rows would hold the screen for seconds.
+        at = keys.index(current) if current in self.suggestions else 0
+        first = max(FIRST_ROWS, at + FIRST_ROWS)
+        self._fill_token += 1
+        self._add_rows(keys[:first])
+        self.filling = len(keys) > first
+        if self.filling:
+            self.call_after_refresh(self._fill_more, self._fill_token, first)
         empty = not self.suggestions
         self.query_one("#today-body").display = not empty
         self.query_one("#today-empty").display = empty
@@ -135,6 +146,25 @@ class TodayScreen(CrmScreen):
         restore_cursor(table, list(self.suggestions), current)
         self.show_detail()
 
+    def _add_rows(self, keys: list[str]) -> None:
+        table = self.query_one("#today-list", DataTable)
+        for key in keys:
+            s = self.suggestions[key]
+            table.add_row(
+                when_label(s), _cell(s.contact, "bold"), _cell(step_label(s.step)), _cell(s.reason), key=key
+            )
+
+    def _fill_more(self, token: int, start: int) -> None:
+        """Add the next chunk of rows, unless the list was reloaded since."""
+        if token != self._fill_token:
+            return
+        keys = list(self.suggestions)
+        self._add_rows(keys[start:start + CHUNK_ROWS])
+        if start + CHUNK_ROWS < len(keys):
+            self.set_timer(0.001, lambda: self._fill_more(token, start + CHUNK_ROWS))
+        else:
+            self.filling = False
+
     def data_changed(self, change: Change) -> None:
         """A change to a few named contacts patches their rows; anything else reloads.
 
@@ -146,7 +176,7 @@ class TodayScreen(CrmScreen):
             self._previews.clear()  # only the article previews may differ
             self.show_detail()
             return
-        if change.contact_ids is None or not self.suggestions:
+        if change.contact_ids is None or not self.suggestions or self.filling:
             self.reload()
             return
         affected, fresh = engine.today_for(self.store, self.settings, self.now,
@@ -187,9 +217,12 @@ class TodayScreen(CrmScreen):
     def contact_of(self, s: Suggestion) -> Contact | None:
         return self.store.contact(s.contact_id)
 
-    def preview(self, s: Suggestion) -> tuple[Draft | None, tuple[Article, list[str]] | None]:
+    def preview(self, s: Suggestion, wait: bool = False
+                ) -> tuple[Draft | None, tuple[Article, list[str]] | None]:
         """(draft, best article with why it suits them) for one suggestion, computed once
-        per reload."""
+        per reload. The article needs the ranker, which indexes every article (about half a
+        second at 5,000): unless ``wait``, it is built in a thread the first time and the
+        article is left out until then."""
         key = row_key(s)
         if key not in self._previews:
             contact = self.recipient_of(s)
@@ -197,11 +230,37 @@ class TodayScreen(CrmScreen):
             best = None
             if contact is not None:
                 draft = draft_for(self.store, self.settings, self.now, contact, suggestion=s)
-                rank = ranker(self.store, self.now)
+                rank = ranker(self.store, self.now) if wait else built_ranker(self.store, self.now)
+                if rank is None:  # built in a thread; the preview is shown again then
+                    self._build_ranker()
+                    return draft, None
                 found = rank.for_contact(contact, k=1)
                 best = (found[0][0], rank.reasons(found[0][0], contact)) if found else None
             self._previews[key] = (draft, best)
         return self._previews[key]
+
+    def _build_ranker(self) -> None:
+        if self.ranking:
+            return
+        self.ranking = True
+        store, now = self.store, self.now
+        articles, feeds = store.articles(), store.feeds()
+
+        def build() -> None:
+            built = Ranker(articles, feeds, now, store)
+            try:
+                self.app.call_from_thread(self._ranker_built, articles, feeds, now, built)
+            except RuntimeError:  # the app closed meanwhile
+                pass
+
+        self.run_worker(build, thread=True, group="today-ranker")
+
+    def _ranker_built(self, articles: list[Article], feeds: list[Feed], now: arrow.Arrow,
+                      built: Ranker) -> None:
+        install(self.store, now, articles, feeds, built)
+        self.ranking = False
+        self._previews.clear()
+        self.show_detail()
 
     # ------------------------------------------------------------------ detail
     @on(DataTable.RowHighlighted, "#today-list")
@@ -250,7 +309,8 @@ class TodayScreen(CrmScreen):
                 parts.append("\n…")
             message.update(Content.assemble(*parts))
         if best is None:
-            article.update(Content.assemble(("Article to share", "bold"), "\nnone matches yet"))
+            missing = "finding one…" if self.ranking else "none matches yet"
+            article.update(Content.assemble(("Article to share", "bold"), "\n" + missing))
         else:
             item, why = best
             parts = [("Article to share", "bold"), "  (a)\n", inert(item.title)]
@@ -349,7 +409,7 @@ class TodayScreen(CrmScreen):
         s = self._selected()
         if s is None:
             return
-        _draft, best = self.preview(s)
+        _draft, best = self.preview(s, wait=True)
         if best is None:
             self.notify("No article matches this contact yet", severity="warning")
             return
