@@ -147,3 +147,42 @@ async def test_burst_mode_switch_then_keys(demo_app: Any) -> None:
         assert isinstance(demo_app.screen, TodayScreen)
         assert contacts.cursor == 0
         assert demo_app.screen.query_one("#today-list").cursor_row == 1
+
+
+async def test_the_same_movement_keys_on_every_list(app: Any, data: dict[str, str]) -> None:
+    """j/k, G/g, End/Home, ctrl+d/ctrl+u on Today, Articles and Feeds; c opens Today's
+    contact and Escape comes back."""
+    from textual.widgets import DataTable
+
+    async with app.run_test(size=SIZE) as pilot:
+        for mode, table_id in (("2", "#today-list"), ("3", "#articles-list"),
+                               ("4", "#feeds-list")):
+            await pilot.press(mode)
+            await pilot.pause()
+            table = app.screen.query_one(table_id, DataTable)
+            last = table.row_count - 1
+            await pilot.press("G")
+            assert table.cursor_row == last
+            await pilot.press("g")
+            assert table.cursor_row == 0
+            if last >= 1:
+                await pilot.press("j")
+                assert table.cursor_row == 1
+                await pilot.press("k")
+                assert table.cursor_row == 0
+            await pilot.press("end")
+            assert table.cursor_row == last
+            await pilot.press("home", "ctrl+d")
+            assert table.cursor_row == min(last, max(1, (table.scrollable_content_region.height - 1) // 2))
+            await pilot.press("ctrl+u")
+            assert table.cursor_row == 0
+        await pilot.press("2")
+        await pilot.pause()
+        today = app.screen
+        s = today.current()
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen) and app.screen.contact_id == s.contact_id
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is today

@@ -26,6 +26,7 @@ from crm_tui.ui.dialogs.opml_import import opml_import_dialog
 from crm_tui.ui.format import ago, one_line
 from crm_tui.ui.screens.base import CrmScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.footer import KeyFooter
+from crm_tui.ui.widgets.row_table import RowTable
 
 # Status -> (label, style) for the status cell; live states come from the service's progress.
 STATES: dict[str, tuple[str, str]] = {
@@ -73,7 +74,7 @@ class FeedsScreen(CrmScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="feeds-list")
+        yield RowTable(cursor_type="row", zebra_stripes=True, id="feeds-list")
         yield Static("", id="feeds-status", markup=False)
         yield KeyFooter()
 

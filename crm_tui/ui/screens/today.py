@@ -9,7 +9,7 @@ every row up front would make opening the screen cost grow with the list.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import arrow
 from rich.text import Text
@@ -32,6 +32,9 @@ from crm_tui.ui.format import inert, one_line, step_label
 from crm_tui.ui.screens.base import CrmScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.footer import KeyFooter
 from crm_tui.ui.widgets.today_table import TodayTable
+
+if TYPE_CHECKING:
+    from crm_tui.ui.app import CrmApp
 
 PREVIEW_LINES = 8
 FIRST_ROWS = 60  # rows added before the first frame (a tall terminal's screenful)
@@ -84,6 +87,7 @@ class TodayScreen(CrmScreen):
         Binding("a", "share_article", "Share", id="today.share_article",
                 tooltip="Compose with the suggested article"),
         Binding("r", "reply", "Reply", id="today.reply", tooltip="Log that they replied"),
+        Binding("c", "open_contact", "Open the contact", show=False, id="today.contact"),
     ]
 
     def __init__(self) -> None:
@@ -333,6 +337,12 @@ class TodayScreen(CrmScreen):
     def recipient_of(self, s: Suggestion) -> Contact | None:
         """Who the message goes to: the interviewer for a thank-you, else the contact."""
         return self.store.contact(s.recipient_id or s.contact_id)
+
+    def action_open_contact(self) -> None:
+        """The highlighted step's contact: their page, timeline and threads."""
+        s = self._selected()
+        if s is not None:
+            cast("CrmApp", self.app).open_contact(s.contact_id)
 
     @writes
     def action_compose(self) -> None:

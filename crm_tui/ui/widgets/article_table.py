@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from textual.binding import Binding
-from textual.widgets import DataTable
+
+from crm_tui.ui.widgets.row_table import RowTable
 
 
-class ArticleTable(DataTable[object]):
+class ArticleTable(RowTable):
     """Enter selects the row (the screen opens the article); shares the screen's binding id
     so rebinding ``articles.read`` in the config moves both."""
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from textual.binding import Binding
-from textual.widgets import DataTable
+
+from crm_tui.ui.widgets.row_table import RowTable
 
 
-class TodayTable(DataTable[object]):
+class TodayTable(RowTable):
     """Enter selects the row (the screen composes); the binding shares the screen's id so
     rebinding ``today.compose`` in the config moves both."""
 
