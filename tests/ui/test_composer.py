@@ -104,8 +104,14 @@ async def test_today_composer_cycle_edit_copy_and_mark_sent(make_app, empty_path
 
         await pilot.press("ctrl+c")
         await pilot.pause()
-        assert app.clipboard.startswith("Subject: ")
-        assert app.clipboard.endswith("PS see you soon")
+        # The body only (issue 17): no "Subject:" line pasted into a chat.
+        assert not app.clipboard.startswith("Subject: ")
+        assert app.clipboard == body(dialog) and app.clipboard.endswith("PS see you soon")
+        subject = dialog.edited().subject
+        assert subject
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert app.clipboard == subject
         assert app.store.touches(contact_ids={data["dana"]}) == []  # copying logs nothing
 
         await pilot.press("ctrl+s")
@@ -169,9 +175,9 @@ async def test_undo_redo_and_copying_a_selection_in_the_text(make_app, empty_pat
         await pilot.pause()
         assert app.clipboard == typed[:3]
         area.selection = Selection.cursor(area.document.end)
-        await pilot.press("ctrl+c")  # nothing selected: the whole message
+        await pilot.press("ctrl+c")  # nothing selected: the whole body
         await pilot.pause()
-        assert app.clipboard.startswith("Subject: ") and app.clipboard.endswith("xyz")
+        assert not app.clipboard.startswith("Subject: ") and app.clipboard.endswith("xyz")
 
 
 async def test_cancel_logs_nothing(make_app, empty_paths, data) -> None:

@@ -74,6 +74,8 @@ class ComposeDialog(CrmDialog[SentMessage | None]):
         Binding("ctrl+n", "next_variant", "Next variant", id="compose.next_variant", priority=True),
         Binding("ctrl+l", "next_channel", "Channel", id="compose.channel", priority=True),
         Binding("ctrl+c", "copy", "Copy", id="compose.copy", priority=True),
+        Binding("ctrl+t", "copy_subject", "Copy the subject", show=False,
+                id="compose.copy_subject", priority=True),
         Binding("ctrl+o", "mail", "Open in mail", id="compose.mail", priority=True),
         Binding("ctrl+s", "sent", "Mark sent", id="compose.sent", priority=True),
         Binding("escape", "cancel", "Cancel", id="compose.cancel"),
@@ -245,8 +247,20 @@ class ComposeDialog(CrmDialog[SentMessage | None]):
             self.app.copy_to_clipboard(selected)
             self.notify("Copied the selected text.")
             return
-        self.app.copy_to_clipboard(drafts.as_text(self.edited()))
-        self.notify("Copied to the clipboard. Mark it sent once it is on its way.")
+        # The body only: pasted into a chat or a mail client's body, a "Subject:" line
+        # would be part of the message. The subject has its own key.
+        draft = self.edited()
+        self.app.copy_to_clipboard(draft.body)
+        also = " (the subject: ctrl+t)" if draft.subject else ""
+        self.notify(f"Copied the message{also}. Mark it sent once it is on its way.")
+
+    def action_copy_subject(self) -> None:
+        subject = self.edited().subject
+        if not subject:
+            self.notify("This message has no subject", severity="warning")
+            return
+        self.app.copy_to_clipboard(subject)
+        self.notify("Copied the subject.")
 
     @on(Button.Pressed, "#compose-mail")
     def action_mail(self) -> None:
