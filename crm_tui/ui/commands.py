@@ -57,6 +57,40 @@ class ContactsProvider(Provider):
             )
 
 
+# What each screen binding does, for the command palette (by binding id).
+ACTION_TITLES = {
+    "articles.read": "Read the selected article",
+    "articles.share": "Share the selected article with a contact",
+    "articles.open": "Open the selected article's link",
+    "articles.dismiss": "Dismiss the selected article for a contact",
+    "contact.back": "Go back",
+    "contact.edit": "Edit this contact",
+    "contact.log": "Log a touch with this contact",
+    "contact.thread": "Open a thread (interview, application, invoice)",
+    "contact.note": "Add a note to this contact",
+    "contact.compose": "Write to this contact",
+    "contact.share": "Share the top suggested article with this contact",
+    "contact.delete": "Delete this contact",
+    "contacts.filter": "Filter the contacts",
+    "contacts.tag": "Show the contacts with a tag",
+    "contacts.add": "Add a contact",
+    "contacts.import": "Import contacts",
+    "contacts.sort": "Sort the contacts by the next order",
+    "feeds.refresh": "Refresh every feed",
+    "feeds.add": "Add a feed",
+    "feeds.import_opml": "Import feeds from an OPML file",
+    "feeds.remove": "Remove the selected feed",
+    "today.compose": "Write the message for the selected step",
+    "today.done": "Mark the selected step done",
+    "today.snooze": "Snooze the selected step",
+    "today.skip": "Skip the selected step for today",
+    "today.move_on": "Move on: close the selected step's thread",
+    "today.share_article": "Share the suggested article with the selected contact",
+    "today.reply": "Log a reply to the selected step",
+    "today.contact": "Open the selected step's contact",
+}
+
+
 def system_commands(screen: Screen[Any], run: Callable[[str, Any], Any],
                     switch_mode: Callable[[str], Any]) -> Iterable[tuple[str, str, Callable[[], Any]]]:
     """(title, help, callback) for the app's own actions and the screen's bindings."""
@@ -66,9 +100,11 @@ def system_commands(screen: Screen[Any], run: Callable[[str, Any], Any],
     for mode in MODES:
         yield (f"Go to {mode.title()}", f"Switch to the {mode.title()} screen",
                partial(switch_mode, mode))
-    # Every action of the current screen, by its footer description.
+    # Every action of the current screen, said as what it does (the footer's word is a
+    # label, not an action: "Snooze" reads as a command only next to a list).
     for binding in screen_bindings(screen):
-        yield (binding.description, binding.tooltip or f"{binding.description} ({binding.id})",
+        title = ACTION_TITLES.get(binding.id or "", binding.description)
+        yield (title, binding.tooltip or f"key: {binding.key}",
                partial(run, binding.action, screen))
 
 

@@ -186,3 +186,18 @@ async def test_the_same_movement_keys_on_every_list(app: Any, data: dict[str, st
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is today
+
+
+async def test_palette_entries_read_as_actions(app: Any, data: dict[str, str]) -> None:
+    from crm_tui.ui.commands import system_commands
+
+    async with app.run_test(size=SIZE) as pilot:
+        for mode in "1234":
+            await pilot.press(mode)
+            await pilot.pause()
+            entries = list(system_commands(app.screen, lambda *a: None, lambda m: None))
+            for title, help_text, _ in entries:
+                assert len(title.split()) >= 2, title  # an action, not a lone label
+                assert "." not in help_text.split("(")[-1], help_text  # no binding ids
+            if mode == "2":
+                assert "Snooze the selected step" in [t for t, _, _ in entries]
