@@ -201,3 +201,28 @@ async def test_palette_entries_read_as_actions(app: Any, data: dict[str, str]) -
                 assert "." not in help_text.split("(")[-1], help_text  # no binding ids
             if mode == "2":
                 assert "Snooze the selected step" in [t for t, _, _ in entries]
+
+
+async def test_snooze_and_log_take_dates_as_people_say_them(app: Any, data: dict[str, str],
+                                                             now: Any) -> None:
+    from textual.widgets import Static
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        s = app.screen.current()
+        await pilot.press("s", *"next week")
+        await pilot.pause()
+        feedback = str(app.screen.query_one("#snooze-feedback", Static).render())
+        assert feedback == "Monday 9 March 2026"  # shown as typed (the clock: Mon 2 March)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.store.contact(s.contact_id).snoozed_until[:10] == "2026-03-09"
+
+
+def test_the_log_form_takes_yesterday_and_weekdays(now: Any) -> None:
+    from crm_tui.ui.widgets import checks
+
+    assert checks.when("yesterday", now).format("YYYY-MM-DD") == "2026-03-01"
+    assert checks.when("fri", now).format("YYYY-MM-DD") == "2026-02-27"
+    assert isinstance(checks.when("tomorrow", now), str)  # the future: refused

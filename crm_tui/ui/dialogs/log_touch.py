@@ -49,7 +49,7 @@ class LogTouchDialog(FormDialog[TouchEntry]):
         )
         yield from self.field(
             "when", "When", Input(self.now.format("YYYY-MM-DD HH:mm"), compact=True),
-            hint="YYYY-MM-DD or YYYY-MM-DD HH:MM, not in the future",
+            hint="yesterday, fri, 3d ago, mar 2 or YYYY-MM-DD [HH:MM]; not in the future",
         )
         options = [("keep in touch (no thread)", _NO_THREAD)] + [
             (f"{t.kind}: {fmt.one_line(t.role or t.label or t.id)}", t.id) for t in self.threads

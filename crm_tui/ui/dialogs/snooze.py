@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import arrow
 from textual import on
 from textual.app import ComposeResult
@@ -12,40 +10,30 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Input, Label, Static
 
+from crm_tui.domain import dates
 from crm_tui.ui.dialogs.base import CrmDialog
 from crm_tui.ui.format import inert
 
-_RELATIVE = re.compile(r"^\+?\s*(\d{1,3})\s*([dwm])$", re.IGNORECASE)
 SHORTCUTS = ("+3d", "+1w", "+2w", "+1m")
 
 
 def parse_until(value: str, now: arrow.Arrow) -> tuple[str | None, str]:
     """``(ISO date, "")`` for a valid answer, else ``(None, why)``.
 
-    Accepts ``+3d`` (days), ``+1w`` (weeks), ``+2m`` (months) or ``YYYY-MM-DD``; the date
-    must be after today, since snoozing until today would change nothing.
+    Dates as people say them (``crm_tui.domain.dates``: tomorrow, fri, next week, +3d, 2w,
+    mar 18, ISO); the date must be after today, since snoozing until today would change
+    nothing.
     """
     text = value.strip()
     if not text:
-        return None, "Type +3d, +1w, +1m or a date like 2026-03-09"
+        return None, f"Type {dates.EXAMPLES}"
     today = now.floor("day")
-    match = _RELATIVE.match(text)
-    if match:
-        amount, unit = int(match.group(1)), match.group(2).lower()
-        if unit == "d":
-            day = today.shift(days=amount)
-        elif unit == "w":
-            day = today.shift(weeks=amount)
-        else:
-            day = today.shift(months=amount)
-    else:
-        try:
-            day = arrow.get(text, "YYYY-MM-DD", tzinfo=now.tzinfo)
-        except (arrow.parser.ParserError, ValueError):
-            return None, "Not understood: use +3d, +1w, +1m or YYYY-MM-DD"
-    if day <= today:
+    day = dates.resolve(text, today.date(), direction=1)
+    if day is None:
+        return None, f"Not understood: try {dates.EXAMPLES}"
+    if day <= today.date():
         return None, "Pick a day after today"
-    return day.format("YYYY-MM-DD"), ""
+    return day.isoformat(), ""
 
 
 class SnoozeDialog(CrmDialog[str | None]):
@@ -72,7 +60,7 @@ class SnoozeDialog(CrmDialog[str | None]):
                 f"snoozed {self.snooze_count} time{'s' if self.snooze_count != 1 else ''} before"
             )
             yield Label(times, id="snooze-count", markup=False)
-            yield Input(value="+1w", placeholder="+3d, +1w, +1m or YYYY-MM-DD", id="snooze-input")
+            yield Input(value="+1w", placeholder=dates.EXAMPLES, id="snooze-input")
             yield Static("", id="snooze-feedback", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 for shortcut in SHORTCUTS:

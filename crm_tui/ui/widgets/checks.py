@@ -6,6 +6,8 @@ import re
 
 import arrow
 
+from crm_tui.domain import dates
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}$")
@@ -56,8 +58,11 @@ def when(value: str, now: arrow.Arrow) -> arrow.Arrow | str:
         text = f"{value} {now.format('HH:mm')}"
     elif _DATETIME.match(value):
         text = value.replace("T", " ")
-    else:
-        return "A date like 2026-03-02 or 2026-03-02 14:30."
+    else:  # as people say it: yesterday, fri (the last one), 3d ago, mar 18...
+        day = dates.resolve(value, now.date(), direction=-1)
+        if day is None:
+            return "A date like yesterday, fri, 3d ago, mar 2, 2026-03-02 or 2026-03-02 14:30."
+        text = f"{day.isoformat()} {now.format('HH:mm')}"
     try:
         moment = arrow.get(text, "YYYY-MM-DD HH:mm", tzinfo=now.tzinfo)
     except (ValueError, arrow.parser.ParserError):
