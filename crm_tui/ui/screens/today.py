@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 PREVIEW_LINES = 8
 FIRST_ROWS = 60  # rows added before the first frame (a tall terminal's screenful)
-CHUNK_ROWS = 300  # then this many per step, between frames
+CHUNK_ROWS = 1000  # then this many per step, between frames
 
 
 def _cell(value: str, style: str = "") -> Text:
