@@ -30,6 +30,8 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("Tags", "tags", 0),
 )
 _GAP = 1
+# (column, narrowest) in the order columns give way on a narrow terminal.
+_SHRINK = ((5, 0), (1, 10), (0, 14), (3, 20), (2, 11), (4, 7))
 
 
 class ContactTable(ScrollView, can_focus=True):
@@ -161,18 +163,20 @@ class ContactTable(ScrollView, can_focus=True):
         self.watch_cursor(self.cursor)  # a smaller window keeps the cursor in view
 
     def _column_widths(self, width: int) -> list[int]:
+        """Preferred widths, the last column taking what is left; on a narrow terminal the
+        columns give way by priority: tags go first, then the company, then the name, and
+        the next step (the reason to look at this screen) keeps room to be read."""
         widths = [w for _, _, w in COLUMNS]
-        fixed = sum(widths) + _GAP * (len(COLUMNS) - 1)
-        rest = width - fixed
-        if rest >= 10:
-            widths[-1] = rest
-        else:  # narrow terminal: squeeze company, then next step; tags get 10
-            short = 10 - rest
-            for i in (1, 3, 0):
-                give = min(short, widths[i] - 10)
-                widths[i] -= give
-                short -= give
-            widths[-1] = 10
+        widths[-1] = 10
+        used = sum(widths) + _GAP * (len(COLUMNS) - 1)
+        if used <= width:
+            widths[-1] += width - used
+            return widths
+        for index, floor in _SHRINK:
+            over = sum(widths) + _GAP * (sum(1 for w in widths if w) - 1) - width
+            if over <= 0:
+                break
+            widths[index] -= min(over, widths[index] - floor)
         return widths
 
     def render_line(self, y: int) -> Strip:
@@ -203,5 +207,5 @@ class ContactTable(ScrollView, can_focus=True):
             if cell_len(text) > cell_width:
                 text = set_cell_size(text, cell_width - 1) + "…" if cell_width > 1 else ""
             parts.append(set_cell_size(text, cell_width))
-        line = (" " * _GAP).join(parts)
+        line = (" " * _GAP).join(part for part, w in zip(parts, self._widths, strict=False) if w)
         return Strip([Segment(set_cell_size(line, width), style)], width)
