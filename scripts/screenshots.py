@@ -22,6 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 PINNED_NOW = "2026-03-02T18:00:00+00:00"
 SIZE = (120, 36)
+SMALL = (80, 24)  # the smallest terminal the app is designed for: screenshots/small/
 
 # name -> what to do from the Contacts screen (after its next steps are filled in)
 Step = Callable[[Any], Awaitable[None]]
@@ -56,7 +57,8 @@ SHOTS: dict[str, Callable[[Any], Awaitable[None]]] = {
 }
 
 
-async def shoot(out: Path, only: list[str] | None, template: Path) -> list[Path]:
+async def shoot(out: Path, only: list[str] | None, template: Path,
+                size: tuple[int, int] = SIZE) -> list[Path]:
     import shutil
 
     from crm_tui import clock, config
@@ -76,7 +78,7 @@ async def shoot(out: Path, only: list[str] | None, template: Path) -> list[Path]
             paths = resolve(home)
             with Store.open(paths.data, today=now) as store:
                 app = CrmApp(Env(paths, config.load(paths.config_file), now), store)
-                async with app.run_test(size=SIZE) as pilot:
+                async with app.run_test(size=size) as pilot:
                     await pilot.pause()
                     app.screen._fill_steps()  # normally right after the first paint
                     await pilot.pause()
@@ -107,7 +109,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="crm-tui-demo-") as template:
         # Materialised outside the app's event loop (it fetches the local demo feeds).
         demo.materialize(resolve(template), clock.now())
-        for path in asyncio.run(shoot(args.out, args.names or None, Path(template))):
+        small = args.out / "small"
+        small.mkdir(exist_ok=True)
+        shots = asyncio.run(shoot(args.out, args.names or None, Path(template)))
+        shots += asyncio.run(shoot(small, args.names or None, Path(template), SMALL))
+        for path in shots:
             print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
 
