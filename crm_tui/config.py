@@ -50,6 +50,8 @@ class MeSettings:
     """Your name, used to sign messages."""
     signature: str = ""
     """A signature block appended to emails (may be several lines)."""
+    emails: list[str] = field(default_factory=list)
+    """All your own email addresses: mail from or to them is a touch (``crm-tui sync``)."""
 
 
 @dataclass
@@ -71,6 +73,21 @@ class FeedSettings:
 
 
 @dataclass
+class SourcesSettings:
+    """Where touches come from without typing (``crm-tui sync``). One section for every
+    kind of source: each kind reads its own keys here."""
+
+    mail: list[str] = field(default_factory=list)
+    """Maildirs, folders of Maildirs and mbox files (``~`` expanded)."""
+    keep_subjects: bool = True
+    """Keep a mail's subject as the touch's note; false keeps no text from mail at all."""
+    sync_on_start: bool = False
+    """Sync the sources in the background when the TUI starts."""
+    max_header_bytes: int = 256 * 1024
+    """A message's header block is read up to this size; a longer one is skipped."""
+
+
+@dataclass
 class UiSettings:
     theme: str = "textual-dark"
     """The Textual theme; remembered when changed in the app."""
@@ -82,6 +99,7 @@ class Settings:
     me: MeSettings = field(default_factory=MeSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    sources: SourcesSettings = field(default_factory=SourcesSettings)
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys (comma separated), e.g. ``"today.done" = "d,ctrl+d"``."""
     problems: list[str] = field(default_factory=list)
@@ -96,7 +114,8 @@ class Settings:
         return data
 
 
-_SECTIONS = {"cadence": CadenceSettings, "me": MeSettings, "feeds": FeedSettings, "ui": UiSettings}
+_SECTIONS = {"cadence": CadenceSettings, "me": MeSettings, "feeds": FeedSettings, "ui": UiSettings,
+             "sources": SourcesSettings}
 
 
 def load(path: Path) -> Settings:
@@ -121,6 +140,13 @@ def load(path: Path) -> Settings:
                 settings.problems.append(f"{path}: unknown setting {name}.{key}")
                 continue
             default = getattr(target, key)
+            if isinstance(default, list):  # a list of strings (addresses, paths)
+                ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+                if not ok:
+                    settings.problems.append(f"{path}: {name}.{key} must be a list of strings")
+                    continue
+                setattr(target, key, list(value))
+                continue
             if isinstance(default, bool) or not isinstance(value, (int, float, str)):
                 ok = type(value) is type(default)
             elif isinstance(default, (int, float)) and not isinstance(default, bool):

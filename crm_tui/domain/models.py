@@ -35,6 +35,7 @@ STEPS: tuple[str, ...] = (
     "graceful-close",
     "congratulate",
     "share-article",
+    "reply-received",
 )
 STATUSES: tuple[str, ...] = ("overdue", "due", "upcoming", "waiting", "closed")
 
@@ -42,7 +43,10 @@ STATUSES: tuple[str, ...] = ("overdue", "due", "upcoming", "waiting", "closed")
 REPLY_ASKED = "asked"  # they asked for something: references, samples, a call...
 REPLY_REJECTED = "rejected"  # they chose someone else
 REPLY_PAID = "paid"  # invoice paid (closes the invoice thread)
-OUTCOMES: tuple[str, ...] = (REPLY_ASKED, REPLY_REJECTED, REPLY_PAID)
+REPLY_NOTED = "noted"  # just a reply: read and classified as nothing more
+OUTCOMES: tuple[str, ...] = (REPLY_ASKED, REPLY_REJECTED, REPLY_PAID, REPLY_NOTED)
+# Where a touch came from, when not typed: a synced mail is "mail".
+SOURCE_MAIL = "mail"
 
 T = TypeVar("T")
 
@@ -162,6 +166,13 @@ class Touch(Record):
     article_id: str | None = None
     step: str | None = None  # the step an outbound touch fulfilled (e.g. "thank-you")
     outcome: str | None = None  # for inbound touches: one of OUTCOMES, or None
+    source: str = ""  # "" typed by the user; "mail" logged by a sync (see crm_tui/sources)
+    key: str = ""  # the source's key for dedupe (a mail's Message-ID, or a hash)
+
+    @property
+    def unclassified(self) -> bool:
+        """A synced reply nobody has said anything about yet (makes `reply-received`)."""
+        return self.direction == "in" and bool(self.source) and self.outcome is None
 
 
 @dataclass

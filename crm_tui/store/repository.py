@@ -48,6 +48,7 @@ from crm_tui.domain.models import (
     Thread,
     Touch,
 )
+from crm_tui.domain.synced import Correspondent, SourceState
 from crm_tui.perf import gc_paused
 from crm_tui.store.storage import (
     CorruptFile,
@@ -64,7 +65,7 @@ SCHEMA_VERSION = 1
 KEEP_BACKUPS = 5
 # Read on first use, not at open: nothing on the first screen or in `today` needs them.
 # Their schema is still checked at open (_check_schemas reads every file's head).
-LAZY_TABLES = frozenset({"articles"})
+LAZY_TABLES = frozenset({"articles", "sources", "correspondents"})
 
 # version -> function(file stem, tables) -> tables at version + 1
 Migration = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -316,6 +317,8 @@ class Store:
             ("shares", Share, "s"),
             ("dismissals", Dismissal, "d"),
             ("summaries", _Summary, "c"),
+            ("sources", SourceState, "m"),  # what `crm-tui sync` already read
+            ("correspondents", Correspondent, "p"),
         ]
         if self.folder.exists():
             self._check_schemas()
@@ -873,6 +876,30 @@ class Store:
 
     def add_dismissal(self, dismissal: Dismissal) -> Dismissal:
         return self._add("dismissals", dismissal)
+
+    # ----------------------------------------------------------------- synced sources
+    def source_states(self, kind: str) -> list[SourceState]:
+        return [s for s in self._tables["sources"].records.values() if s.kind == kind]
+
+    def save_source_state(self, state: SourceState) -> SourceState:
+        """Add (no id yet) or rewrite a source's state; unchanged states are not written."""
+        if not state.id:
+            return self._add("sources", state)
+        if self._get("sources", state.id) == state:
+            return state
+        return self._update("sources", state)
+
+    def correspondents(self) -> list[Correspondent]:
+        return list(self._tables["correspondents"].records.values())
+
+    def save_correspondent(self, person: Correspondent) -> Correspondent:
+        return self._add("correspondents", person) if not person.id else self._update("correspondents", person)
+
+    def month_touches(self, month: str) -> list[Touch]:
+        """The touches of one month ("YYYY-MM"), none if it has none."""
+        if month not in self._shards:
+            return []
+        return list(self._shard(month).records.values())
 
     # ----------------------------------------------------------------- raw access
     def export_tables(self) -> dict[str, list[dict[str, Any]]]:
