@@ -20,7 +20,8 @@ from crm_tui.domain.text import clean, clean_list, clean_multiline
 
 @cli.command()
 @click.argument("name")
-@click.option("--email", default="", help="Email address.")
+@click.option("--email", "emails", multiple=True,
+              help="An email address (repeat for more; the first is the main one).")
 @click.option("--company", default="", help="Company or organisation.")
 @click.option("--role", default="", help="Position or role.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeat for more).")
@@ -32,18 +33,22 @@ from crm_tui.domain.text import clean, clean_list, clean_multiline
 @click.option("--note", default="", help="A note about this person.")
 @click.option("--json", "as_json", is_flag=True, help="Print the new contact as JSON.")
 @pass_env
-def add(env: Env, name: str, email: str, company: str, role: str, tags: tuple[str, ...],
+def add(env: Env, name: str, emails: tuple[str, ...], company: str, role: str, tags: tuple[str, ...],
         interests: tuple[str, ...], tier: str, every: int | None, note: str, as_json: bool) -> None:
     """Add a contact named NAME; prints its id."""
     name = clean(name, 200)
     if not name:
         fail("a contact needs a name")
-    email = clean(email, 254)
-    if email and ("@" not in email or " " in email):
-        fail(f"--email {email!r} does not look like an email address")
+    addresses: list[str] = []
+    for raw in emails:
+        email = clean(raw, 254)
+        if email and ("@" not in email or " " in email):
+            fail(f"--email {email!r} does not look like an email address")
+        if email and email.casefold() not in {a.casefold() for a in addresses}:
+            addresses.append(email)
     contact = Contact(
         name=name,
-        email=email,
+        emails=addresses,
         company=clean(company, 200),
         role=clean(role, 200),
         tags=clean_list(tags),

@@ -120,7 +120,7 @@ class JobChange(Record):
 class Contact(Record):
     name: str
     id: str = ""
-    email: str = ""
+    emails: list[str] = field(default_factory=list)  # every address; the first is the main one
     phone: str = ""
     company: str = ""
     role: str = ""
@@ -149,9 +149,57 @@ class Contact(Record):
         return self.name.split()[0] if self.name.strip() else ""
 
     @property
+    def email(self) -> str:
+        """The main address (the first), or ""."""
+        return self.emails[0] if self.emails else ""
+
+    @email.setter
+    def email(self, value: str) -> None:
+        rest = [a for a in self.emails[1:] if a.casefold() != value.casefold()]
+        self.emails = [value, *rest] if value else rest
+
+    def has_address(self, address: str) -> bool:
+        folded = address.casefold()
+        return any(a.casefold() == folded for a in self.emails)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["email"] = self.email  # the main address, for readers of the JSON output
+        return data
+
+    @classmethod
+    def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+        if "email" in data or "emails" in data.get("extra", ()):
+            data = upgrade_contact_doc(dict(data))
+        return super().from_dict(data)  # type: ignore[misc]
+
+    @property
     def last_touch(self) -> str | None:
         candidates = [t for t in (self.last_in, self.last_out) if t]
         return max(candidates) if candidates else None
+
+
+def upgrade_contact_doc(doc: dict[str, Any]) -> dict[str, Any]:
+    """A contact as stored before schema 2 (``email`` plus ``extra["emails"]``) with the one
+    list of addresses instead, main first, case-insensitive duplicates dropped."""
+    addresses: list[str] = []
+    extra = doc.get("extra")
+    more = extra.get("emails", []) if isinstance(extra, dict) else []
+    for value in [doc.pop("email", ""), *doc.get("emails", []), *(more if isinstance(more, list) else [])]:
+        value = str(value or "").strip()
+        if value and value.casefold() not in {a.casefold() for a in addresses}:
+            addresses.append(value)
+    if isinstance(extra, dict) and "emails" in extra:
+        extra = {k: v for k, v in extra.items() if k != "emails"}
+        if extra:
+            doc["extra"] = extra
+        else:
+            doc.pop("extra")
+    if addresses:
+        doc["emails"] = addresses
+    else:
+        doc.pop("emails", None)
+    return doc
 
 
 @dataclass

@@ -49,7 +49,7 @@ def is_machine(address: str) -> bool:
 def contact_addresses(contact: Contact) -> list[str]:
     """Every address of a contact, lower case, first one first."""
     found: list[str] = []
-    for address in [contact.email, *contact.extra.get("emails", [])]:
+    for address in contact.emails:
         address = str(address).strip().lower()
         if address and address not in found:
             found.append(address)

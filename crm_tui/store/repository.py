@@ -47,6 +47,7 @@ from crm_tui.domain.models import (
     Share,
     Thread,
     Touch,
+    upgrade_contact_doc,
 )
 from crm_tui.domain.synced import Correspondent, SourceState
 from crm_tui.perf import gc_paused
@@ -61,7 +62,7 @@ from crm_tui.store.storage import (
     recover_batch,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 KEEP_BACKUPS = 5
 # Read on first use, not at open: nothing on the first screen or in `today` needs them.
 # Their schema is still checked at open (_check_schemas reads every file's head).
@@ -70,6 +71,19 @@ LAZY_TABLES = frozenset({"articles", "sources", "correspondents"})
 # version -> function(file stem, tables) -> tables at version + 1
 Migration = Callable[[str, dict[str, Any]], dict[str, Any]]
 MIGRATIONS: dict[int, Migration] = {}
+
+
+def _v1_to_v2(stem: str, tables: dict[str, Any]) -> dict[str, Any]:
+    """Schema 2: a contact's addresses are one list (``emails``), not ``email`` plus
+    ``extra["emails"]``. Nothing else changed."""
+    if stem == "contacts":
+        docs = tables.get("contacts", {})
+        for key, doc in list(docs.items()):
+            docs[key] = upgrade_contact_doc(doc)
+    return tables
+
+
+MIGRATIONS[1] = _v1_to_v2
 
 R = TypeVar("R", bound=Record)
 
@@ -160,8 +174,12 @@ class _Table:
             for version in range(found, SCHEMA_VERSION):
                 tables = MIGRATIONS[version](self.stem, tables)
             self.storage._cache = tables
+            # Build (and so check) the records before writing: a damaged old file must
+            # be refused as it is, never rewritten by its migration.
+            self.build(tables)
             if migrate:
                 self.storage.write(tables)
+            return
         self.build(tables)
 
     def build(self, tables: dict[str, Any]) -> None:

@@ -42,7 +42,7 @@ class ContactRow:
         self.suggestion = suggestion
         self.now = now
         self.haystack = " ".join(
-            [contact.name, contact.company, contact.role, *contact.tags, contact.email]
+            [contact.name, contact.company, contact.role, *contact.tags, *contact.emails]
         ).casefold()
         self.last_key = last_key  # ISO time of the last touch; "" (never) sorts first
         self.name_key = contact.name.casefold()
