@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from crm_tui.cli import cli
-from crm_tui.cli.common import Env, echo_json, fail, pass_env
+from crm_tui.cli.common import echo_json, fail, open_store, pass_env
+from crm_tui.env import Env
 from crm_tui.sources import sync as syncing
 from crm_tui.sources.base import SourceConfigError
 
@@ -29,12 +32,12 @@ def sync(env: Env, paths: tuple[str, ...], dry_run: bool, rescan: bool, as_json:
         fail(str(exc))
     # What was read before comes from a read-only store: no lock while the files are read.
     if rescan or not env.paths.data.exists():
-        snapshots = {kind.name: {} for kind, _ in work.work}
+        snapshots: dict[str, Any] = {kind.name: {} for kind, _ in work.work}
     else:
-        with env.store(write=False) as store:
+        with open_store(env, write=False) as store:
             snapshots = syncing.snapshot(store, work)
     scanned = syncing.scan(work, snapshots, env.settings, env.now)
-    with env.store() as store:
+    with open_store(env) as store:
         report = syncing.apply(store, work, scanned, env.settings, env.now, dry_run=dry_run)
     if as_json:
         echo_json(report.to_json())

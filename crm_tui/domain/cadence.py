@@ -88,14 +88,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import arrow
 
 from crm_tui.config import CadenceSettings
-from crm_tui.domain.businessdays import add_business_days, business_days_between, ordinal
+from crm_tui.domain.businessdays import (
+    add_business_days,
+    business_days_between,
+    ordinal,
+)
 from crm_tui.domain.models import (
     KEEP_IN_TOUCH,
     REPLY_ASKED,
@@ -128,7 +132,7 @@ _ANSWERS = frozenset({"reply-requested", "graceful-close"})
 _NOT_FOLLOW_UPS = frozenset({"thank-you", "reply-requested", "graceful-close", "move-on",
                              "congratulate", "keep-in-touch", "rekindle", "share-article",
                              "reply-received"})
-_UTC = timezone.utc
+_UTC = UTC
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 

@@ -54,7 +54,7 @@ T = TypeVar("T")
 class _Layout:
     """What building a record from a dict needs to know about its dataclass."""
 
-    __slots__ = ("names", "required", "factories")
+    __slots__ = ("factories", "names", "required")
 
     def __init__(self, cls: type) -> None:
         own = fields(cls)  # type: ignore[arg-type]
@@ -171,7 +171,7 @@ class Contact(Record):
     def from_dict(cls: type[T], data: dict[str, Any]) -> T:
         if "email" in data or "emails" in data.get("extra", ()):
             data = upgrade_contact_doc(dict(data))
-        return super().from_dict(data)  # type: ignore[misc]
+        return super().from_dict(data)
 
     @property
     def last_touch(self) -> str | None:

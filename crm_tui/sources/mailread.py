@@ -27,7 +27,7 @@ import stat
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.headerregistry import Address
 from email.parser import BytesHeaderParser
@@ -43,8 +43,8 @@ _FRESH_NS = 2_000_000_000
 # Folders in a mail tree that never hold mail (notmuch's index, a git repository).
 _SKIP_DIRS = frozenset({".notmuch", ".git", ".hg", ".svn", "tmp"})
 _MSGID = re.compile(r"<([^<>\s]{1,500})>")
-_EARLIEST = datetime(1980, 1, 1, tzinfo=timezone.utc)
-_UTC = timezone.utc
+_EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)
+_UTC = UTC
 
 Progress = Callable[[int, int], None]
 
@@ -401,7 +401,7 @@ class Scanner:
         except NotMail as exc:
             self.result.problems.append(Problem(where, str(exc)))
             return
-        except Exception as exc:  # noqa: BLE001 - the stdlib parser on hostile input
+        except Exception as exc:  # the stdlib parser on hostile input: never a traceback
             self.result.problems.append(Problem(where, f"unreadable headers ({exc.__class__.__name__})"))
             return
         if message.guessed:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import orjson
 
-from crm_tui.interop import import_file
-from crm_tui.store import repository
+from crm_tui.services.importer import import_file
+from crm_tui.store import schema
 from crm_tui.store.repository import Store
 
 V1_CONTACTS = {
@@ -38,7 +38,7 @@ def test_schema_1_contacts_migrate_to_one_list_of_addresses(paths, now):
         assert nobody.emails == [] and nobody.email == ""
         assert extra_only.emails == ["only@example.net"] and extra_only.extra == {}
     raw = json.loads((paths.data / "contacts.json").read_text())
-    assert raw["_schema"] == repository.SCHEMA_VERSION == 2
+    assert raw["_schema"] == schema.VERSION == 2
     assert raw["contacts"]["1"]["emails"] == ["tomas@example.com", "T.Ferreira@example.org"]
     assert "email" not in raw["contacts"]["1"]
     (backup,) = (paths.data / "backups").glob("pre-migration-*")

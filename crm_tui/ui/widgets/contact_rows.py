@@ -32,8 +32,18 @@ class ContactRow:
     """One contact in the table. Sort keys and the filter's haystack are computed up front;
     the displayed strings only when the row is first drawn (most rows never are)."""
 
-    __slots__ = ("id", "contact", "suggestion", "now", "haystack", "last_key", "name_key",
-                 "company_key", "_cells", "_tags")
+    __slots__ = (
+        "_cells",
+        "_tags",
+        "company_key",
+        "contact",
+        "haystack",
+        "id",
+        "last_key",
+        "name_key",
+        "now",
+        "suggestion",
+    )
 
     def __init__(self, contact: Contact, suggestion: Suggestion | None, now: arrow.Arrow,
                  last_key: str) -> None:
@@ -108,7 +118,7 @@ class ContactRow:
 
 def next_steps(store: object, settings: object, now: arrow.Arrow) -> dict[str, Suggestion]:
     """The most urgent open suggestion per contact, from the cadence engine."""
-    from crm_tui import engine
+    from crm_tui.services import engine
 
     return _most_urgent(engine.suggestions(store, settings, now))  # type: ignore[arg-type]
 
@@ -117,7 +127,7 @@ def next_steps_for(store: object, settings: object, now: arrow.Arrow,
                    contact_ids: set[str]) -> dict[str, Suggestion]:
     """:func:`next_steps` for a few contacts only (the first screenful): the same values,
     in a millisecond or two instead of the whole engine's run."""
-    from crm_tui import engine
+    from crm_tui.services import engine
 
     return _most_urgent(engine.for_contacts(store, settings, now, contact_ids))  # type: ignore[arg-type]
 
