@@ -68,7 +68,9 @@ def add(env: Env, name: str, emails: tuple[str, ...], company: str, role: str, t
 
 
 @cli.command()
-@click.argument("contact")
+@click.argument("contact", required=False)
+@click.option("--mail", "mail", default=None, metavar="FILE|-",
+              help="Log the touches of one mail (a file, or - for standard input) instead.")
 @click.option("--in", "inbound", is_flag=True, help="They reached me (a reply); default: I reached out.")
 @click.option("--channel", type=click.Choice(CHANNELS), default="email", show_default=True)
 @click.option("--note", default="", help="What was said.")
@@ -79,9 +81,22 @@ def add(env: Env, name: str, emails: tuple[str, ...], company: str, role: str, t
 @click.option("--step", default=None, help="The step this outbound touch fulfils (e.g. thank-you).")
 @click.option("--article", "article_id", default=None, help="An article shared with this touch.")
 @pass_env
-def log(env: Env, contact: str, inbound: bool, channel: str, note: str, at: str | None,
-        thread_id: str | None, outcome: str | None, step: str | None, article_id: str | None) -> None:
-    """Log a touch with CONTACT (an id, or a name matching one contact); prints its id."""
+def log(env: Env, contact: str | None, mail: str | None, inbound: bool, channel: str, note: str,
+        at: str | None, thread_id: str | None, outcome: str | None, step: str | None,
+        article_id: str | None) -> None:
+    """Log a touch with CONTACT (an id, or a name matching one contact); prints its id.
+
+    With --mail FILE (or - for standard input) and no CONTACT: the touches of one mail,
+    found by its addresses as `crm-tui sync` finds them (e.g. piped from mutt)."""
+    if mail is not None:
+        if contact:
+            fail("--mail finds the contacts from the mail's addresses: give no CONTACT")
+        from crm_tui.cli.mail_one import log_mail
+
+        log_mail(env, mail)
+        return
+    if not contact:
+        fail("give a CONTACT (or --mail FILE)")
     when = parse_when(at, env.now)
     if outcome and not inbound:
         fail("--outcome describes a reply: use it with --in")

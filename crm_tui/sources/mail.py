@@ -76,6 +76,7 @@ class MailSummary:
     correspondents: int = 0  # new people who wrote to me and are not contacts
     guessed: list[str] = field(default_factory=list)
     problems: list[mailread.Problem] = field(default_factory=list)
+    contact_ids: list[str] = field(default_factory=list)  # of the touches added, in order
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -204,6 +205,8 @@ def apply_messages(store: Store, messages: Iterable[Message], settings: Settings
         _place_on_threads(store, fresh, settings, now)
         for touch, _message in fresh:
             store.log_touch(touch)
+            if touch.contact_id not in summary.contact_ids:
+                summary.contact_ids.append(touch.contact_id)
             if touch.direction == "out":
                 summary.added_out += 1
                 summary.thread_steps += bool(touch.thread_id and touch.step)

@@ -351,7 +351,7 @@ class Scanner:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 raise NotMail("not a regular file")
-            block = _header_block_fd(fd, self.cap)
+            block = header_block_fd(fd, self.cap)
             mtime = datetime.fromtimestamp(info.st_mtime, _UTC)
             self._take(block, where, mtime, None)
         except NotMail as exc:
@@ -445,7 +445,7 @@ class Scanner:
 
 
 # --------------------------------------------------------------------------- helpers
-def _header_block_fd(fd: int, cap: int) -> bytes:
+def header_block_fd(fd: int, cap: int) -> bytes:
     """The header block of the message open on ``fd``: up to the first blank line."""
     chunks: list[bytes] = []
     size = 0
@@ -534,3 +534,38 @@ def scan(paths: Iterable[Path], me: Iterable[str], states: dict[str, dict[str, A
     if progress is not None:
         progress(0, total)
     return scanner.read(progress)
+
+
+def header_block_of_stream(stream: Any, cap: int = 256 * 1024) -> bytes:
+    """The header block of one message on a binary stream (standard input from a mail
+    client). The rest is read and dropped, unparsed and unkept, so the client writing into
+    the pipe never gets a broken pipe."""
+    data = b""
+    while True:
+        chunk = stream.read(16384)
+        if not chunk:
+            block = data
+            break
+        data += chunk
+        cut = _blank_line(data)
+        if cut >= 0:
+            block = data[:cut] + b"\n"
+            break
+        if len(data) > cap:
+            raise NotMail(f"header block over {cap // 1024} KiB")
+    while stream.read(65536):
+        pass
+    return block
+
+
+def one_message(block: bytes, where: str, me: Iterable[str], *, fallback: datetime,
+                keep_subjects: bool = True, now: datetime | None = None) -> Message:
+    """The header fields of one message (``crm-tui log --mail``); raises NotMail."""
+    scanner = Scanner(me, {}, keep_subjects=keep_subjects, now=now)
+    try:
+        message = scanner._parse(block, where, fallback, None)
+    except NotMail:
+        raise
+    except Exception as exc:  # the stdlib parser on hostile input: never a traceback
+        raise NotMail(f"unreadable headers ({exc.__class__.__name__})") from None
+    return message

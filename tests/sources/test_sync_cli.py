@@ -171,3 +171,26 @@ def test_dates_missing_or_implausible_fall_back_and_are_counted(run_cli, tmp_pat
     ats = {t["note"]: t["at"] for t in _touches(isolated_home)}
     assert ats["no date"] == "2023-11-14T22:13:20+00:00"  # the file's mtime (maildirs.OLD)
     assert ats["no date in mbox"] == "2026-03-12T10:00:00+00:00"  # the From line
+
+
+def test_log_mail_from_standard_input_and_a_file(run_cli, tmp_path, isolated_home):
+    configure(isolated_home)
+    run_cli("add", "Ada Lovelace", "--email", "ada@example.org")
+    raw = message("Sam <sam@example.com>", "Ada <ada@example.org>", "Piped from mutt",
+                  "Thu, 19 Mar 2026 10:00:00 +0000", "p1@x", body="A long body\n" * 10000)
+    first = run_cli("log", "--mail", "-", input=raw.decode())
+    assert first.exit_code == 0 and "logged: mail to Ada Lovelace" in first.output
+    again = run_cli("log", "--mail", "-", input=raw.decode())
+    assert again.exit_code == 0 and "already logged" in again.output
+    (touch,) = _touches(isolated_home)
+    assert touch["note"] == "Piped from mutt" and touch["direction"] == "out" and touch["key"] == "p1@x"
+    # The same message found later by a sync is the same touch.
+    deliver(tmp_path / "Mail" / "Sent", raw)
+    assert _sync(run_cli, str(tmp_path / "Mail"))["mail"]["already_known"] == 1
+    stranger = tmp_path / "stranger.eml"
+    stranger.write_bytes(message("x@else.example", ME, "hi", "Thu, 19 Mar 2026 10:00:00 +0000", "s@x"))
+    result = run_cli("log", "--mail", str(stranger))
+    assert result.exit_code == 0 and "not between you and a contact" in result.output
+    bad = run_cli("log", "--mail", "-", input="\x00\x01 binary junk")
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    assert run_cli("log", "Ada Lovelace", "--mail", "-", input=raw.decode()).exit_code == 2
