@@ -22,7 +22,7 @@ COMMAND_MODULES = {
     "draft": "messages",
     "feeds": "feeds", "articles": "feeds", "share": "feeds",
     "import": "interop", "export": "interop", "restore": "interop",
-    "sync": "sync",
+    "sync": "sync", "correspondents": "correspondents",
 }
 
 
