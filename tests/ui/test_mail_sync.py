@@ -17,13 +17,13 @@ from crm_tui.store.repository import Store
 from crm_tui.ui.screens.today import TodayScreen
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.sources.maildirs import ME, deliver, message  # noqa: E402
+from tests.sources.maildirs import ME, deliver, message
 
 
 def _seed(paths: Paths, now: arrow.Arrow, mail: Path) -> dict[str, str]:
     with Store.open(paths.data, today=now) as store, store.batch():
         dana = store.add_contact(Contact(name="Dana Whitfield", emails=["dana@tidemark.example"]))
-        bo = store.add_contact(Contact(name="Bo Stranger-Free", emails=["bo@example.org"], tier="active"))
+        store.add_contact(Contact(name="Bo Stranger-Free", emails=["bo@example.org"], tier="active"))
         thread = store.add_thread(Thread(contact_id=dana.id, kind="interview",
                                          at="2026-02-23T10:00:00+00:00", role="Data Engineer"))
         store.log_touch(Touch(contact_id=dana.id, at="2026-02-23T16:00:00+00:00", thread_id=thread.id,
@@ -62,7 +62,7 @@ async def test_sync_from_the_tui_then_classify_the_reply_with_r(make_app: Any, e
         assert isinstance(screen, TodayScreen)
         first = screen.current()
         assert first is not None and first.step == "reply-received" and first.contact_id == ids["dana"]
-        assert "Dana replied on Mon 2 Mar ('Re: Data Engineer role'): what did they say?" == first.reason
+        assert first.reason == "Dana replied on Mon 2 Mar ('Re: Data Engineer role'): what did they say?"
         await pilot.press("r")
         await pilot.pause()
         await pilot.press("down", "enter", "ctrl+s")  # "They asked for something"
