@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.headerregistry import Address
-from email.parser import BytesHeaderParser
+from email.parser import BytesHeaderParser, HeaderParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,8 @@ _FRESH_NS = 2_000_000_000
 # Folders in a mail tree that never hold mail (notmuch's index, a git repository).
 _SKIP_DIRS = frozenset({".notmuch", ".git", ".hg", ".svn", "tmp"})
 _MSGID = re.compile(r"<([^<>\s]{1,500})>")
+# A message starts with a header field ("Name:"), or the "From " line some tools leave.
+_HEADER_START = re.compile(rb"[!-9;-~]{1,200}:|From ")
 _EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)
 _UTC = UTC
 
@@ -193,6 +195,7 @@ class Scanner:
         self.result = MailScan()
         self._jobs: list[tuple[str, Any]] = []  # ("file", path) | ("mbox", (path, start, end, from_line))
         self._parser = BytesHeaderParser(policy=policy.default)
+        self._text_parser = HeaderParser(policy=policy.default)
 
     # ---------------------------------------------------------------- planning
     def plan(self, roots: Iterable[Path]) -> int:
@@ -390,6 +393,9 @@ class Scanner:
 
     def _take(self, block: bytes, where: str, mtime: datetime, line_date: datetime | None) -> None:
         self.result.read += 1
+        if not _HEADER_START.match(block):
+            self.result.problems.append(Problem(where, "not a mail message (no header at the top)"))
+            return
         lowered = block.lower()
         if not any(me in lowered for me in self._me_bytes):
             # Neither from nor to me: list traffic, or mail to someone else. No touch, no
@@ -409,7 +415,17 @@ class Scanner:
         self.result.messages.append(message)
 
     def _parse(self, block: bytes, where: str, mtime: datetime, line_date: datetime | None) -> Message:
-        headers = self._parser.parsebytes(block)
+        if block.isascii():
+            headers = self._parser.parsebytes(block)
+        else:
+            # Undeclared 8-bit headers (RFC 6532 UTF-8, or a legacy charset): the bytes
+            # parser would turn every such byte into U+FFFD. Read them as UTF-8 when they
+            # are, else as Latin-1, and parse the text with the same policy.
+            try:
+                text = block.decode("utf-8")
+            except UnicodeDecodeError:
+                text = block.decode("latin-1")
+            headers = self._text_parser.parsestr(text)
         senders = _addresses(headers, "From")
         if not senders:
             raise NotMail("no sender address (not a mail message?)")
