@@ -29,11 +29,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email import policy
-from email.headerregistry import Address, HeaderRegistry
-from email.parser import BytesHeaderParser, HeaderParser
-from email.utils import parsedate_to_datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from crm_tui.domain.text import clean
@@ -53,22 +50,32 @@ _UTC = UTC
 Progress = Callable[[int, int], None]
 
 
-class _Registry(HeaderRegistry):
-    """The default policy's header registry, but each header class is made once: the
-    stock one builds a new class for every header it parses (a third of the time)."""
+@functools.cache
+def _email() -> Any:
+    """The stdlib email machinery, imported on first use: a sync with nothing new parses
+    nothing and need not pay for importing it. Returns a namespace with ``policy`` (the
+    default policy with a header registry that makes each header class once: the stock one
+    builds a new class for every header it parses, a third of the time) and the parsers."""
+    from email import policy
+    from email.headerregistry import Address, HeaderRegistry
+    from email.parser import BytesHeaderParser, HeaderParser
+    from email.utils import parsedate_to_datetime
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._made: dict[str, type] = {}
+    class Registry(HeaderRegistry):
+        def __init__(self) -> None:
+            super().__init__()
+            self._made: dict[str, type] = {}
 
-    def __getitem__(self, name: str) -> type:
-        made = self._made.get(name.lower())
-        if made is None:
-            made = self._made[name.lower()] = super().__getitem__(name)
-        return made
+        def __getitem__(self, name: str) -> type:
+            made = self._made.get(name.lower())
+            if made is None:
+                made = self._made[name.lower()] = super().__getitem__(name)
+            return made
 
-
-_POLICY = policy.default.clone(header_factory=_Registry())
+    chosen = policy.default.clone(header_factory=Registry())
+    return SimpleNamespace(policy=chosen, Address=Address, parsedate=parsedate_to_datetime,
+                           bytes_parser=BytesHeaderParser(policy=chosen),
+                           text_parser=HeaderParser(policy=chosen))
 
 
 class NotMail(Exception):
@@ -214,8 +221,6 @@ class Scanner:
         self.now = now or datetime.now(_UTC)
         self.result = MailScan()
         self._jobs: list[tuple[str, Any]] = []  # ("file", path) | ("mbox", (path, start, end, from_line))
-        self._parser = BytesHeaderParser(policy=_POLICY)
-        self._text_parser = HeaderParser(policy=_POLICY)
 
     # ---------------------------------------------------------------- planning
     def plan(self, roots: Iterable[Path]) -> int:
@@ -436,7 +441,7 @@ class Scanner:
 
     def _parse(self, block: bytes, where: str, mtime: datetime, line_date: datetime | None) -> Message:
         if block.isascii():
-            headers = self._parser.parsebytes(block)
+            headers = _email().bytes_parser.parsebytes(block)
         else:
             # Undeclared 8-bit headers (RFC 6532 UTF-8, or a legacy charset): the bytes
             # parser would turn every such byte into U+FFFD. Read them as UTF-8 when they
@@ -445,7 +450,7 @@ class Scanner:
                 text = block.decode("utf-8")
             except UnicodeDecodeError:
                 text = block.decode("latin-1")
-            headers = self._text_parser.parsestr(text)
+            headers = _email().text_parser.parsestr(text)
         # Raw values, unfolded; only the addresses and the subject need the policy's
         # parsing (the rest are matched or parsed directly: the same result, much less work).
         raw: dict[str, list[str]] = {}
@@ -461,7 +466,7 @@ class Scanner:
             when = line_date if line_date and _EARLIEST <= line_date <= self.now + timedelta(days=2) else mtime
         subject = ""
         if self.keep_subjects and raw.get("subject"):
-            subject = clean(_text(_POLICY.header_fetch_parse("subject", raw["subject"][0])), 200)
+            subject = clean(_text(_email().policy.header_fetch_parse("subject", raw["subject"][0])), 200)
         refs: list[str] = []
         for name in ("in-reply-to", "references"):
             refs.extend(_MSGID.findall(" ".join(raw.get(name, ()))))
@@ -553,9 +558,10 @@ def _parsed_addresses(value: str) -> tuple[tuple[str, str], ...]:
     """The (address, name) pairs of one From/To/Cc value, parsed by the policy like any
     header, and remembered: a mailbox repeats the same few values thousands of times."""
     found: list[tuple[str, str]] = []
-    header = _POLICY.header_fetch_parse("to", value)
+    mail = _email()
+    header = mail.policy.header_fetch_parse("to", value)
     for address in getattr(header, "addresses", ()):
-        if not isinstance(address, Address):
+        if not isinstance(address, mail.Address):
             continue
         spec = _text(address.addr_spec).strip().lower()
         if "@" not in spec or len(spec) > 254 or any(ch.isspace() for ch in spec):
@@ -569,7 +575,7 @@ def _parse_date(value: str) -> datetime | None:
     if not value.strip():
         return None
     try:
-        moment = parsedate_to_datetime(value)
+        moment = _email().parsedate(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if moment.tzinfo is None:

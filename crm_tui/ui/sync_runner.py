@@ -65,7 +65,7 @@ class SyncRunner:
         except Exception as exc:  # a bug must not leave "Syncing" up for ever
             app.call_from_thread(self._failed, exc)
             return
-        app.call_from_thread(self._apply, work, scanned)
+        app.call_from_thread(self._apply, work, scanned, snapshots)
 
     def _progress(self, done: int, total: int) -> None:
         self._show(f"Syncing mail: {done:,} / {total:,} messages read")
@@ -75,11 +75,12 @@ class SyncRunner:
         self._hide()
         self.app.notify(f"Sync failed: {exc}", title="Sync", severity="error", markup=False)
 
-    def _apply(self, work: syncing.Plan, scanned: dict[str, Any]) -> None:
+    def _apply(self, work: syncing.Plan, scanned: dict[str, Any], snapshots: dict[str, Any]) -> None:
         app = self.app
         self.running = False
         self._hide()
-        report = app.write(lambda: syncing.apply(app.store, work, scanned, app.env.settings, app.now))
+        report = syncing.idle(work, scanned, snapshots) or app.write(
+            lambda: syncing.apply(app.store, work, scanned, app.env.settings, app.now))
         if report is None:
             return
         lines = report.lines()
