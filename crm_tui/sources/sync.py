@@ -57,14 +57,6 @@ class Report:
             out.append("dry run: nothing was saved")
         return out
 
-    def changed(self) -> bool:
-        return any(_added(s) for s in self.sections.values())
-
-
-def _added(section: Summary) -> int:
-    data = section.to_json().get("touches_added", {})
-    return sum(data.values()) if isinstance(data, dict) else 0
-
 
 def expand(path: str) -> Path:
     return Path(os.path.expanduser(os.path.expandvars(path)))

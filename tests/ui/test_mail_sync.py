@@ -94,3 +94,18 @@ async def test_sync_without_addresses_says_how_and_writes_nothing(make_app: Any,
         await pilot.pause()
         assert any("[me]" in n.message for n in app._notifications)
         assert not [t for t in app.store.touches() if t.source]
+
+
+async def test_sync_on_start(make_app: Any, empty_paths: Paths, now: arrow.Arrow, tmp_path: Path) -> None:
+    mail = tmp_path / "Mail"
+    ids = _seed(empty_paths, now, mail)
+    settings = _settings(empty_paths, mail)
+    settings.sources.sync_on_start = True
+    app = make_app(empty_paths, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+        assert [t.key for t in app.store.touches(contact_ids={ids["dana"]}) if t.direction == "in"] == [
+            "dana-1@tidemark.example"]
