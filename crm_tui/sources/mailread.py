@@ -144,7 +144,8 @@ def detect(path: Path) -> bool:
             return True
         maildirs, mboxes = discover(path, [], depth=3)
         return bool(maildirs or mboxes)
-    return is_mbox_file(path)
+    # An empty file could be anything (an empty .ics too): only a non-empty mbox is claimed.
+    return is_mbox_file(path) and path.stat().st_size > 0
 
 
 def discover(root: Path, problems: list[Problem], depth: int = 64) -> tuple[list[Path], list[Path]]:
