@@ -196,6 +196,14 @@ def discover(root: Path, problems: list[Problem], depth: int = 64) -> tuple[list
     return sorted(maildirs), sorted(mboxes)
 
 
+def _names(state: dict[str, Any], sub: str) -> list[str]:
+    """The unique names a Maildir state remembers for ``new`` or ``cur``."""
+    names = state.get("names", {}).get(sub, "")
+    if isinstance(names, list):
+        return [str(n) for n in names]
+    return names.split("\n") if names else []
+
+
 def _is_dir(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_dir()
@@ -254,7 +262,7 @@ class Scanner:
         state: dict[str, Any] = {"type": "maildir", "mtimes": {}, "names": {}}
         old_names: set[str] = set()
         for sub in ("new", "cur"):
-            old_names.update(old.get("names", {}).get(sub, ()))
+            old_names.update(_names(old, sub))
         started = time.time_ns()
         for sub in ("new", "cur"):
             sub_path = folder / sub
@@ -264,18 +272,18 @@ class Scanner:
                 continue
             except OSError as exc:
                 self.result.problems.append(Problem(str(sub_path), _why(exc)))
-                state["names"][sub] = list(old.get("names", {}).get(sub, ()))
+                state["names"][sub] = old.get("names", {}).get(sub, "")
                 continue
             if mtime and old.get("mtimes", {}).get(sub) == mtime:
                 state["mtimes"][sub] = mtime
-                state["names"][sub] = list(old.get("names", {}).get(sub, ()))
+                state["names"][sub] = old.get("names", {}).get(sub, "")
                 continue
             try:
                 with os.scandir(sub_path) as listing:
                     names = [e.name for e in listing if not e.name.startswith(".")]
             except OSError as exc:
                 self.result.problems.append(Problem(str(sub_path), _why(exc)))
-                state["names"][sub] = list(old.get("names", {}).get(sub, ()))
+                state["names"][sub] = old.get("names", {}).get(sub, "")
                 continue
             uniques = []
             for name in sorted(names):
@@ -285,7 +293,9 @@ class Scanner:
                     self._jobs.append(("file", sub_path / name))
             # Trust the mtime next time only if it is not from this very moment.
             state["mtimes"][sub] = mtime if started - mtime > _FRESH_NS else 0
-            state["names"][sub] = sorted(set(uniques))
+            # One string, a name a line: a folder of 100,000 messages parses and saves
+            # several times faster than as 100,000 JSON strings.
+            state["names"][sub] = "\n".join(sorted(set(uniques)))
         self.result.states[key] = state
 
     def _plan_mbox(self, path: Path) -> None:
