@@ -229,7 +229,8 @@ class Scanner:
         self.keep_subjects = keep_subjects
         self.now = now or datetime.now(_UTC)
         self.result = MailScan()
-        self._jobs: list[tuple[str, Any]] = []  # ("file", path) | ("mbox", (path, start, end, from_line))
+        # ("file", (path, folder key, "new"|"cur")) | ("mbox", (path, start, end, from_line))
+        self._jobs: list[tuple[str, Any]] = []
 
     # ---------------------------------------------------------------- planning
     def plan(self, roots: Iterable[Path]) -> int:
@@ -290,7 +291,7 @@ class Scanner:
                 unique = name.split(":", 1)[0]
                 uniques.append(unique)
                 if unique not in old_names:
-                    self._jobs.append(("file", sub_path / name))
+                    self._jobs.append(("file", (sub_path / name, key, sub)))
             # Trust the mtime next time only if it is not from this very moment.
             state["mtimes"][sub] = mtime if started - mtime > _FRESH_NS else 0
             # One string, a name a line: a folder of 100,000 messages parses and saves
@@ -367,7 +368,8 @@ class Scanner:
         try:
             for done, (kind, job) in enumerate(self._jobs, 1):
                 if kind == "file":
-                    self._read_file(job)
+                    if not self._read_file(job[0]):
+                        self._forget(*job)
                 else:
                     self._read_mbox_message(job, mboxes)
                 if progress is not None and (done % 500 == 0 or done == total):
@@ -379,13 +381,23 @@ class Scanner:
         self._jobs = []
         return self.result
 
-    def _read_file(self, path: Path) -> None:
+    def _forget(self, path: Path, key: str, sub: str) -> None:
+        """A file that could not be read (an OS error: permissions, a vanished file) is not
+        remembered as read, so a later sync (when the folder changes) tries it again."""
+        unique = path.name.split(":", 1)[0]
+        state = self.result.states.get(key)
+        if state is not None:
+            names = [n for n in _names(state, sub) if n != unique]
+            state["names"][sub] = "\n".join(names)
+
+    def _read_file(self, path: Path) -> bool:
+        """Read one Maildir file; False when the OS would not let us (worth a retry)."""
         where = str(path)
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         except OSError as exc:
             self.result.problems.append(Problem(where, _why(exc)))
-            return
+            return False
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
@@ -397,8 +409,10 @@ class Scanner:
             self.result.problems.append(Problem(where, str(exc)))
         except OSError as exc:
             self.result.problems.append(Problem(where, _why(exc)))
+            return False
         finally:
             os.close(fd)
+        return True
 
     def _read_mbox_message(self, job: tuple[Path, int, int, bytes],
                            open_boxes: dict[Path, tuple[int, mmap.mmap]]) -> None:
