@@ -500,7 +500,9 @@ class Scanner:
         if ids:
             key = ids[0]
         else:
-            fields = "\n".join(raw.get(n, [""])[0] for n in ("from", "date", "subject", "to", "cc"))
+            # Whitespace collapsed: two copies of a message may be folded differently.
+            fields = "\n".join(" ".join(raw.get(n, [""])[0].split())
+                               for n in ("from", "date", "subject", "to", "cc"))
             key = "h:" + hashlib.sha1(fields.encode("utf-8", "replace")).hexdigest()[:24]
         assert when is not None
         return Message(
