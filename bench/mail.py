@@ -124,6 +124,9 @@ def make_home(home: Path, contacts: list[str]) -> None:
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
+    # Dirty pages of the previous step (notmuch's database, generated mail) written out
+    # first: otherwise this command's fsyncs wait behind that writeback.
+    os.sync()
     started = time.perf_counter()
     done = subprocess.run(cmd, env=env, capture_output=True, check=False)
     elapsed = time.perf_counter() - started
