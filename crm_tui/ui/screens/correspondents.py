@@ -33,7 +33,9 @@ class CorrespondentsScreen(CrmScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "Who wrote to you"
-        self.query_one(DataTable).add_columns("Name", "Email", "In", "Out", "Last")
+        table = self.query_one(DataTable)
+        for label, width in (("Name", 32), ("Email", 40), ("In", 4), ("Out", 4), ("Last", 10)):
+            table.add_column(label, width=width)
         self.reload()
         self.query_one(DataTable).focus()
 
