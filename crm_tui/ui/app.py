@@ -89,12 +89,15 @@ class CrmApp(App[None]):
         if self.ctx.readonly:
             # Every screen's header says it (and turns red, see app.tcss); the Contacts and
             # Contact screens also show the reason in a banner.
-            self.title = "crm-tui READ-ONLY (another crm-tui has the data)"
+            self.title = "crm-tui READ-ONLY"
             self.add_class("-readonly")
         for problem in settings.problems:
             self.notify(problem, title="Config", severity="warning", timeout=10)
         for line in self.ctx.store.recovered:
             self.notify(line, title="Data", severity="warning", timeout=10)
+        from crm_tui.ui.live import watch_store
+
+        watch_store(self)  # other processes' saves appear without a key press
         if settings.sources.sync_on_start and not self.ctx.readonly:
             self.action_sync(quiet=True)
 

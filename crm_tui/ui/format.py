@@ -126,3 +126,8 @@ STATUS_CLASSES: dict[str, str] = {
     "waiting": "waiting",
     "closed": "closed",
 }
+
+
+def sentence(reason: object) -> str:
+    """A reason to put before ". ...": without its own final full stop (no "..")."""
+    return str(reason).strip().rstrip(".").rstrip()
