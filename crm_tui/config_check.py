@@ -41,6 +41,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "feeds.refresh_minutes": (0, 10_080, "minutes"),
     "ui.theme": (0, 100, "characters"),
     "sources.max_header_bytes": (4096, 16 * 1024 * 1024, "bytes"),
+    "sources.keep_subjects": (0, 1, ""),  # true or false
+    "sources.sync_on_start": (0, 1, ""),  # true or false
     # Lists of text: (0, most items, "items"); each item at most _ITEM_CHARS characters.
     "me.emails": (0, 100, "addresses"),
     "sources.mail": (0, 1000, "paths"),
