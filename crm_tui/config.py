@@ -50,6 +50,8 @@ class MeSettings:
     """Your name, used to sign messages."""
     signature: str = ""
     """A signature block appended to emails (may be several lines)."""
+    emails: list[str] = field(default_factory=list)
+    """All my addresses: a meeting I declined is not a touch, and I am never a contact."""
 
 
 @dataclass
@@ -71,6 +73,19 @@ class FeedSettings:
 
 
 @dataclass
+class SourcesSettings:
+    calendars: list[str] = field(default_factory=list)
+    """`.ics` files and folders of them (vdirs) read by `crm-tui sync`; `~` is expanded."""
+    calendar_days: int = 730
+    """Look-back window: meetings older than this many days are not read (nor expanded)."""
+    max_attendees: int = 10
+    """A meeting with more attendees than this is not a personal touch (an all-hands)."""
+    reminders: str = ""
+    """A folder (vdir) or `.ics` file re-exported after every change: follow-ups in your
+    calendar (vdirsyncer can push it to a CalDAV server). Empty: off."""
+
+
+@dataclass
 class UiSettings:
     theme: str = "textual-dark"
     """The Textual theme; remembered when changed in the app."""
@@ -82,6 +97,7 @@ class Settings:
     me: MeSettings = field(default_factory=MeSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    sources: SourcesSettings = field(default_factory=SourcesSettings)
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys (comma separated), e.g. ``"today.done" = "d,ctrl+d"``."""
     problems: list[str] = field(default_factory=list)
@@ -96,7 +112,8 @@ class Settings:
         return data
 
 
-_SECTIONS = {"cadence": CadenceSettings, "me": MeSettings, "feeds": FeedSettings, "ui": UiSettings}
+_SECTIONS = {"cadence": CadenceSettings, "me": MeSettings, "feeds": FeedSettings, "ui": UiSettings,
+             "sources": SourcesSettings}
 
 
 def load(path: Path) -> Settings:
@@ -130,6 +147,8 @@ def load(path: Path) -> Settings:
                 ok = isinstance(value, type(default))
             if ok and isinstance(value, (int, float)) and value < 0:
                 ok = False
+            if ok and isinstance(value, list):
+                ok = all(isinstance(item, str) for item in value)
             if not ok:
                 settings.problems.append(f"{path}: {name}.{key} = {value!r} is not valid")
                 continue

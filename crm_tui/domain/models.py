@@ -35,6 +35,7 @@ STEPS: tuple[str, ...] = (
     "graceful-close",
     "congratulate",
     "share-article",
+    "birthday",
 )
 STATUSES: tuple[str, ...] = ("overdue", "due", "upcoming", "waiting", "closed")
 
@@ -137,6 +138,9 @@ class Contact(Record):
     snooze_count: int = 0
     skipped_on: str | None = None  # ISO date of a "skip today"
     job_changes: list[dict[str, Any]] = field(default_factory=list)  # JobChange dicts
+    # The next few meetings with them from the calendars (sources/calendar.py): dicts
+    # {"at": ISO start, "title": summary, "all_day": bool}, soonest first. Refreshed by sync.
+    meetings: list[dict[str, Any]] = field(default_factory=list)
     # Fields from imports that we do not model; kept so nothing is ever lost.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -162,6 +166,9 @@ class Touch(Record):
     article_id: str | None = None
     step: str | None = None  # the step an outbound touch fulfilled (e.g. "thank-you")
     outcome: str | None = None  # for inbound touches: one of OUTCOMES, or None
+    # Where a touch logged by a source came from, so a re-sync finds it again:
+    # "ics:<UID>|<occurrence slot>" for a calendar meeting (sources/calendar.py).
+    source: str | None = None
 
 
 @dataclass

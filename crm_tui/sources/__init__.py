@@ -1,0 +1,1 @@
+"""Sources that feed the store: calendars (calendar.py)."""

@@ -1,0 +1,538 @@
+"""Meetings in: `.ics` files and vdirs become touches (channel ``meeting``, direction ``in``).
+
+Reading (slow: parsing and recurrence expansion) and applying (a store batch) are separate,
+so a caller can read without holding the store's lock: :func:`read` then :func:`apply`, or
+:func:`sync` for both.
+
+What counts. Each occurrence of a VEVENT (recurrence expanded by ``recurring-ical-events``:
+RRULE, RDATE, EXDATE, RECURRENCE-ID overrides; VTIMEZONE/TZID, Windows zone names, UTC,
+floating and all-day times) that starts inside the look-back window
+(``[sources] calendar_days``, default two years) and whose ORGANIZER or an ATTENDEE is a
+contact's address. A past occurrence (start <= now) is a touch with that contact; a future
+one is a meeting to come (``Contact.meetings``). Never counted:
+
+- an event or occurrence with ``STATUS:CANCELLED``;
+- a contact whose ``PARTSTAT`` is ``DECLINED``;
+- an event I declined (an ATTENDEE that is one of ``[me] emails`` with ``DECLINED``);
+- an event with more than ``[sources] max_attendees`` attendees (an all-hands);
+- VTODO and VJOURNAL components (only VEVENTs are read).
+
+Identity. One touch per (UID, occurrence slot, contact), where the slot is the occurrence's
+RECURRENCE-ID (its place in the series) or, for a single event, its start. The touch records
+it in ``Touch.source`` (``ics:UID|slot``), so a re-sync changes nothing, a moved occurrence
+moves its touch (same slot, new start) and an occurrence cancelled later removes it. An
+event without a UID gets one from a hash of its start, summary and organizer. Floating and
+all-day times are taken in the user's zone (the zone of ``now``).
+
+Bad input never raises: a file that cannot be read or parsed, or a recurrence that cannot be
+expanded, is listed in ``Summary.unreadable`` with its path and the reason; the good events
+of a calendar with one bad series are still read. Touches made from a file that is now
+unreadable are kept (a broken file is not a cancelled meeting).
+
+Speed. A sync with nothing changed skips every file whose mtime and size are as last time
+(the expanded occurrences are cached in ``<data>/cache/calendar.json``, a cache: losing it
+costs one full re-read, never data).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Any
+
+import arrow
+import orjson
+
+from crm_tui.config import Settings
+from crm_tui.domain.models import Contact, Touch
+from crm_tui.domain.text import clean
+
+SOURCE_PREFIX = "ics:"
+CACHE_VERSION = 1
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# Future meetings are expanded this far ahead; the cache is reused while it still sees
+# this much of the future (a no-change sync a month later re-reads nothing).
+AHEAD_DAYS = 180
+REUSE_AHEAD_DAYS = 120
+MEETINGS_KEPT = 3  # per contact, soonest first
+_UTC = timezone.utc
+
+
+# --------------------------------------------------------------------------- results
+@dataclass
+class Occurrence:
+    """One expanded occurrence, as cached (plain values only)."""
+
+    uid: str
+    slot: str  # RECURRENCE-ID (or start) in a stable ISO form: the occurrence's identity
+    start: str  # ISO datetime with offset (floating and all-day: in the user's zone)
+    title: str
+    emails: list[str]  # organizer and attendees who did not decline, lower case
+    all_day: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{SOURCE_PREFIX}{self.uid}|{self.slot}"
+
+
+@dataclass
+class Unreadable:
+    path: str
+    reason: str
+
+
+@dataclass
+class Summary:
+    """What a calendar sync saw and did (``--json`` prints :meth:`to_json`)."""
+
+    files: int = 0  # calendar files found
+    files_read: int = 0  # parsed this time
+    files_unchanged: int = 0  # skipped: same mtime and size as last time
+    events: int = 0  # occurrences inside the window, before matching contacts
+    touches_added: int = 0
+    touches_moved: int = 0
+    touches_removed: int = 0
+    touches_updated: int = 0  # title changed
+    contacts_met: int = 0  # contacts with at least one touch from the calendars this sync
+    upcoming: int = 0  # contacts with a meeting to come
+    unreadable: list[Unreadable] = field(default_factory=list)
+    dry_run: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Reading:
+    """The result of :func:`read`: occurrences per file, problems, the new cache."""
+
+    occurrences: dict[str, list[Occurrence]]  # path -> occurrences
+    unreadable: list[Unreadable]
+    roots_ok: bool  # every given path existed
+    files_read: int
+    files_unchanged: int
+    window_start: datetime
+    cache: dict[str, Any]
+
+
+# --------------------------------------------------------------------------- finding files
+def calendar_files(roots: Iterable[Path]) -> tuple[list[Path], list[Unreadable], bool]:
+    """Every ``.ics`` file under ``roots`` (a file, a vdir, or a tree of vdirs), sorted;
+    hidden folders (``.git``, vdirsyncer's status) are skipped."""
+    found: list[Path] = []
+    problems: list[Unreadable] = []
+    roots_ok = True
+    for root in roots:
+        root = Path(os.path.expanduser(str(root)))
+        if root.is_file():
+            found.append(root)
+            continue
+        if not root.is_dir():
+            problems.append(Unreadable(str(root), "no such file or folder"))
+            roots_ok = False
+            continue
+        for folder, dirs, files in os.walk(root, onerror=lambda e: problems.append(
+                Unreadable(str(getattr(e, "filename", root)), e.strerror or str(e)))):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            found.extend(Path(folder) / f for f in sorted(files)
+                         if f.lower().endswith(".ics") and not f.startswith("."))
+    return sorted(set(found)), problems, roots_ok
+
+
+def is_calendar_path(path: Path) -> bool:
+    """True for an ``.ics`` file, or a folder whose files (not sub-folders) include one."""
+    path = Path(os.path.expanduser(str(path)))
+    if path.is_file():
+        return path.suffix.lower() == ".ics"
+    if path.is_dir():
+        try:
+            with os.scandir(path) as entries:
+                return any(e.name.lower().endswith(".ics") for e in entries)
+        except OSError:
+            return False
+    return False
+
+
+# --------------------------------------------------------------------------- parsing
+def _as_datetime(value: Any, zone: tzinfo) -> tuple[datetime, bool]:
+    """(aware datetime, all-day?) for an icalendar date/datetime; floating -> ``zone``."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=zone), False
+        return value, False
+    if isinstance(value, date):
+        return datetime.combine(value, time(0, 0), tzinfo=zone), True
+    raise ValueError(f"not a date or time: {value!r}")
+
+
+def _slot(value: Any) -> str:
+    """A stable text form of a start or RECURRENCE-ID: UTC for aware times, the plain ISO
+    form for floating times and dates (they do not depend on the user's zone)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            return value.astimezone(_UTC).strftime("%Y%m%dT%H%M%SZ")
+        return value.strftime("%Y%m%dT%H%M%S")
+    if isinstance(value, date):
+        return value.strftime("%Y%m%d")
+    return str(value)
+
+
+def _address(value: Any) -> str:
+    text = str(value or "").strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    return text.strip().lower()
+
+
+def _people(component: Any) -> tuple[list[tuple[str, str]], str]:
+    """([(address, PARTSTAT)] of the attendees, the organizer's address)."""
+    raw = component.get("ATTENDEE")
+    if raw is None:
+        raw = []
+    elif not isinstance(raw, list):
+        raw = [raw]
+    attendees = []
+    for a in raw:
+        params = getattr(a, "params", {}) or {}
+        attendees.append((_address(a), str(params.get("PARTSTAT", "NEEDS-ACTION")).upper()))
+    return attendees, _address(component.get("ORGANIZER"))
+
+
+def _uid(component: Any) -> str:
+    uid = clean(str(component.get("UID") or ""), 500)
+    if uid:
+        return uid.replace("|", "/")
+    basis = "\x1f".join(str(component.get(k) and component.get(k).to_ical() or "")
+                        for k in ("DTSTART", "SUMMARY", "ORGANIZER"))
+    return "nouid-" + hashlib.sha1(basis.encode("utf-8", "replace")).hexdigest()[:20]
+
+
+def _occurrences_of(component: Any, me: frozenset[str], max_attendees: int,
+                    zone: tzinfo) -> Occurrence | None:
+    """The occurrence a component describes, or None when it is not a touch."""
+    if str(component.get("STATUS") or "").upper() == "CANCELLED":
+        return None
+    attendees, organizer = _people(component)
+    if len(attendees) > max_attendees:
+        return None
+    if any(addr in me and partstat == "DECLINED" for addr, partstat in attendees):
+        return None
+    emails = {addr for addr, partstat in attendees if addr and partstat != "DECLINED"}
+    if organizer:
+        emails.add(organizer)
+    emails -= me
+    if not emails:
+        return None
+    start_prop = component.get("DTSTART")
+    if start_prop is None:
+        return None
+    start, all_day = _as_datetime(start_prop.dt, zone)
+    recurrence = component.get("RECURRENCE-ID")
+    slot = _slot(recurrence.dt if recurrence is not None else start_prop.dt)
+    return Occurrence(
+        uid=_uid(component),
+        slot=slot,
+        start=start.isoformat(),
+        title=clean(str(component.get("SUMMARY") or ""), 200),
+        emails=sorted(emails),
+        all_day=all_day,
+    )
+
+
+def parse_file(path: Path, settings: Settings, start: datetime, end: datetime,
+               zone: tzinfo) -> tuple[list[Occurrence], list[str]]:
+    """The occurrences in ``[start, end)`` of one file, and what was wrong with it.
+
+    Raises nothing for bad content: a file that cannot be parsed at all gives ([], [why]);
+    a calendar with a bad series gives its good events and the reason for the bad one."""
+    import icalendar  # heavy imports: only when a calendar is read
+    import recurring_ical_events
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return [], [exc.strerror or str(exc)]
+    if len(data) > MAX_FILE_BYTES:
+        return [], [f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"]
+    if not data.strip():
+        return [], ["empty file"]
+    try:
+        calendars = icalendar.Calendar.from_ical(data, multiple=True)
+    except Exception as exc:  # icalendar raises ValueError, KeyError, IndexError...
+        return [], [f"not a valid calendar: {_why(exc)}"]
+    if not calendars:
+        return [], ["no calendar in the file"]
+    me = frozenset(_address(a) for a in settings.me.emails)
+    found: list[Occurrence] = []
+    problems: list[str] = []
+    for cal in calendars:
+        try:
+            components = list(recurring_ical_events.of(cal).between(start, end))
+        except Exception as exc:  # a bad series: keep the others, report this one
+            problems.append(f"an event could not be expanded ({_why(exc)}); the others were read")
+            try:
+                components = list(recurring_ical_events.of(cal, skip_bad_series=True)
+                                  .between(start, end))
+            except Exception as exc2:
+                problems[-1] = f"could not expand the events: {_why(exc2)}"
+                continue
+        for component in components:
+            try:
+                occurrence = _occurrences_of(component, me, settings.sources.max_attendees, zone)
+            except Exception as exc:  # an odd value in one event must not lose the file
+                problems.append(f"an event was skipped: {_why(exc)}")
+                continue
+            if occurrence is not None:
+                found.append(occurrence)
+    return found, problems
+
+
+def _why(exc: BaseException) -> str:
+    text = clean(str(exc), 200) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if not isinstance(exc, ValueError) else text
+
+
+# --------------------------------------------------------------------------- cache
+def cache_path(data_folder: Path) -> Path:
+    return data_folder / "cache" / "calendar.json"
+
+
+def _fingerprint(settings: Settings) -> str:
+    """What parsing depends on besides the file: a change re-reads every file."""
+    basis = orjson.dumps([sorted(_address(a) for a in settings.me.emails),
+                          settings.sources.max_attendees, settings.sources.calendar_days])
+    return hashlib.sha1(basis).hexdigest()[:16]
+
+
+def load_cache(path: Path) -> dict[str, Any]:
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+        return {}
+    return data
+
+
+def save_cache(path: Path, cache: dict[str, Any]) -> None:
+    """Atomically (temp file, fsync, replace): a half-written cache is never read."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(orjson.dumps(cache))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- read
+def read(roots: Iterable[Path], settings: Settings, now: arrow.Arrow,
+         cache: dict[str, Any] | None = None) -> Reading:
+    """Parse the calendars under ``roots`` (no store needed: call it without the lock)."""
+    zone = now.tzinfo or _UTC
+    now_dt = now.datetime
+    window_start = now_dt - timedelta(days=settings.sources.calendar_days)
+    horizon = now_dt + timedelta(days=AHEAD_DAYS)
+    cache = dict(cache or {})
+    fingerprint = _fingerprint(settings)
+    zone_name = str(getattr(zone, "key", None) or zone)
+    same_settings = cache.get("fingerprint") == fingerprint and cache.get("zone") == zone_name
+    old_files: dict[str, Any] = cache.get("files", {}) if same_settings else {}
+    files, problems, roots_ok = calendar_files(roots)
+    occurrences: dict[str, list[Occurrence]] = {}
+    new_files: dict[str, Any] = {}
+    read_count = unchanged = 0
+    for path in files:
+        key = str(path)
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            problems.append(Unreadable(key, exc.strerror or str(exc)))
+            continue
+        old = old_files.get(key)
+        if (old and old.get("mtime_ns") == stat.st_mtime_ns and old.get("size") == stat.st_size
+                and old.get("horizon", "") >= (now_dt + timedelta(days=REUSE_AHEAD_DAYS)).isoformat()
+                and old.get("since", "") <= window_start.isoformat()):
+            occ = [Occurrence(**o) for o in old.get("occ", [])]
+            unchanged += 1
+            for reason in old.get("problems", []):
+                problems.append(Unreadable(key, reason))
+            new_files[key] = old
+        else:
+            occ, reasons = parse_file(path, settings, window_start, horizon, zone)
+            read_count += 1
+            problems.extend(Unreadable(key, r) for r in reasons)
+            new_files[key] = {
+                "mtime_ns": stat.st_mtime_ns, "size": stat.st_size,
+                "since": window_start.isoformat(), "horizon": horizon.isoformat(),
+                "occ": [asdict(o) for o in occ], "problems": reasons,
+                "failed": bool(reasons) and not occ,
+            }
+        occurrences[key] = occ
+    new_cache = {"version": CACHE_VERSION, "fingerprint": fingerprint, "zone": zone_name,
+                 "files": new_files, "touches": cache.get("touches")}
+    return Reading(occurrences, problems, roots_ok, read_count, unchanged, window_start, new_cache)
+
+
+# --------------------------------------------------------------------------- apply
+def _addresses(contact: Contact) -> Iterator[str]:
+    """Every address of a contact (``email``, an ``emails`` list when the model has one,
+    and the extra addresses imports keep)."""
+    if contact.email:
+        yield contact.email
+    for name in ("emails",):
+        more = getattr(contact, name, None)
+        if isinstance(more, list):
+            yield from (m for m in more if isinstance(m, str))
+    extra = contact.extra.get("emails") if isinstance(contact.extra, dict) else None
+    if isinstance(extra, list):
+        yield from (m for m in extra if isinstance(m, str))
+
+
+def _index(contacts: Iterable[Contact], me: frozenset[str]) -> dict[str, list[str]]:
+    by_email: dict[str, list[str]] = {}
+    for c in contacts:
+        for address in {a.strip().lower() for a in _addresses(c) if a.strip()}:
+            if address not in me:
+                by_email.setdefault(address, []).append(c.id)
+    return by_email
+
+
+def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
+          dry_run: bool = False) -> Summary:
+    """Bring the store in line with ``reading``: add, move and remove meeting touches and
+    refresh every contact's meetings to come, in one batch (nothing when ``dry_run``)."""
+    summary = Summary(dry_run=dry_run, unreadable=list(reading.unreadable),
+                      files=len(reading.occurrences), files_read=reading.files_read,
+                      files_unchanged=reading.files_unchanged)
+    me = frozenset(_address(a) for a in settings.me.emails)
+    by_email = _index(store.contacts(), me)
+    now_dt = now.datetime
+    window = reading.window_start
+    # desired touches: (key, contact) -> (start, title, path); upcoming per contact
+    wanted: dict[tuple[str, str], tuple[str, str, str]] = {}
+    ahead: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+    seen_uids: set[str] = set()
+    for path, occurrences in reading.occurrences.items():
+        for o in occurrences:
+            seen_uids.add(o.uid)
+            start = datetime.fromisoformat(o.start)
+            if start < window:
+                continue
+            summary.events += 1
+            for address in o.emails:
+                for contact_id in by_email.get(address, ()):
+                    if start <= now_dt:
+                        wanted.setdefault((o.key, contact_id), (o.start, o.title, path))
+                    else:
+                        ahead.setdefault(contact_id, {}).setdefault(
+                            (o.uid, o.slot), {"at": o.start, "title": o.title,
+                                              "all_day": o.all_day})
+    failed_paths = {u.path for u in reading.unreadable}
+    tracked = _tracked(store, reading, window)
+    adds: list[tuple[str, str, str, str, str]] = []  # key, contact, start, title, path
+    moves: list[tuple[str, str, str, str, str, str]] = []  # + old touch id
+    removes: list[str] = []  # touch ids
+    retitles: list[tuple[str, str]] = []  # touch id, title
+    for (key, contact_id), (start, title, path) in wanted.items():
+        have = tracked.get(f"{key}#{contact_id}")
+        if have is None:
+            adds.append((key, contact_id, start, title, path))
+        elif datetime.fromisoformat(have["at"]) != datetime.fromisoformat(start):
+            moves.append((key, contact_id, start, title, path, have["id"]))
+        elif have.get("title", "") != title:
+            retitles.append((have["id"], title))
+    for name, have in tracked.items():
+        key, _, contact_id = name.rpartition("#")
+        if (key, contact_id) in wanted:
+            continue
+        uid = key[len(SOURCE_PREFIX):].rpartition("|")[0]
+        if datetime.fromisoformat(have["at"]) < window:
+            continue  # history before the window: kept, no longer followed
+        if uid not in seen_uids:
+            # The event is gone from every calendar read. Remove its touches only when we
+            # know that: its file was not unreadable and every root path was there.
+            if not reading.roots_ok or have.get("path") in failed_paths:
+                continue
+        elif have.get("path") in failed_paths:
+            continue
+        removes.append(have["id"])
+    summary.touches_added = len(adds)
+    summary.touches_moved = len(moves)
+    summary.touches_removed = len(removes)
+    summary.touches_updated = len(retitles)
+    summary.contacts_met = len({c for _, c in wanted})
+    upcoming = {cid: sorted(m.values(), key=lambda m: m["at"])[:MEETINGS_KEPT]
+                for cid, m in ahead.items()}
+    summary.upcoming = len(upcoming)
+    meeting_changes = [c for c in store.contacts()
+                       if (c.meetings or []) != upcoming.get(c.id, [])]
+    if dry_run:
+        return summary
+    new_tracked = {k: v for k, v in tracked.items()
+                   if datetime.fromisoformat(v["at"]) >= window}
+    removed = set(removes)
+    with store.batch():
+        for touch_id in removes + [m[5] for m in moves]:
+            if store.touch(touch_id) is not None:
+                store.delete_touch(touch_id)
+            removed.add(touch_id)
+        for touch_id, title in retitles:
+            touch = store.touch(touch_id)
+            if touch is not None:
+                touch.note = title
+                store.update_touch(touch)
+        logged = []
+        for key, contact_id, start, title, path in [*adds, *(m[:5] for m in moves)]:
+            touch = store.log_touch(Touch(contact_id=contact_id, at=start, direction="in",
+                                          channel="meeting", note=title, source=key))
+            logged.append((f"{key}#{contact_id}", touch, path))
+        for contact in meeting_changes:
+            contact.meetings = upcoming.get(contact.id, [])
+            store.update_contact(contact)
+    new_tracked = {k: v for k, v in new_tracked.items() if v["id"] not in removed}
+    for (touch_id, title) in retitles:
+        for v in new_tracked.values():
+            if v["id"] == touch_id:
+                v["title"] = title
+    for name, touch, path in logged:
+        new_tracked[name] = {"id": touch.id, "at": touch.at, "title": touch.note, "path": path}
+    reading.cache["touches"] = new_tracked
+    return summary
+
+
+def _tracked(store: Any, reading: Reading, window: datetime) -> dict[str, dict[str, Any]]:
+    """The calendar touches in the store, by "key#contact": from the cache, or (no cache)
+    found by reading the touches since the window start."""
+    cached = reading.cache.get("touches")
+    if cached is not None:
+        return {k: dict(v) for k, v in cached.items()}
+    found: dict[str, dict[str, Any]] = {}
+    for t in store.touches(since=window.isoformat()):
+        if t.source and t.source.startswith(SOURCE_PREFIX):
+            found[f"{t.source}#{t.contact_id}"] = {"id": t.id, "at": t.at, "title": t.note,
+                                                   "path": ""}
+    return found
+
+
+# --------------------------------------------------------------------------- both
+def sync(store: Any, roots: Iterable[Path], settings: Settings, now: arrow.Arrow,
+         dry_run: bool = False) -> Summary:
+    """Read the calendars under ``roots`` and apply them to ``store`` (see the module doc).
+
+    The cache is saved only after the store's batch was written (a crash in between costs a
+    re-read next time, nothing else)."""
+    path = cache_path(Path(store.folder))
+    reading = read(roots, settings, now, load_cache(path))
+    summary = apply(store, reading, settings, now, dry_run=dry_run)
+    if not dry_run:
+        try:
+            save_cache(path, reading.cache)
+        except OSError as exc:
+            summary.unreadable.append(Unreadable(str(path), f"cache not saved: {exc}"))
+    return summary
