@@ -18,7 +18,7 @@ one is a meeting to come (``Contact.meetings``). Never counted:
 - VTODO and VJOURNAL components (only VEVENTs are read).
 
 Identity. One touch per (UID, occurrence slot, contact), where the slot is the occurrence's
-RECURRENCE-ID (its place in the series) or, for a single event, its start. The touch records
+RECURRENCE-ID (its place in the series), or ``single`` for an event that does not recur. The touch records
 it in ``Touch.source`` (``ics:UID|slot``), so a re-sync changes nothing, a moved occurrence
 moves its touch (same slot, new start) and an occurrence cancelled later removes it. An
 event without a UID gets one from a hash of its start, summary and organizer. Floating and
@@ -60,6 +60,7 @@ AHEAD_DAYS = 180
 REUSE_AHEAD_DAYS = 120
 MEETINGS_KEPT = 3  # per contact, soonest first
 _UTC = timezone.utc
+SINGLE = "single"  # the slot of an event that does not recur: moving it moves its touch
 
 
 # --------------------------------------------------------------------------- results
@@ -68,7 +69,7 @@ class Occurrence:
     """One expanded occurrence, as cached (plain values only)."""
 
     uid: str
-    slot: str  # RECURRENCE-ID (or start) in a stable ISO form: the occurrence's identity
+    slot: str  # RECURRENCE-ID in a stable ISO form, or SINGLE: the occurrence's identity
     start: str  # ISO datetime with offset (floating and all-day: in the user's zone)
     title: str
     emails: list[str]  # organizer and attendees who did not decline, lower case
@@ -211,8 +212,18 @@ def _uid(component: Any) -> str:
     return "nouid-" + hashlib.sha1(basis.encode("utf-8", "replace")).hexdigest()[:20]
 
 
+def _recurring_uids(cal: Any) -> set[str]:
+    """UIDs of the events that recur (RRULE, RDATE or an override by RECURRENCE-ID): their
+    occurrences are told apart by RECURRENCE-ID; any other event is one slot, ``single``."""
+    found = set()
+    for component in cal.walk("VEVENT"):
+        if any(component.get(name) is not None for name in ("RRULE", "RDATE", "RECURRENCE-ID")):
+            found.add(_uid(component))
+    return found
+
+
 def _occurrences_of(component: Any, me: frozenset[str], max_attendees: int,
-                    zone: tzinfo) -> Occurrence | None:
+                    zone: tzinfo, recurring: set[str]) -> Occurrence | None:
     """The occurrence a component describes, or None when it is not a touch."""
     if str(component.get("STATUS") or "").upper() == "CANCELLED":
         return None
@@ -231,10 +242,11 @@ def _occurrences_of(component: Any, me: frozenset[str], max_attendees: int,
     if start_prop is None:
         return None
     start, all_day = _as_datetime(start_prop.dt, zone)
+    uid = _uid(component)
     recurrence = component.get("RECURRENCE-ID")
-    slot = _slot(recurrence.dt if recurrence is not None else start_prop.dt)
+    slot = _slot(recurrence.dt) if recurrence is not None and uid in recurring else SINGLE
     return Occurrence(
-        uid=_uid(component),
+        uid=uid,
         slot=slot,
         start=start.isoformat(),
         title=clean(str(component.get("SUMMARY") or ""), 200),
@@ -272,6 +284,11 @@ def parse_file(path: Path, settings: Settings, start: datetime, end: datetime,
     problems: list[str] = []
     for cal in calendars:
         try:
+            recurring = _recurring_uids(cal)
+        except Exception as exc:
+            problems.append(f"could not read the events: {_why(exc)}")
+            continue
+        try:
             components = list(recurring_ical_events.of(cal).between(start, end))
         except Exception as exc:  # a bad series: keep the others, report this one
             problems.append(f"an event could not be expanded ({_why(exc)}); the others were read")
@@ -283,7 +300,8 @@ def parse_file(path: Path, settings: Settings, start: datetime, end: datetime,
                 continue
         for component in components:
             try:
-                occurrence = _occurrences_of(component, me, settings.sources.max_attendees, zone)
+                occurrence = _occurrences_of(component, me, settings.sources.max_attendees, zone,
+                                             recurring)
             except Exception as exc:  # an odd value in one event must not lose the file
                 problems.append(f"an event was skipped: {_why(exc)}")
                 continue
