@@ -49,14 +49,28 @@ class Env:
             fail(f"{exc}", EXIT_LOCKED)
         except StoreError as exc:
             fail(str(exc))
+        generation = store.generation
         try:
             for line in store.recovered:
                 click.echo(f"note: {line}", err=True)
             yield store
+            if write and store.generation != generation:
+                _refresh_reminders(store, self)
         except StoreError as exc:
             fail(str(exc))
         finally:
             store.close()
+
+
+def _refresh_reminders(store: Store, env: Env) -> None:
+    """`[sources] reminders`: every write re-exports the follow-ups to the user's calendar."""
+    if not env.settings.sources.reminders:
+        return
+    from crm_tui.interop.ics_export import refresh_reminders
+
+    result = refresh_reminders(store, env.settings, env.now)
+    for problem in result.problems if result else ():
+        click.echo(f"crm-tui: warning: {problem}", err=True)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

@@ -1,0 +1,274 @@
+"""Reminders out: the open steps as an iCalendar file or a vdir (khal, vdirsyncer, CalDAV).
+
+One all-day VEVENT per open step (due, overdue, upcoming or waiting) whose date falls within
+the next ``days`` days; an overdue step is placed on today. SUMMARY "Follow up with Ada Park
+(interview, Acme)", DESCRIPTION the reason and the suggested message, and a VALARM at 09:00
+local time on the day (``TRIGGER;RELATED=START:PT9H`` on an all-day event, which calendar
+apps read in the device's own zone).
+
+Stable identity: the UID is made of (contact, thread, step), so an item keeps its UID, and
+in a vdir its file name, from one export to the next; a step that moves only changes its
+date. In a vdir a file is rewritten only when its content changed (DTSTAMP aside), with a
+temp file, fsync and an atomic replace, and the files of items no longer open are removed
+(only files this exporter wrote: their names start with ``crm-tui-``). A single ``.ics``
+file is replaced atomically as a whole.
+
+Everything here reads the store and writes elsewhere: it never writes to the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import arrow
+
+from crm_tui.config import Settings
+from crm_tui.domain import compose
+from crm_tui.domain.models import KEEP_IN_TOUCH, Contact, Suggestion, Thread
+
+PRODID = "-//crm-tui//follow-up reminders//EN"
+FILE_PREFIX = "crm-tui-"
+UID_DOMAIN = "crm-tui"
+OPEN = ("due", "overdue", "upcoming", "waiting")
+ALARM_HOUR = 9
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+_VERBS = {
+    "birthday": "Wish {name} a happy birthday",
+    "thank-you": "Thank {name}",
+    "payment-reminder": "Payment reminder to {name}",
+    "final-call": "Call {name}",
+    "move-on": "Move on from {name}",
+    "congratulate": "Congratulate {name}",
+    "reply-requested": "Answer {name}",
+}
+_KINDS = {KEEP_IN_TOUCH: "keep in touch"}
+
+
+@dataclass
+class Result:
+    path: Path
+    items: int = 0  # events in the export
+    written: int = 0  # files written (a vdir: new or changed items; a file: 0 or 1)
+    removed: int = 0  # stale files removed (vdir)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Item:
+    uid: str
+    day: date
+    summary: str
+    description: str
+    alarm: str
+
+
+def uid_for(s: Suggestion) -> str:
+    """Stable per (contact, thread, step)."""
+    return f"{FILE_PREFIX}{s.contact_id}-{s.thread_id or 'kit'}-{s.step}@{UID_DOMAIN}"
+
+
+def items_for(suggestions: Iterable[Suggestion], contacts: dict[str, Contact],
+              threads: dict[str, Thread], settings: Settings, now: arrow.Arrow,
+              days: int = 30, messages: bool = True) -> list[Item]:
+    """The calendar items for the open steps within ``days`` days of today."""
+    today = now.date()
+    last = today + timedelta(days=days)
+    library = compose.cached_library(settings.templates_file)[0] if messages else None
+    items: dict[str, Item] = {}
+    for s in suggestions:
+        if s.status not in OPEN:
+            continue
+        day = max(date.fromisoformat(s.due[:10]), today)
+        if day >= last:
+            continue
+        contact = contacts.get(s.contact_id)
+        if contact is None:
+            continue
+        thread = threads.get(s.thread_id or "")
+        about = contacts.get(thread.contact_id, contact) if thread else contact
+        detail = [_KINDS.get(s.kind, s.kind)]
+        if about.company:
+            detail.append(about.company)
+        summary = _VERBS.get(s.step, "Follow up with {name}").format(name=contact.name)
+        summary = f"{summary} ({', '.join(detail)})"
+        lines = [s.reason]
+        if s.warnings:
+            lines.append("Note: " + "; ".join(s.warnings) + ".")
+        if library is not None and s.step != "move-on":
+            draft = _draft(s, contact, about, thread, settings, now, library)
+            if draft:
+                lines += ["", "Suggested message:", "", draft]
+        uid = uid_for(s)
+        items[uid] = Item(uid, day, summary, "\n".join(lines).strip(),
+                          f"crm-tui: {summary}")
+    return sorted(items.values(), key=lambda i: (i.day, i.uid))
+
+
+def _draft(s: Suggestion, recipient: Contact, about: Contact, thread: Thread | None,
+           settings: Settings, now: arrow.Arrow, library: compose.Library) -> str:
+    """The suggested message (without "what we discussed": that needs every touch)."""
+    from crm_tui.drafting import job_change
+
+    channel = s.channel if s.channel not in ("", "other") else "email"
+    ctx = compose.MessageContext(
+        contact=about, step=s.step, channel=channel, thread=thread, recipient=recipient,
+        me_name=settings.me.name, signature=settings.me.signature, now=now,
+        job_change=job_change(recipient), reminder_number=max(1, s.unanswered + 1)
+        if s.step == "payment-reminder" else 1)
+    try:
+        return compose.as_text(compose.draft(ctx, 0, library))
+    except (ValueError, KeyError):
+        return ""
+
+
+# --------------------------------------------------------------------------- iCalendar
+def _event(item: Item, stamp: datetime) -> Any:
+    from icalendar import Alarm, Event
+
+    event = Event()
+    event.add("uid", item.uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", item.day)
+    event.add("dtend", item.day + timedelta(days=1))
+    event.add("summary", item.summary)
+    event.add("description", item.description)
+    event.add("transp", "TRANSPARENT")  # a reminder does not make you busy
+    event.add("categories", ["crm-tui"])
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", item.alarm)
+    alarm.add("trigger", timedelta(hours=ALARM_HOUR), parameters={"RELATED": "START"})
+    event.add_component(alarm)
+    return event
+
+
+def _calendar(items: Iterable[Item], stamp: datetime, name: str | None = None) -> bytes:
+    from icalendar import Calendar
+
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    if name:
+        cal.add("x-wr-calname", name)
+    for item in items:
+        cal.add_component(_event(item, stamp))
+    data: bytes = cal.to_ical()
+    return data
+
+
+_DTSTAMP = re.compile(rb"^DTSTAMP[;:].*\r?\n", re.MULTILINE)
+
+
+def _same(old: bytes, new: bytes) -> bool:
+    return _DTSTAMP.sub(b"", old) == _DTSTAMP.sub(b"", new)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def file_name(uid: str) -> str:
+    name = _SAFE.sub("_", uid.split("@", 1)[0])
+    if len(name) > 120:
+        name = name[:100] + "-" + hashlib.sha1(uid.encode()).hexdigest()[:12]
+    return f"{name}.ics"
+
+
+def write(items: list[Item], target: Path, now: arrow.Arrow) -> Result:
+    """Write ``items`` to ``target``: one VCALENDAR when it ends in ``.ics``, else a vdir."""
+    target = Path(os.path.expanduser(str(target)))
+    stamp = now.to("UTC").datetime.replace(microsecond=0).astimezone(timezone.utc)
+    result = Result(target, items=len(items))
+    if target.suffix.lower() == ".ics" and not target.is_dir():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = _calendar(items, stamp, "crm-tui follow-ups")
+        try:
+            old = target.read_bytes()
+        except OSError:
+            old = None
+        if old is None or not _same(old, data):
+            _write_atomic(target, data)
+            _fsync_folder(target.parent)
+            result.written = 1
+        return result
+    target.mkdir(parents=True, exist_ok=True)
+    wanted: set[str] = set()
+    for item in items:
+        name = file_name(item.uid)
+        wanted.add(name)
+        path = target / name
+        data = _calendar([item], stamp)
+        try:
+            old = path.read_bytes()
+        except OSError:
+            old = None
+        if old is not None and _same(old, data):
+            continue
+        _write_atomic(path, data)
+        result.written += 1
+    for path in target.glob(f"{FILE_PREFIX}*.ics"):
+        if path.name not in wanted:
+            try:
+                path.unlink()
+                result.removed += 1
+            except OSError as exc:
+                result.problems.append(f"{path}: {exc.strerror or exc}")
+    if result.written or result.removed:
+        _fsync_folder(target)
+    return result
+
+
+def export(store: Any, settings: Settings, now: arrow.Arrow, target: Path,
+           days: int = 30) -> Result:
+    """Compute the open steps from ``store`` and write them to ``target``."""
+    from crm_tui import engine
+
+    found = engine.suggestions(store, settings, now)
+    contacts = {c.id: c for c in store.contacts()}
+    threads = {t.id: t for t in store.threads(open_only=True)}
+    items = items_for(found, contacts, threads, settings, now, days)
+    return write(items, target, now)
+
+
+def refresh_reminders(store: Any, settings: Settings, now: arrow.Arrow) -> Result | None:
+    """Re-export to ``[sources] reminders`` (after a write to the store); None when it is
+    not set. A failure is returned in ``problems``, never raised: the store write it
+    follows has already succeeded."""
+    target = settings.sources.reminders.strip()
+    if not target:
+        return None
+    path = Path(os.path.expanduser(target))
+    try:
+        return export(store, settings, now, path)
+    except OSError as exc:
+        return Result(path, problems=[f"reminders not exported to {path}: {exc.strerror or exc}"])
