@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from crm_tui.cli import cli
-from crm_tui.cli.common import Env, echo_json, fail, pass_env, resolve_contact
+from crm_tui.cli.common import echo_json, fail, open_store, pass_env, resolve_contact
 from crm_tui.domain import birthdays
 from crm_tui.domain.models import TIERS
 from crm_tui.domain.text import clean
+from crm_tui.env import Env
 
 
 def birthday_option(value: str | None) -> str | None:
@@ -36,7 +37,7 @@ def edit(env: Env, contact: str, birthday: str | None, company: str | None, role
          tier: str | None, every: int | None, as_json: bool) -> None:
     """Change fields of CONTACT (an id, or a name matching one contact); prints its id."""
     birthday = birthday_option(birthday)
-    with env.store() as store:
+    with open_store(env) as store:
         person = resolve_contact(store, contact)
         if birthday is not None:
             person.birthday = birthday

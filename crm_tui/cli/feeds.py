@@ -12,9 +12,10 @@ from pathlib import Path
 import click
 
 from crm_tui.cli import cli
-from crm_tui.cli.common import Env, echo_json, fail, pass_env, resolve_contact
+from crm_tui.cli.common import echo_json, fail, open_store, pass_env, resolve_contact
 from crm_tui.domain.models import Article, Feed, Share, Touch
 from crm_tui.domain.text import clean, clean_list
+from crm_tui.env import Env
 from crm_tui.store.repository import Store
 
 
@@ -63,7 +64,7 @@ def feeds_add(env: Env, location: str, title: str, tags: tuple[str, ...]) -> Non
         url = feed_location(location)
     except ValueError as exc:
         fail(str(exc))
-    with env.store() as store:
+    with open_store(env) as store:
         if any(f.url == url for f in store.feeds()):
             fail(f"already subscribed to {url}")
         feed = store.add_feed(Feed(url=url, title=clean(title, 300), tags=clean_list(tags), added_at=env.now.isoformat()))
@@ -75,7 +76,7 @@ def feeds_add(env: Env, location: str, title: str, tags: tuple[str, ...]) -> Non
 @pass_env
 def feeds_remove(env: Env, feed: str) -> None:
     """Unsubscribe from FEED (id, URL or title); its articles go, shared ones stay."""
-    with env.store() as store:
+    with open_store(env) as store:
         found = _resolve_feed(store, feed)
         store.delete_feed(found.id)
     click.echo(f"removed {found.id} {found.title or found.url}")
@@ -90,7 +91,7 @@ def feeds_rename(env: Env, feed: str, title: str) -> None:
     title = clean(title, 300)
     if not title:
         fail("a title cannot be empty")
-    with env.store() as store:
+    with open_store(env) as store:
         found = _resolve_feed(store, feed)
         found.title = title
         store.update_feed(found)
@@ -102,7 +103,7 @@ def feeds_rename(env: Env, feed: str, title: str) -> None:
 @pass_env
 def feeds_list(env: Env, as_json: bool) -> None:
     """List subscriptions with their status."""
-    with env.store(write=False) as store:
+    with open_store(env, write=False) as store:
         subscribed = store.feeds()
         counts: dict[str, int] = {}
         for article in store.articles():
@@ -130,7 +131,7 @@ def feeds_list(env: Env, as_json: bool) -> None:
 @pass_env
 def feeds_refresh(env: Env, as_json: bool) -> None:
     """Fetch every enabled feed. Exits 0 even when some feeds fail (they are listed)."""
-    from crm_tui.feeds import service
+    from crm_tui.services import feeds as service
 
     show_progress = not as_json and sys.stderr.isatty()
 
@@ -139,7 +140,7 @@ def feeds_refresh(env: Env, as_json: bool) -> None:
             detail = f": {event.detail}" if event.detail else ""
             click.echo(f"  {event.state:<12} {event.title}{detail}", err=True)
 
-    with env.store() as store:
+    with open_store(env) as store:
         summary = service.refresh_sync(store, env.settings, env.now, progress if show_progress else None)
     if as_json:
         data = summary.to_json()
@@ -158,7 +159,7 @@ def feeds_import_opml(env: Env, file: Path) -> None:
     """Subscribe to the feeds of an OPML FILE (folders become tags; known feeds skipped)."""
     from crm_tui.feeds.opml import OpmlError, import_opml
 
-    with env.store() as store:
+    with open_store(env) as store:
         try:
             result = import_opml(store, file, env.now)
         except OpmlError as exc:
@@ -175,7 +176,7 @@ def feeds_export_opml(env: Env, file: Path) -> None:
     """Write the subscriptions to an OPML FILE ('-' for standard output)."""
     from crm_tui.feeds.opml import export_opml
 
-    with env.store(write=False) as store:
+    with open_store(env, write=False) as store:
         data = export_opml(store.feeds())
     if str(file) == "-":
         click.echo(data.decode("utf-8"), nl=False)
@@ -212,7 +213,7 @@ def _article_json(article: Article, feeds_by_id: dict[str, Feed], score: float |
 @pass_env
 def articles(env: Env, for_contact: str | None, limit: int, as_json: bool) -> None:
     """Recent articles, newest first; with --for, the best ones to send that contact."""
-    with env.store(write=False) as store:
+    with open_store(env, write=False) as store:
         feeds_by_id = {f.id: f for f in store.feeds()}
         if for_contact:
             from crm_tui.feeds.rank import ranker
@@ -241,7 +242,7 @@ def articles(env: Env, for_contact: str | None, limit: int, as_json: bool) -> No
 @pass_env
 def share(env: Env, article: str, contact: str, print_only: bool) -> None:
     """Compose a note sharing ARTICLE with CONTACT and log it as sent (unless --print)."""
-    with env.store(write=not print_only) as store:
+    with open_store(env, write=not print_only) as store:
         item = _resolve_article(store, article)
         person = resolve_contact(store, contact)
         subject, body, channel = _compose(env, store, person, item)
@@ -267,7 +268,7 @@ def share(env: Env, article: str, contact: str, print_only: bool) -> None:
 def _compose(env: Env, store: Store, person, item: Article) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
     """The messages issue's composer; a plain note if it is not available."""
     try:
-        from crm_tui.drafting import draft_for
+        from crm_tui.services.drafting import draft_for
     except ImportError:
         draft_for = None
     if draft_for is not None:

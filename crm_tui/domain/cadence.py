@@ -94,7 +94,11 @@ import arrow
 
 from crm_tui.config import CadenceSettings
 from crm_tui.domain import birthdays
-from crm_tui.domain.businessdays import add_business_days, business_days_between, ordinal
+from crm_tui.domain.businessdays import (
+    add_business_days,
+    business_days_between,
+    ordinal,
+)
 from crm_tui.domain.models import (
     KEEP_IN_TOUCH,
     REPLY_ASKED,

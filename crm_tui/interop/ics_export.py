@@ -13,7 +13,7 @@ temp file, fsync and an atomic replace, and the files of items no longer open ar
 (only files this exporter wrote: their names start with ``crm-tui-``). A single ``.ics``
 file is replaced atomically as a whole.
 
-Everything here reads the store and writes elsewhere: it never writes to the store.
+Pure: no store here (``services/reminders.py`` computes the steps and calls this).
 """
 
 from __future__ import annotations
@@ -21,16 +21,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import arrow
 
-from crm_tui.config import Settings
-from crm_tui.domain import compose
 from crm_tui.domain.models import KEEP_IN_TOUCH, Contact, Suggestion, Thread
 
 PRODID = "-//crm-tui//follow-up reminders//EN"
@@ -76,12 +73,13 @@ def uid_for(s: Suggestion) -> str:
 
 
 def items_for(suggestions: Iterable[Suggestion], contacts: dict[str, Contact],
-              threads: dict[str, Thread], settings: Settings, now: arrow.Arrow,
-              days: int = 30, messages: bool = True) -> list[Item]:
-    """The calendar items for the open steps within ``days`` days of today."""
+              threads: dict[str, Thread], now: arrow.Arrow, days: int = 30,
+              message: Callable[[Suggestion, Contact, Contact, Thread | None], str] | None = None,
+              ) -> list[Item]:
+    """The calendar items for the open steps within ``days`` days of today; ``message``
+    gives the suggested message of a step (recipient, the contact the thread is with)."""
     today = now.date()
     last = today + timedelta(days=days)
-    library = compose.cached_library(settings.templates_file)[0] if messages else None
     items: dict[str, Item] = {}
     for s in suggestions:
         if s.status not in OPEN:
@@ -102,31 +100,14 @@ def items_for(suggestions: Iterable[Suggestion], contacts: dict[str, Contact],
         lines = [s.reason]
         if s.warnings:
             lines.append("Note: " + "; ".join(s.warnings) + ".")
-        if library is not None and s.step != "move-on":
-            draft = _draft(s, contact, about, thread, settings, now, library)
+        if message is not None and s.step != "move-on":
+            draft = message(s, contact, about, thread)
             if draft:
                 lines += ["", "Suggested message:", "", draft]
         uid = uid_for(s)
         items[uid] = Item(uid, day, summary, "\n".join(lines).strip(),
                           f"crm-tui: {summary}")
     return sorted(items.values(), key=lambda i: (i.day, i.uid))
-
-
-def _draft(s: Suggestion, recipient: Contact, about: Contact, thread: Thread | None,
-           settings: Settings, now: arrow.Arrow, library: compose.Library) -> str:
-    """The suggested message (without "what we discussed": that needs every touch)."""
-    from crm_tui.drafting import job_change
-
-    channel = s.channel if s.channel not in ("", "other") else "email"
-    ctx = compose.MessageContext(
-        contact=about, step=s.step, channel=channel, thread=thread, recipient=recipient,
-        me_name=settings.me.name, signature=settings.me.signature, now=now,
-        job_change=job_change(recipient), reminder_number=max(1, s.unanswered + 1)
-        if s.step == "payment-reminder" else 1)
-    try:
-        return compose.as_text(compose.draft(ctx, 0, library))
-    except (ValueError, KeyError):
-        return ""
 
 
 # --------------------------------------------------------------------------- iCalendar
@@ -246,29 +227,3 @@ def write(items: list[Item], target: Path, now: arrow.Arrow) -> Result:
     if result.written or result.removed:
         _fsync_folder(target)
     return result
-
-
-def export(store: Any, settings: Settings, now: arrow.Arrow, target: Path,
-           days: int = 30) -> Result:
-    """Compute the open steps from ``store`` and write them to ``target``."""
-    from crm_tui import engine
-
-    found = engine.suggestions(store, settings, now)
-    contacts = {c.id: c for c in store.contacts()}
-    threads = {t.id: t for t in store.threads(open_only=True)}
-    items = items_for(found, contacts, threads, settings, now, days)
-    return write(items, target, now)
-
-
-def refresh_reminders(store: Any, settings: Settings, now: arrow.Arrow) -> Result | None:
-    """Re-export to ``[sources] reminders`` (after a write to the store); None when it is
-    not set. A failure is returned in ``problems``, never raised: the store write it
-    follows has already succeeded."""
-    target = settings.sources.reminders.strip()
-    if not target:
-        return None
-    path = Path(os.path.expanduser(target))
-    try:
-        return export(store, settings, now, path)
-    except OSError as exc:
-        return Result(path, problems=[f"reminders not exported to {path}: {exc.strerror or exc}"])

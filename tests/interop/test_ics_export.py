@@ -14,7 +14,7 @@ import pytest
 
 from crm_tui.config import Settings
 from crm_tui.domain.models import Contact, Thread, Touch
-from crm_tui.interop import ics_export
+from crm_tui.services import reminders as ics_export
 
 NOW = arrow.get("2026-03-02T18:00:00+00:00")
 # CI installs khal into its own venv and names it in CRM_TUI_KHAL (see .ci/run).

@@ -15,7 +15,7 @@ import arrow
 import pytest
 
 from crm_tui import config
-from crm_tui.cli.common import Env
+from crm_tui.env import Env
 from crm_tui.paths import Paths, resolve
 from crm_tui.store.repository import Store
 
@@ -26,7 +26,7 @@ SNAPSHOT_SIZE = (120, 36)
 @pytest.fixture
 def demo_paths(isolated_home: Path, now: arrow.Arrow) -> Paths:
     """A fresh home holding the bundled demo, dated relative to the pinned clock."""
-    from crm_tui import demo
+    from crm_tui.services import demo
 
     paths = resolve(isolated_home)
     demo.materialize(paths, now)
@@ -50,7 +50,7 @@ def make_app(now: arrow.Arrow) -> Iterator[Callable[..., Any]]:
     The store is opened writable (or read-only when ``readonly_reason`` is given, like a
     second instance) and closed after the test. ``app.store`` is the store to assert on.
     """
-    from crm_tui.app import CrmApp
+    from crm_tui.ui.app import CrmApp
 
     opened: list[Store] = []
 

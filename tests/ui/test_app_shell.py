@@ -106,7 +106,7 @@ async def test_every_binding_has_an_id_and_a_description() -> None:
     from textual.dom import DOMNode
 
     import crm_tui.ui
-    from crm_tui.app import CrmApp
+    from crm_tui.ui.app import CrmApp
 
     owners = {CrmApp}
     for info in pkgutil.walk_packages(crm_tui.ui.__path__, "crm_tui.ui."):

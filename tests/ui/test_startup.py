@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from crm_tui import config
-from crm_tui.cli.common import Env
 from crm_tui.cli.tui import make_app
+from crm_tui.env import Env
 from crm_tui.paths import Paths
 from crm_tui.ui.widgets.contact_table import ContactTable
 

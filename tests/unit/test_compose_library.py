@@ -161,7 +161,8 @@ def test_mailto_address_cannot_smuggle_headers():
 def test_user_templates_reach_every_draft_without_passing_a_library(store, paths, now):
     """The Today preview and `crm-tui share` call draft_for with no library: the user's
     templates.toml beside config.toml must still apply (and a change to it is seen)."""
-    from crm_tui import config, drafting
+    from crm_tui import config
+    from crm_tui.services import drafting
     from crm_tui.domain.models import Contact
 
     paths.config.mkdir(parents=True, exist_ok=True)

@@ -25,11 +25,11 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static, TextArea
 
-from crm_tui import actions, drafting
 from crm_tui.config import Settings
 from crm_tui.domain import compose
 from crm_tui.domain.models import CHANNELS, Article, Contact, Suggestion, Touch
 from crm_tui.domain.text import clean, clean_multiline
+from crm_tui.services import actions, drafting
 from crm_tui.store.repository import Store
 from crm_tui.store.storage import StoreError
 from crm_tui.ui.format import inert

@@ -51,7 +51,7 @@ class Plan:
 def suggestions_for(store: Store, settings: Settings, now: arrow.Arrow,
                     contact_id: str) -> list[Suggestion]:
     """The engine's suggestions for one contact, most urgent first."""
-    from crm_tui import engine
+    from crm_tui.services import engine
 
     return engine.for_contact(store, settings, now, contact_id)
 
