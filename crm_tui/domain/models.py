@@ -166,9 +166,8 @@ class Touch(Record):
     article_id: str | None = None
     step: str | None = None  # the step an outbound touch fulfilled (e.g. "thank-you")
     outcome: str | None = None  # for inbound touches: one of OUTCOMES, or None
-    # Where a touch logged by a source came from, so a re-sync finds it again:
-    # "ics:<UID>|<occurrence slot>" for a calendar meeting (sources/calendar.py).
-    source: str | None = None
+    source: str = ""  # "" typed by the user; "mail" logged by a sync (see crm_tui/sources)
+    key: str = ""  # the source's key for dedupe (a mail's Message-ID, or a hash)
 
 
 @dataclass

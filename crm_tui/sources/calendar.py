@@ -19,7 +19,7 @@ one is a meeting to come (``Contact.meetings``). Never counted:
 
 Identity. One touch per (UID, occurrence slot, contact), where the slot is the occurrence's
 RECURRENCE-ID (its place in the series), or ``single`` for an event that does not recur. The touch records
-it in ``Touch.source`` (``ics:UID|slot``), so a re-sync changes nothing, a moved occurrence
+it in ``Touch.key`` (``UID|slot``, with ``Touch.source = "calendar"``), so a re-sync changes nothing, a moved occurrence
 moves its touch (same slot, new start) and an occurrence cancelled later removes it. An
 event without a UID gets one from a hash of its start, summary and organizer. Floating and
 all-day times are taken in the user's zone (the zone of ``now``).
@@ -51,7 +51,7 @@ from crm_tui.config import Settings
 from crm_tui.domain.models import Contact, Touch
 from crm_tui.domain.text import clean
 
-SOURCE_PREFIX = "ics:"
+SOURCE = "calendar"  # Touch.source of a meeting touch; Touch.key is "UID|slot"
 CACHE_VERSION = 1
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Future meetings are expanded this far ahead; the cache is reused while it still sees
@@ -77,7 +77,7 @@ class Occurrence:
 
     @property
     def key(self) -> str:
-        return f"{SOURCE_PREFIX}{self.uid}|{self.slot}"
+        return f"{self.uid}|{self.slot}"
 
 
 @dataclass
@@ -105,6 +105,20 @@ class Summary:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def lines(self) -> list[str]:
+        """The text summary of `crm-tui sync`."""
+        read = f"{self.files_read} calendar file{'s' if self.files_read != 1 else ''} read"
+        if self.files_unchanged:
+            read += f", {self.files_unchanged} unchanged"
+        changes = (f"meetings: {self.touches_added} added, {self.touches_moved} moved, "
+                   f"{self.touches_removed} removed")
+        if self.touches_updated:
+            changes += f", {self.touches_updated} renamed"
+        out = [f"{read}; {changes}; {self.upcoming} contact{'s' if self.upcoming != 1 else ''} "
+               "with a meeting ahead"]
+        out += [f"unreadable calendar {u.path}: {u.reason}" for u in self.unreadable]
+        return out
 
 
 @dataclass
@@ -145,17 +159,24 @@ def calendar_files(roots: Iterable[Path]) -> tuple[list[Path], list[Unreadable],
 
 
 def is_calendar_path(path: Path) -> bool:
-    """True for an ``.ics`` file, or a folder whose files (not sub-folders) include one."""
+    """True for an ``.ics`` file, a folder holding one (a vdir), or a folder of such folders
+    (``~/.calendars`` with one vdir per calendar)."""
     path = Path(os.path.expanduser(str(path)))
     if path.is_file():
         return path.suffix.lower() == ".ics"
-    if path.is_dir():
-        try:
-            with os.scandir(path) as entries:
-                return any(e.name.lower().endswith(".ics") for e in entries)
-        except OSError:
-            return False
-    return False
+    return _holds_ics(path, depth=1)
+
+
+def _holds_ics(folder: Path, depth: int) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            listed = list(entries)
+    except OSError:
+        return False
+    if any(e.name.lower().endswith(".ics") and e.is_file() for e in listed):
+        return True
+    return depth > 0 and any(_holds_ics(Path(e.path), depth - 1) for e in listed
+                             if e.is_dir() and not e.name.startswith("."))
 
 
 # --------------------------------------------------------------------------- parsing
@@ -393,7 +414,8 @@ def read(roots: Iterable[Path], settings: Settings, now: arrow.Arrow,
             }
         occurrences[key] = occ
     new_cache = {"version": CACHE_VERSION, "fingerprint": fingerprint, "zone": zone_name,
-                 "files": new_files, "touches": cache.get("touches")}
+                 "files": new_files, "touches": cache.get("touches"),
+                 "unconfirmed": cache.get("unconfirmed")}
     return Reading(occurrences, problems, roots_ok, read_count, unchanged, window_start, new_cache)
 
 
@@ -469,7 +491,7 @@ def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
         key, _, contact_id = name.rpartition("#")
         if (key, contact_id) in wanted:
             continue
-        uid = key[len(SOURCE_PREFIX):].rpartition("|")[0]
+        uid = key.rpartition("|")[0]
         if datetime.fromisoformat(have["at"]) < window:
             continue  # history before the window: kept, no longer followed
         if uid not in seen_uids:
@@ -508,11 +530,12 @@ def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
         logged = []
         for key, contact_id, start, title, path in [*adds, *(m[:5] for m in moves)]:
             touch = store.log_touch(Touch(contact_id=contact_id, at=start, direction="in",
-                                          channel="meeting", note=title, source=key))
+                                          channel="meeting", note=title, source=SOURCE, key=key))
             logged.append((f"{key}#{contact_id}", touch, path))
         for contact in meeting_changes:
             contact.meetings = upcoming.get(contact.id, [])
             store.update_contact(contact)
+    gone = {k: v for k, v in new_tracked.items() if v["id"] in removed}
     new_tracked = {k: v for k, v in new_tracked.items() if v["id"] not in removed}
     for (touch_id, title) in retitles:
         for v in new_tracked.values():
@@ -521,21 +544,50 @@ def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
     for name, touch, path in logged:
         new_tracked[name] = {"id": touch.id, "at": touch.at, "title": touch.note, "path": path}
     reading.cache["touches"] = new_tracked
+    # Not yet known to be saved: the batch may still be dropped (a dry run of `sync`, an
+    # error in another source, a crash). The next sync checks these few against the store.
+    reading.cache["unconfirmed"] = {"added": [name for name, _, _ in logged], "removed": gone}
     return summary
 
 
 def _tracked(store: Any, reading: Reading, window: datetime) -> dict[str, dict[str, Any]]:
     """The calendar touches in the store, by "key#contact": from the cache, or (no cache)
-    found by reading the touches since the window start."""
+    found by reading the touches since the window start.
+
+    The cache is written before the store's batch is known to be saved, so what the last
+    sync changed is checked against the store first: a touch it added that is not there
+    (with its key) is forgotten, a touch it removed that is still there is followed again.
+    Only those are looked up, so this costs nothing when the last sync changed nothing."""
     cached = reading.cache.get("touches")
     if cached is not None:
-        return {k: dict(v) for k, v in cached.items()}
+        tracked = {k: dict(v) for k, v in cached.items()}
+        unconfirmed = reading.cache.get("unconfirmed") or {}
+        for name in unconfirmed.get("added", []):
+            entry = tracked.get(name)
+            if entry is not None and not _is_ours(store, entry["id"], name):
+                del tracked[name]
+        for name, entry in (unconfirmed.get("removed") or {}).items():
+            if name not in tracked and _is_ours(store, entry["id"], name):
+                tracked[name] = dict(entry)
+        return tracked
     found: dict[str, dict[str, Any]] = {}
     for t in store.touches(since=window.isoformat()):
-        if t.source and t.source.startswith(SOURCE_PREFIX):
-            found[f"{t.source}#{t.contact_id}"] = {"id": t.id, "at": t.at, "title": t.note,
-                                                   "path": ""}
+        if t.source == SOURCE and t.key:
+            found[f"{t.key}#{t.contact_id}"] = {"id": t.id, "at": t.at, "title": t.note,
+                                                "path": ""}
     return found
+
+
+def _is_ours(store: Any, touch_id: str, name: str) -> bool:
+    """Whether the store holds touch ``touch_id`` as the meeting touch ``name`` names (ids of
+    a dropped batch can be given to other touches later)."""
+    key, _, contact_id = name.rpartition("#")
+    try:
+        touch = store.touch(touch_id)
+    except (KeyError, ValueError):
+        return False
+    return (touch is not None and touch.source == SOURCE and touch.key == key
+            and touch.contact_id == contact_id)
 
 
 # --------------------------------------------------------------------------- both

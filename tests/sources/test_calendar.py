@@ -50,7 +50,7 @@ def test_a_past_meeting_is_one_inbound_meeting_touch_and_resyncing_changes_nothi
     assert (touch.contact_id, touch.direction, touch.channel, touch.note) == (
         ada.id, "in", "meeting", "Dinner")  # the escape sequence is cleaned away
     assert arrow.get(touch.at) == arrow.get("2026-02-25T19:00:00Z")
-    assert touch.source == "ics:u1|single"
+    assert (touch.source, touch.key) == ("calendar", "u1|single")
     assert store.contact(ada.id).last_in == touch.at
     assert summary.touches_added == 1 and not summary.unreadable
     before = {p.name: p.read_bytes() for p in store.folder.glob("*.json")}
@@ -270,3 +270,31 @@ def test_is_calendar_path(tmp_path):
     (tmp_path / "m" / "cur").mkdir(parents=True)
     assert cal.is_calendar_path(tmp_path / "v") and cal.is_calendar_path(tmp_path / "v" / "a.ics")
     assert not cal.is_calendar_path(tmp_path / "m") and not cal.is_calendar_path(tmp_path / "nope")
+
+
+def test_a_dropped_batch_is_noticed_by_the_next_sync(store, people, settings, tmp_path):
+    """`crm-tui sync --dry-run` (or an error in another source) drops the whole batch after
+    the calendar's part ran and its cache was saved: the next sync must still log, and
+    still remove, what that batch did not."""
+    path = write(tmp_path / "cal.ics", event("a", ":20260220T100000Z", attendees=("ada@example.com",)))
+    cache = cal.cache_path(store.folder)
+
+    def dropped():
+        reading = cal.read([path], settings, NOW, cal.load_cache(cache))
+        with pytest.raises(RuntimeError):
+            with store.batch():
+                cal.apply(store, reading, settings, NOW)
+                raise RuntimeError("another source failed")
+        cal.save_cache(cache, reading.cache)
+
+    dropped()
+    assert meetings(store) == []
+    again = sync(store, path, settings)
+    assert again.touches_added == 1 and len(meetings(store)) == 1
+    # Another touch now takes the id the dropped batch had used: still not ours.
+    write(path, event("a", ":20260220T100000Z", attendees=("ada@example.com",),
+                      extra=("STATUS:CANCELLED",)))
+    dropped()
+    assert len(meetings(store)) == 1  # the removal was dropped too
+    assert sync(store, path, settings).touches_removed == 1
+    assert meetings(store) == []

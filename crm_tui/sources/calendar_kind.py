@@ -1,0 +1,56 @@
+"""Calendars as a kind of source for `crm-tui sync` (see ``sources/sync.py``): the three
+phases of a sync over :mod:`crm_tui.sources.calendar`.
+
+- ``snapshot``: the calendar cache (what each file held at its last mtime and size, and the
+  meeting touches logged from them), read from the data folder: no store needed;
+- ``scan``: parses the files that changed, with no store and no lock;
+- ``apply``: adds, moves and removes meeting touches and refreshes the meetings to come,
+  inside the batch that every source shares, then saves the cache (what it could not yet
+  know was saved is checked by the next sync, see ``calendar._tracked``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import arrow
+
+from crm_tui.config import Settings
+from crm_tui.sources import calendar
+
+
+@dataclass
+class _Scanned:
+    reading: calendar.Reading
+
+
+class CalendarKind:
+    name = "calendar"
+
+    def detect(self, path: Path) -> bool:
+        return calendar.is_calendar_path(path)
+
+    def configured(self, settings: Settings) -> list[str]:
+        return list(settings.sources.calendars)
+
+    def check(self, settings: Settings) -> None:
+        """Nothing is required: without ``[me] emails`` only "I declined" cannot be told."""
+
+    def snapshot(self, store: Any) -> dict[str, Any]:
+        return calendar.load_cache(calendar.cache_path(Path(store.folder)))
+
+    def scan(self, paths: list[Path], snapshot: Any, settings: Settings, now: arrow.Arrow,
+             progress: Any = None) -> _Scanned:
+        return _Scanned(calendar.read(paths, settings, now, snapshot or {}))
+
+    def apply(self, store: Any, scanned: _Scanned, settings: Settings,
+              now: arrow.Arrow) -> calendar.Summary:
+        summary = calendar.apply(store, scanned.reading, settings, now)
+        path = calendar.cache_path(Path(store.folder))
+        try:
+            calendar.save_cache(path, scanned.reading.cache)
+        except OSError as exc:
+            summary.unreadable.append(calendar.Unreadable(str(path), f"cache not saved: {exc}"))
+        return summary
