@@ -728,7 +728,8 @@ def next_meeting(contact: Contact, now: datetime) -> tuple[datetime, str] | None
 def _birthday(contact: Contact, ctx: _Context) -> Suggestion | None:
     """``birthday`` due on the day (in the user's zone), time-critical and exempt from the
     pester guard; any message to them that day counts as the wish (``closed``). On other
-    days it is ``upcoming`` on the next birthday: it is never overdue."""
+    days it is ``upcoming`` on the next birthday: it is never overdue. Its ``kind`` is
+    ``birthday`` (not keep-in-touch, which it covers on the day)."""
     day = birthdays.next_on(contact.birthday, ctx.today)
     if day is None:
         return None
@@ -738,15 +739,19 @@ def _birthday(contact: Contact, ctx: _Context) -> Suggestion | None:
     channel = "message" if contact.phone else "email"
     if day == ctx.today:
         if ctx.last_out_day(contact.id) == ctx.today:
-            return _make(ctx, None, contact.id, "birthday", day,
+            done = _make(ctx, None, contact.id, "birthday", day,
                          f"{first}'s birthday today{turns}: you have sent your wishes.",
                          status="closed", channel=channel, recipient_id=contact.id,
                          name=contact.name)
+            done.kind = "birthday"
+            return done
         reason = f"{first}'s birthday today{turns}: send a short, warm wish."
     else:
         reason = f"{first}'s birthday on {ctx.d(day)}{turns}."
-    return _make(ctx, None, contact.id, "birthday", day, reason, channel=channel,
+    wish = _make(ctx, None, contact.id, "birthday", day, reason, channel=channel,
                  recipient_id=contact.id, name=contact.name)
+    wish.kind = "birthday"
+    return wish
 
 
 # --------------------------------------------------------------------------- overlays

@@ -47,6 +47,7 @@ _VERBS = {
     "reply-requested": "Answer {name}",
 }
 _KINDS = {KEEP_IN_TOUCH: "keep in touch"}
+_NO_KIND = frozenset({"birthday"})  # the summary says it already
 
 
 @dataclass
@@ -92,11 +93,12 @@ def items_for(suggestions: Iterable[Suggestion], contacts: dict[str, Contact],
             continue
         thread = threads.get(s.thread_id or "")
         about = contacts.get(thread.contact_id, contact) if thread else contact
-        detail = [_KINDS.get(s.kind, s.kind)]
+        detail = [] if s.kind in _NO_KIND else [_KINDS.get(s.kind, s.kind)]
         if about.company:
             detail.append(about.company)
         summary = _VERBS.get(s.step, "Follow up with {name}").format(name=contact.name)
-        summary = f"{summary} ({', '.join(detail)})"
+        if detail:
+            summary = f"{summary} ({', '.join(detail)})"
         lines = [s.reason]
         if s.warnings:
             lines.append("Note: " + "; ".join(s.warnings) + ".")

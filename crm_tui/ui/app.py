@@ -103,6 +103,9 @@ class CrmApp(App[None]):
             self.notify(problem, title="Config", severity="warning", timeout=10)
         for line in getattr(self.store, "recovered", []):
             self.notify(line, title="Data", severity="warning", timeout=10)
+        from crm_tui.ui import reminders
+
+        reminders.install(self)
 
     # ------------------------------------------------------------------ the terminal
     def _watch_terminal(self) -> None:

@@ -22,13 +22,13 @@ from crm_tui.ui.widgets.contact_rows import (
     next_steps_for,
     sort_order,
 )
-from crm_tui.ui.widgets.contact_table import ContactTable
+from crm_tui.ui.widgets.contact_table import BIRTHDAY_COLUMNS, COLUMNS, ContactTable
 from crm_tui.ui.widgets.empty_state import EmptyState
 from crm_tui.ui.widgets.footer import KeyFooter
 
 
 class ContactsScreen(Screen[None]):
-    """Home: a table of contacts; `/` filters, `t` picks a tag, n/d/c/l sort."""
+    """Home: a table of contacts; `/` filters, `t` picks a tag, n/d/c/l/b sort."""
 
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="contacts.filter"),
@@ -37,6 +37,7 @@ class ContactsScreen(Screen[None]):
         Binding("n", "sort('name')", "Sort: name", show=False, id="contacts.sort_name"),
         Binding("d", "sort('due')", "Sort: due", show=False, id="contacts.sort_due"),
         Binding("c", "sort('company')", "Sort: company", show=False, id="contacts.sort_company"),
+        Binding("b", "sort('birthday')", "Sort: birthday", show=False, id="contacts.sort_birthday"),
         Binding("a", "add_contact", "Add", id="contacts.add"),
         Binding("i", "import_contacts", "Import", id="contacts.import"),
         Binding("s", "sort_menu", "Sort", id="contacts.sort"),
@@ -147,6 +148,8 @@ class ContactsScreen(Screen[None]):
 
     def _resort(self) -> None:
         self._sorted = sort_order(self.rows, self.sort_by, self.sort_reverse)
+        table = self.query_one(ContactTable)
+        table.columns = BIRTHDAY_COLUMNS if self.sort_by == "birthday" else COLUMNS
         self._forget_match()
 
     def _forget_match(self) -> None:
