@@ -50,7 +50,8 @@ class MeSettings:
     signature: str = ""
     """A signature block appended to emails (may be several lines)."""
     emails: list[str] = field(default_factory=list)
-    """All my addresses: a meeting I declined is not a touch, and I am never a contact."""
+    """All your own email addresses: mail from or to them is a touch (``crm-tui sync``), a
+    meeting you declined is not."""
 
 
 @dataclass
@@ -73,6 +74,17 @@ class FeedSettings:
 
 @dataclass
 class SourcesSettings:
+    """Where touches come from without typing (``crm-tui sync``). One section for every
+    kind of source: each kind reads its own keys here."""
+
+    mail: list[str] = field(default_factory=list)
+    """Maildirs, folders of Maildirs and mbox files (``~`` expanded)."""
+    keep_subjects: bool = True
+    """Keep a mail's subject as the touch's note; false keeps no text from mail at all."""
+    sync_on_start: bool = False
+    """Sync the sources in the background when the TUI starts."""
+    max_header_bytes: int = 256 * 1024
+    """A message's header block is read up to this size; a longer one is skipped."""
     calendars: list[str] = field(default_factory=list)
     """`.ics` files and folders of them (vdirs) read by `crm-tui sync`; `~` is expanded."""
     calendar_days: int = 730
@@ -137,6 +149,13 @@ def load(path: Path) -> Settings:
                 settings.problems.append(f"{path}: unknown setting {name}.{key}")
                 continue
             default = getattr(target, key)
+            if isinstance(default, list):  # a list of strings (addresses, paths)
+                ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+                if not ok:
+                    settings.problems.append(f"{path}: {name}.{key} must be a list of strings")
+                    continue
+                setattr(target, key, list(value))
+                continue
             if isinstance(default, bool) or not isinstance(value, (int, float, str)):
                 ok = type(value) is type(default)
             elif isinstance(default, (int, float)) and not isinstance(default, bool):

@@ -101,8 +101,8 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     args.out.mkdir(parents=True, exist_ok=True)
     from crm_tui import clock
-    from crm_tui.services import demo
     from crm_tui.paths import resolve
+    from crm_tui.services import demo
 
     with tempfile.TemporaryDirectory(prefix="crm-tui-demo-") as template:
         # Materialised outside the app's event loop (it fetches the local demo feeds).

@@ -13,7 +13,7 @@ from crm_tui.cli.common import (
     resolve_contact,
     resolve_thread,
 )
-from crm_tui.domain import compose
+from crm_tui.domain import drafts, template_library
 from crm_tui.domain.models import CHANNELS, STEPS
 from crm_tui.env import Env
 
@@ -44,7 +44,7 @@ def draft(env: Env, contact: str, thread_id: str | None, step: str | None, artic
 
     if step is not None and step not in STEPS:
         fail(f"unknown step {step!r}; valid steps: {', '.join(STEPS)}")
-    library, problems = compose.load_library(env.paths.templates_file)
+    library, problems = template_library.load_library(env.paths.templates_file)
     for problem in problems:
         click.echo(f"crm-tui: warning: {problem}", err=True)
     with open_store(env, write=False) as store:
@@ -77,7 +77,7 @@ def draft(env: Env, contact: str, thread_id: str | None, step: str | None, artic
         click.echo(f"crm-tui: warning: {warning}", err=True)
     if result.over_limit:
         click.echo(f"crm-tui: note: {result.words} words; shorter notes get more replies "
-                   f"(aim for {compose.WORD_LIMIT} or fewer)", err=True)
+                   f"(aim for {drafts.WORD_LIMIT} or fewer)", err=True)
     if result.hint:
         click.echo(f"crm-tui: note: {result.hint}", err=True)
-    click.echo(compose.as_text(result))
+    click.echo(drafts.as_text(result))

@@ -26,6 +26,7 @@ from crm_tui.cli.common import (
 from crm_tui.domain.models import (
     CHANNELS,
     REPLY_ASKED,
+    REPLY_NOTED,
     REPLY_PAID,
     REPLY_REJECTED,
     Suggestion,
@@ -267,13 +268,18 @@ def done(env: Env, contact: str, thread_id: str | None, note: str, channel: str 
 @click.option("--rejected", "outcome", flag_value=REPLY_REJECTED,
               help="They chose someone else: a graceful close, then keep in touch.")
 @click.option("--paid", "outcome", flag_value=REPLY_PAID, help="The invoice was paid (closes it).")
+@click.option("--noted", "outcome", flag_value=REPLY_NOTED,
+              help="Just a reply: the follow-ups resume as after any reply.")
 @click.option("--note", default="", help="What they said.")
 @click.option("--channel", type=click.Choice(CHANNELS), default="email", show_default=True)
 @click.option("--at", "at", default=None, help="When (ISO-8601); default now.")
 @pass_env
 def reply(env: Env, contact: str, thread_id: str | None, outcome: str | None, note: str,
           channel: str, at: str | None) -> None:
-    """Log a reply from CONTACT: it pauses the thread's follow-ups; prints the touch id."""
+    """Log a reply from CONTACT: it pauses the thread's follow-ups; prints the touch id.
+
+    A synced mail from CONTACT waiting to be classified (reply-received) gets the outcome
+    instead: no second touch is logged."""
     when = parse_when(at, env.now)
     with open_store(env) as store:
         person = resolve_contact(store, contact)

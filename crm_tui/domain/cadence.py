@@ -48,7 +48,9 @@ from settings) have elapsed, then every ``invoice_reminder_days``; from the seco
 the reason asks for a call and whether someone else should be contacted. Rule 9 (stop after
 two) does not apply to money owed; the unanswered warning (rule 17) does.
 
-Replies (rule 10). The latest inbound touch decides: ``paid`` closes an invoice thread;
+Replies (rule 10). The latest inbound touch decides: a synced mail nobody has classified
+yet (``Touch.unclassified``) makes ``reply-received`` due on its day (time-critical, exempt
+from the pester guard) until it is classified or answered; ``paid`` closes an invoice thread;
 ``rejected`` makes ``graceful-close`` due on the reply date until an outbound touch follows,
 then the thread is ``closed`` and keep-in-touch takes over; ``asked`` makes
 ``reply-requested`` due on the reply date until an outbound touch follows; any reply pauses
@@ -86,7 +88,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -113,12 +115,13 @@ from crm_tui.domain.models import (
 
 # Steps the pester guard lets through (rule 16): courtesy owed and answers they asked for.
 GUARD_EXEMPT = frozenset({"thank-you", "reply-requested", "graceful-close", "move-on",
-                          "birthday"})
-# Steps that are not an outbound message.
-NOT_OUTBOUND = frozenset({"move-on"})
+                          "reply-received", "birthday"})
+# Steps that are not an outbound message (reply-received: say what their mail was).
+NOT_OUTBOUND = frozenset({"move-on", "reply-received"})
 ACTIONABLE = ("due", "overdue")
 _TIER = {
-    "thank-you": 0, "reply-requested": 0, "graceful-close": 0, "birthday": 0,
+    "thank-you": 0, "reply-requested": 0, "graceful-close": 0, "reply-received": 0,
+    "birthday": 0,
     "follow-up-1": 1, "follow-up-2": 1, "final-call": 1, "move-on": 1,
     "application-follow-up": 1, "ask-connection": 1,
     "payment-reminder": 2,
@@ -130,8 +133,8 @@ _GROUP = {"due": 0, "overdue": 0, "waiting": 1, "upcoming": 1, "closed": 2}
 _ANSWERS = frozenset({"reply-requested", "graceful-close"})
 _NOT_FOLLOW_UPS = frozenset({"thank-you", "reply-requested", "graceful-close", "move-on",
                              "congratulate", "keep-in-touch", "rekindle", "share-article",
-                             "birthday"})
-_UTC = timezone.utc
+                             "reply-received", "birthday"})
+_UTC = UTC
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -421,6 +424,12 @@ def _answer_steps(thread: Thread, replies: _Replies, ctx: _Context) -> list[Sugg
                       f"{ctx.first_name(who)} chose another candidate on {ctx.d(last.day)}{said}: "
                       "thank them briefly and ask to be kept in mind.",
                       channel=channel, recipient_id=who)]
+    if last.touch.unclassified and replies.answer is None:
+        # A synced mail: the engine cannot read intent from a subject line (rule 21).
+        subject = f" ('{_short(last.touch.note)}')" if last.touch.note else ""
+        return [_make(ctx, thread, who, "reply-received", last.day,
+                      f"{ctx.first_name(who)} replied on {ctx.d(last.day)}{subject}: what did "
+                      "they say?", channel=channel, recipient_id=who)]
     if replies.outcome == REPLY_ASKED and replies.answer is None:
         return [_make(ctx, thread, who, "reply-requested", last.day,
                       f"{ctx.first_name(who)} replied on {ctx.d(last.day)} and asked for "

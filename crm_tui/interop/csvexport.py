@@ -25,7 +25,7 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?[\d\s().-]+$")
 
 
 def neutralise(value: str) -> str:
-    if value and value[0] in "=@\t\r" or (value[:1] in ("+", "-") and not _PLAIN_NUMBER.match(value)):
+    if (value and value[0] in "=@\t\r") or (value[:1] in ("+", "-") and not _PLAIN_NUMBER.match(value)):
         return "'" + value
     return value
 
@@ -33,7 +33,7 @@ def neutralise(value: str) -> str:
 def row(contact: Contact) -> list[str]:
     values = {
         **{k: v for k, v in contact.to_dict().items() if k in COLUMNS},
-        "other_emails": "; ".join(contact.extra.get("emails", [])),
+        "other_emails": "; ".join(contact.emails[1:]),
         "other_phones": "; ".join(contact.extra.get("phones", [])),
         "tags": "; ".join(contact.tags),
         "interests": "; ".join(contact.interests),

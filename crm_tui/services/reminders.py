@@ -13,7 +13,7 @@ from pathlib import Path
 import arrow
 
 from crm_tui.config import Settings
-from crm_tui.domain import compose
+from crm_tui.domain import drafts, template_library
 from crm_tui.domain.models import Contact, Suggestion, Thread
 from crm_tui.interop import ics_export
 from crm_tui.services import engine
@@ -24,19 +24,19 @@ DEFAULT_DAYS = 30
 
 
 def _messages(settings: Settings, now: arrow.Arrow):  # type: ignore[no-untyped-def]
-    library = compose.cached_library(settings.templates_file)[0]
+    library = template_library.cached_library(settings.templates_file)[0]
 
     def message(s: Suggestion, recipient: Contact, about: Contact, thread: Thread | None) -> str:
         """The suggested message, without "what we discussed" (that reads every touch of
         the person: too slow for hundreds of steps, and a reminder does not need it)."""
         channel = s.channel if s.channel not in ("", "other") else "email"
-        ctx = compose.MessageContext(
+        ctx = drafts.MessageContext(
             contact=about, step=s.step, channel=channel, thread=thread, recipient=recipient,
             me_name=settings.me.name, signature=settings.me.signature, now=now,
             job_change=job_change(recipient),
             reminder_number=s.unanswered + 1 if s.step == "payment-reminder" else 1)
         try:
-            return compose.as_text(compose.draft(ctx, 0, library))
+            return drafts.as_text(drafts.draft(ctx, 0, library))
         except (ValueError, KeyError):
             return ""
 

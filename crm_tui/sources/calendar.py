@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -48,7 +48,7 @@ import arrow
 import orjson
 
 from crm_tui.config import Settings
-from crm_tui.domain.models import Contact, Touch
+from crm_tui.domain.models import REPLY_NOTED, Contact, Touch
 from crm_tui.domain.text import clean
 
 SOURCE = "calendar"  # Touch.source of a meeting touch; Touch.key is "UID|slot"
@@ -420,24 +420,10 @@ def read(roots: Iterable[Path], settings: Settings, now: arrow.Arrow,
 
 
 # --------------------------------------------------------------------------- apply
-def _addresses(contact: Contact) -> Iterator[str]:
-    """Every address of a contact (``email``, an ``emails`` list when the model has one,
-    and the extra addresses imports keep)."""
-    if contact.email:
-        yield contact.email
-    for name in ("emails",):
-        more = getattr(contact, name, None)
-        if isinstance(more, list):
-            yield from (m for m in more if isinstance(m, str))
-    extra = contact.extra.get("emails") if isinstance(contact.extra, dict) else None
-    if isinstance(extra, list):
-        yield from (m for m in extra if isinstance(m, str))
-
-
 def _index(contacts: Iterable[Contact], me: frozenset[str]) -> dict[str, list[str]]:
     by_email: dict[str, list[str]] = {}
     for c in contacts:
-        for address in {a.strip().lower() for a in _addresses(c) if a.strip()}:
+        for address in {a.strip().lower() for a in c.emails if a.strip()}:
             if address not in me:
                 by_email.setdefault(address, []).append(c.id)
     return by_email
@@ -529,8 +515,11 @@ def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
                 store.update_touch(touch)
         logged = []
         for key, contact_id, start, title, path in [*adds, *(m[:5] for m in moves)]:
+            # Classified at once ("noted": just a reply): a meeting pauses a sequence like
+            # a reply but asks nothing of the user (no `reply-received`, unlike a mail).
             touch = store.log_touch(Touch(contact_id=contact_id, at=start, direction="in",
-                                          channel="meeting", note=title, source=SOURCE, key=key))
+                                          channel="meeting", note=title, source=SOURCE, key=key,
+                                          outcome=REPLY_NOTED))
             logged.append((f"{key}#{contact_id}", touch, path))
         for contact in meeting_changes:
             contact.meetings = upcoming.get(contact.id, [])

@@ -24,7 +24,7 @@ KHAL = os.environ.get("CRM_TUI_KHAL") or shutil.which("khal") or next(
 
 
 def fill(store):
-    acme = store.add_contact(Contact(name="Ada Park", email="ada@example.com", company="Acme"))
+    acme = store.add_contact(Contact(name="Ada Park", emails=["ada@example.com"], company="Acme"))
     store.add_thread(Thread(contact_id=acme.id, kind="interview", at="2026-02-20T10:00:00+00:00",
                             decision_by="2026-02-24", role="Data lead"))
     ben = store.add_contact(Contact(name="Ben Ode", birthday="1990-03-10", tier="close",
@@ -105,7 +105,7 @@ def test_a_single_file(store, tmp_path):
 
 
 def test_hostile_names_stay_text(store, tmp_path):
-    store.add_contact(Contact(name="Eve; DROP\nEND:VEVENT", email="eve@example.com"))
+    store.add_contact(Contact(name="Eve; DROP\nEND:VEVENT", emails=["eve@example.com"]))
     ics_export.export(store, Settings(), NOW, tmp_path / "crm")
     (event,) = events_in(tmp_path / "crm").values()
     assert str(event["SUMMARY"]).startswith("Follow up with Eve; DROP\nEND:VEVENT")

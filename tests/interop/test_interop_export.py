@@ -16,8 +16,8 @@ import pytest
 from crm_tui import config
 from crm_tui.domain.models import Article, Contact, Feed, Share, Thread, Touch
 from crm_tui.interop import InteropError, backup, csvexport, vcard
-from crm_tui.services.importer import import_file
 from crm_tui.paths import resolve
+from crm_tui.services.importer import import_file
 from crm_tui.store.repository import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "interop"
@@ -89,9 +89,9 @@ def test_csv_export_stable_columns_and_formula_guard(store, now, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert tuple(rows[0]) == csvexport.COLUMNS
-    eve = dict(zip(rows[0], rows[1]))
+    eve = dict(zip(rows[0], rows[1], strict=False))
     assert eve["company"] == "'=HYPERLINK(\"http://x\")"
-    phone = dict(zip(rows[0], rows[2]))
+    phone = dict(zip(rows[0], rows[2], strict=False))
     assert phone["phone"] == "+44 20 7946 0000" and phone["tags"] == "a; b"
 
 

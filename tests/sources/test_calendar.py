@@ -25,9 +25,8 @@ def settings() -> Settings:
 
 @pytest.fixture
 def people(store):
-    ada = store.add_contact(Contact(name="Ada Park", email="ada@example.com"))
-    ben = store.add_contact(Contact(name="Ben Ode", email="ben@example.com",
-                                    extra={"emails": ["ben.ode@work.example"]}))
+    ada = store.add_contact(Contact(name="Ada Park", emails=["ada@example.com"]))
+    ben = store.add_contact(Contact(name="Ben Ode", emails=["ben@example.com", "ben.ode@work.example"]))
     return ada, ben
 
 

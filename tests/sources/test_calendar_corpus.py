@@ -36,7 +36,7 @@ def test_the_corpus_is_there():
 
 @pytest.mark.parametrize("source", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_calendar_syncs_or_is_reported(store, tmp_path, source):
-    ada = store.add_contact(Contact(name="Ada", email="ada@example.com"))
+    ada = store.add_contact(Contact(name="Ada", emails=["ada@example.com"]))
     path = tmp_path / source.name
     path.write_bytes(_with_attendee(source.read_bytes()))
     settings = Settings()
@@ -65,7 +65,7 @@ def test_every_calendar_syncs_or_is_reported(store, tmp_path, source):
     ("event_dtr_exdatez.ics", 3),
 ])
 def test_known_cases(store, tmp_path, name, count):
-    ada = store.add_contact(Contact(name="Ada", email="ada@example.com"))
+    ada = store.add_contact(Contact(name="Ada", emails=["ada@example.com"]))
     path = tmp_path / name
     path.write_bytes(_with_attendee((CORPUS / "khal" / name).read_bytes()))
     settings = Settings()

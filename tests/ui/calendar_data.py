@@ -21,12 +21,12 @@ def seed(paths: Paths, now: arrow.Arrow, folder: Path) -> dict[str, str]:
     with Store.open(paths.data, today=now) as store:
         with store.batch():
             ada = store.add_contact(Contact(
-                name="Ada Park", company="Acme", role="CTO", tier="close", email="ada@example.com",
+                name="Ada Park", company="Acme", role="CTO", tier="close", emails=["ada@example.com"],
                 birthday="1986-03-04"))
-            ben = store.add_contact(Contact(name="Ben Ode", tier="active", email="ben@example.com",
+            ben = store.add_contact(Contact(name="Ben Ode", tier="active", emails=["ben@example.com"],
                                             birthday="--03-02"))
             cy = store.add_contact(Contact(name="Cy Lee", company="Tidemark", tier="casual",
-                                           email="cy@example.com"))
+                                           emails=["cy@example.com"]))
             dee = store.add_contact(Contact(name="Dee Moss", tier="casual", birthday="1990-07-19"))
             for contact, days in ((ada, 20), (ben, 10), (cy, 30), (dee, 5)):
                 store.log_touch(Touch(contact_id=contact.id, at=now.shift(days=-days).isoformat(),

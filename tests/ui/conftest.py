@@ -13,14 +13,11 @@ from typing import Any
 
 import arrow
 import pytest
+from support import make_env
 
 from crm_tui import config
-from crm_tui.env import Env
 from crm_tui.paths import Paths, resolve
 from crm_tui.store.repository import Store
-
-# Every snapshot is taken at this size (the issue asks for 120x36).
-SNAPSHOT_SIZE = (120, 36)
 
 
 @pytest.fixture
@@ -38,9 +35,6 @@ def empty_paths(isolated_home: Path) -> Paths:
     """A home with no data at all (first run)."""
     return resolve(isolated_home)
 
-
-def make_env(paths: Paths, now: arrow.Arrow) -> Env:
-    return Env(paths=paths, settings=config.load(paths.config_file), now=now)
 
 
 @pytest.fixture
@@ -75,3 +69,17 @@ def make_app(now: arrow.Arrow) -> Iterator[Callable[..., Any]]:
 def demo_app(make_app: Callable[..., Any], demo_paths: Paths) -> Any:
     """The app over the demo data, not yet running (``async with demo_app.run_test()``)."""
     return make_app(demo_paths)
+
+
+@pytest.fixture
+def data(empty_paths: Paths, now: arrow.Arrow) -> dict[str, str]:
+    """The known data set of ``known_data.seed`` (Today, Articles), ids by nickname."""
+    from known_data import seed
+
+    return seed(empty_paths, now)
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Any], empty_paths: Paths, data: dict[str, str]) -> Any:
+    """The app over the known data set (tests that need another build their own)."""
+    return make_app(empty_paths)

@@ -75,7 +75,7 @@ def test_nothing_below_the_ui_imports_ui_or_cli():
 
 
 @pytest.mark.parametrize("module", ["crm_tui.domain.models", "crm_tui.domain.cadence",
-                                    "crm_tui.domain.compose", "crm_tui.domain.text"])
+                                    "crm_tui.domain.drafts", "crm_tui.domain.template_library", "crm_tui.domain.text"])
 def test_domain_never_imports_tinydb(module):
     assert "tinydb" not in loaded_after_import(module)
 

@@ -20,6 +20,16 @@ def _split(value: str) -> list[str]:
     return clean_list(part for part in value.split(","))
 
 
+def _addresses(value: str) -> list[str]:
+    """Addresses typed comma (or space) separated; case-insensitive duplicates dropped."""
+    found: list[str] = []
+    for part in value.replace(";", ",").replace(" ", ",").split(","):
+        part = clean(part, 254)
+        if part and part.casefold() not in {a.casefold() for a in found}:
+            found.append(part)
+    return found
+
+
 class ContactForm(FormDialog[Contact]):
     def __init__(self, contact: Contact | None, now: arrow.Arrow) -> None:
         super().__init__()
@@ -34,7 +44,8 @@ class ContactForm(FormDialog[Contact]):
         c = self.original or Contact(name="")
         text = lambda value: Input(value or "", compact=True)  # noqa: E731
         yield from self.field("name", "Name *", text(c.name))
-        yield from self.field("email", "Email", text(c.email))
+        yield from self.field("email", "Emails", text(", ".join(c.emails)),
+                              hint="comma separated; the first is the main one")
         yield from self.field("phone", "Phone", text(c.phone))
         yield from self.field("company", "Company", text(c.company))
         yield from self.field("role", "Role", text(c.role))
@@ -57,7 +68,7 @@ class ContactForm(FormDialog[Contact]):
     def problems(self) -> dict[str, str]:
         checks_by_field = {
             "name": checks.required(clean(self.value("name")), "A name"),
-            "email": checks.email(self.value("email")),
+            "email": next(filter(None, map(checks.email, _addresses(self.value("email")))), None),
             "every": checks.days(self.value("every")),
             "birthday": checks.date(self.value("birthday"), allow_month_day=True),
             "tier": None if self.value("tier") in TIERS else "Pick a tier.",
@@ -67,7 +78,7 @@ class ContactForm(FormDialog[Contact]):
     def result(self) -> Contact:
         values = dict(
             name=clean(self.value("name")),
-            email=clean(self.value("email")),
+            emails=_addresses(self.value("email")),
             phone=clean(self.value("phone")),
             company=clean(self.value("company")),
             role=clean(self.value("role")),

@@ -259,7 +259,7 @@ def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow) -
         text.append(f"   {role}")
     text.append("\n")
     rows = [
-        ("email", contact.email),
+        ("email", ", ".join(contact.emails)),
         ("phone", contact.phone),
         ("linkedin", contact.linkedin),
         ("tier", contact.tier + (f", every {contact.every} days" if contact.every else "")),

@@ -16,8 +16,8 @@ from textual.widgets import DataTable, Header, Static
 
 from crm_tui.domain.models import Feed
 from crm_tui.feeds import opml
-from crm_tui.services import feeds as service
 from crm_tui.feeds.links import is_web
+from crm_tui.services import feeds as service
 from crm_tui.store.storage import StoreError
 from crm_tui.ui.dialogs.confirm import ConfirmDialog
 from crm_tui.ui.dialogs.feed_add import feed_add_dialog
@@ -161,7 +161,7 @@ class FeedsScreen(DataScreen):
             self.notify(str(exc), title="Refresh not saved", severity="error", markup=False)
             self.reload()
             return
-        except Exception as exc:  # noqa: BLE001 - a failed refresh must never close the app
+        except Exception as exc:
             self.notify(f"{type(exc).__name__}: {exc}", title="Refresh failed",
                         severity="error", markup=False)
             self.reload()
