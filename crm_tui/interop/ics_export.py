@@ -23,8 +23,9 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import arrow
 
@@ -190,7 +191,7 @@ def file_name(uid: str) -> str:
 def write(items: list[Item], target: Path, now: arrow.Arrow) -> Result:
     """Write ``items`` to ``target``: one VCALENDAR when it ends in ``.ics``, else a vdir."""
     target = Path(os.path.expanduser(str(target)))
-    stamp = now.to("UTC").datetime.replace(microsecond=0).astimezone(timezone.utc)
+    stamp = now.to("UTC").datetime.replace(microsecond=0).astimezone(UTC)
     result = Result(target, items=len(items))
     if target.suffix.lower() == ".ics" and not target.is_dir():
         target.parent.mkdir(parents=True, exist_ok=True)

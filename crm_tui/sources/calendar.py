@@ -40,7 +40,7 @@ import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 AHEAD_DAYS = 180
 REUSE_AHEAD_DAYS = 120
 MEETINGS_KEPT = 3  # per contact, soonest first
-_UTC = timezone.utc
+_UTC = UTC
 SINGLE = "single"  # the slot of an event that does not recur: moving it moves its touch
 
 
@@ -150,8 +150,10 @@ def calendar_files(roots: Iterable[Path]) -> tuple[list[Path], list[Unreadable],
             problems.append(Unreadable(str(root), "no such file or folder"))
             roots_ok = False
             continue
-        for folder, dirs, files in os.walk(root, onerror=lambda e: problems.append(
-                Unreadable(str(getattr(e, "filename", root)), e.strerror or str(e)))):
+        def unreadable(exc: OSError, root: Path = root) -> None:
+            problems.append(Unreadable(str(exc.filename or root), exc.strerror or str(exc)))
+
+        for folder, dirs, files in os.walk(root, onerror=unreadable):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             found.extend(Path(folder) / f for f in sorted(files)
                          if f.lower().endswith(".ics") and not f.startswith("."))
@@ -228,7 +230,7 @@ def _uid(component: Any) -> str:
     uid = clean(str(component.get("UID") or ""), 500)
     if uid:
         return uid.replace("|", "/")
-    basis = "\x1f".join(str(component.get(k) and component.get(k).to_ical() or "")
+    basis = "\x1f".join(str((component.get(k) and component.get(k).to_ical()) or "")
                         for k in ("DTSTART", "SUMMARY", "ORGANIZER"))
     return "nouid-" + hashlib.sha1(basis.encode("utf-8", "replace")).hexdigest()[:20]
 
@@ -465,12 +467,12 @@ def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
     moves: list[tuple[str, str, str, str, str, str]] = []  # + old touch id
     removes: list[str] = []  # touch ids
     retitles: list[tuple[str, str]] = []  # touch id, title
-    for (key, contact_id), (start, title, path) in wanted.items():
+    for (key, contact_id), (at, title, path) in wanted.items():
         have = tracked.get(f"{key}#{contact_id}")
         if have is None:
-            adds.append((key, contact_id, start, title, path))
-        elif datetime.fromisoformat(have["at"]) != datetime.fromisoformat(start):
-            moves.append((key, contact_id, start, title, path, have["id"]))
+            adds.append((key, contact_id, at, title, path))
+        elif datetime.fromisoformat(have["at"]) != datetime.fromisoformat(at):
+            moves.append((key, contact_id, at, title, path, have["id"]))
         elif have.get("title", "") != title:
             retitles.append((have["id"], title))
     for name, have in tracked.items():
@@ -514,10 +516,10 @@ def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
                 touch.note = title
                 store.update_touch(touch)
         logged = []
-        for key, contact_id, start, title, path in [*adds, *(m[:5] for m in moves)]:
+        for key, contact_id, at, title, path in [*adds, *(m[:5] for m in moves)]:
             # Classified at once ("noted": just a reply): a meeting pauses a sequence like
             # a reply but asks nothing of the user (no `reply-received`, unlike a mail).
-            touch = store.log_touch(Touch(contact_id=contact_id, at=start, direction="in",
+            touch = store.log_touch(Touch(contact_id=contact_id, at=at, direction="in",
                                           channel="meeting", note=title, source=SOURCE, key=key,
                                           outcome=REPLY_NOTED))
             logged.append((f"{key}#{contact_id}", touch, path))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import arrow
 import pytest
@@ -90,9 +89,9 @@ def test_any_address_of_the_contact_and_the_organizer_count(store, people, setti
     ((), ("PARTSTAT=DECLINED:mailto:me@example.com", "ada@example.com"), "mailto:ada@example.com",
      []),
     ((), ("PARTSTAT=TENTATIVE:mailto:ada@example.com",), "mailto:me@example.com", ["ada"]),
-    ((), ("ada@example.com",) + tuple(f"p{i}@example.org" for i in range(10)),
+    ((), ("ada@example.com", *tuple(f"p{i}@example.org" for i in range(10))),
      "mailto:me@example.com", []),  # 11 attendees: an all-hands
-    ((), ("ada@example.com",) + tuple(f"p{i}@example.org" for i in range(9)),
+    ((), ("ada@example.com", *tuple(f"p{i}@example.org" for i in range(9))),
      "mailto:me@example.com", ["ada"]),  # exactly 10: still personal
 ], ids=["cancelled", "contact-declined", "i-declined", "tentative-counts", "too-many",
         "ten-is-fine"])
@@ -280,10 +279,9 @@ def test_a_dropped_batch_is_noticed_by_the_next_sync(store, people, settings, tm
 
     def dropped():
         reading = cal.read([path], settings, NOW, cal.load_cache(cache))
-        with pytest.raises(RuntimeError):
-            with store.batch():
-                cal.apply(store, reading, settings, NOW)
-                raise RuntimeError("another source failed")
+        with pytest.raises(RuntimeError), store.batch():
+            cal.apply(store, reading, settings, NOW)
+            raise RuntimeError("another source failed")
         cal.save_cache(cache, reading.cache)
 
     dropped()

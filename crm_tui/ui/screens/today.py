@@ -27,9 +27,9 @@ from crm_tui.feeds.rank import ranker
 from crm_tui.services import actions, engine
 from crm_tui.services.actions import ActionError
 from crm_tui.services.drafting import draft_for
+from crm_tui.ui import format as fmt
 from crm_tui.ui.dialogs.reply import ReplyAnswer, ReplyDialog
 from crm_tui.ui.dialogs.snooze import SnoozeDialog
-from crm_tui.ui import format as fmt
 from crm_tui.ui.format import inert, one_line, step_label
 from crm_tui.ui.screens.base import DataScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.footer import KeyFooter

@@ -6,8 +6,9 @@ that a keystroke in the filter only compares strings and reorders a list of indi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 import arrow
 
@@ -185,7 +186,7 @@ def _local(moment: str, now: arrow.Arrow) -> str:
 
 def sort_order(rows: Sequence[ContactRow], by: str, reverse: bool = False) -> list[int]:
     """Indices of ``rows`` in the chosen order (default: longest since the last touch first)."""
-    keys = {
+    keys: dict[str, Callable[[int], Any]] = {
         "last": lambda i: (rows[i].last_key, rows[i].name_key),
         "name": lambda i: rows[i].name_key,
         "due": lambda i: (rows[i].due_key, rows[i].name_key),
