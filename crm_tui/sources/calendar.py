@@ -52,7 +52,7 @@ from crm_tui.domain.models import REPLY_NOTED, Contact, Touch
 from crm_tui.domain.text import clean
 
 SOURCE = "calendar"  # Touch.source of a meeting touch; Touch.key is "UID|slot"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Future meetings are expanded this far ahead; the cache is reused while it still sees
 # this much of the future (a no-change sync a month later re-reads nothing).
@@ -64,7 +64,7 @@ SINGLE = "single"  # the slot of an event that does not recur: moving it moves i
 
 
 # --------------------------------------------------------------------------- results
-@dataclass
+@dataclass(slots=True)
 class Occurrence:
     """One expanded occurrence, as cached (plain values only)."""
 
@@ -74,10 +74,14 @@ class Occurrence:
     title: str
     emails: list[str]  # organizer and attendees who did not decline, lower case
     all_day: bool = False
+    epoch: float = 0.0  # the start as a POSIX time, for cheap comparisons
 
     @property
     def key(self) -> str:
         return f"{self.uid}|{self.slot}"
+
+    def as_list(self) -> list[Any]:
+        return [self.uid, self.slot, self.start, self.title, self.emails, self.all_day, self.epoch]
 
 
 @dataclass
@@ -123,28 +127,52 @@ class Summary:
 
 @dataclass
 class Reading:
-    """The result of :func:`read`: occurrences per file, problems, the new cache."""
+    """The result of :func:`read`: what was parsed, what the cache still holds, problems,
+    and the new cache (``cache``: the small index; ``bulk()``: occurrences and touches)."""
 
-    occurrences: dict[str, list[Occurrence]]  # path -> occurrences
+    parsed: dict[str, list[Occurrence]]  # path -> occurrences, of the files read this time
+    unchanged: list[str]  # files whose occurrences are in the cache
     unreadable: list[Unreadable]
     roots_ok: bool  # every given path existed
     files_read: int
     files_unchanged: int
     window_start: datetime
     cache: dict[str, Any]
+    previous: dict[str, Any] = field(default_factory=dict)  # the last sync's state
+    same_files: bool = False  # the same files as last time, none of them changed
+    bulk_path: Path | None = None
+    _bulk: dict[str, Any] | None = None
+    bulk_dirty: bool = False
+
+    @property
+    def files(self) -> int:
+        return len(self.parsed) + len(self.unchanged)
+
+    def bulk(self) -> dict[str, Any]:
+        """The cache's big part (read on first use: a sync with nothing to do never does)."""
+        if self._bulk is None:
+            self._bulk = _load_bulk(self.bulk_path, self.previous.get("stamp"))
+        return self._bulk
+
+    def occurrences(self) -> dict[str, list[Occurrence]]:
+        cached = self.bulk().get("occ", {})
+        found = {path: [Occurrence(*o) for o in cached.get(path, [])] for path in self.unchanged}
+        found.update(self.parsed)
+        return found
 
 
 # --------------------------------------------------------------------------- finding files
-def calendar_files(roots: Iterable[Path]) -> tuple[list[Path], list[Unreadable], bool]:
+def calendar_files(roots: Iterable[Path]) -> tuple[list[str], list[Unreadable], bool]:
     """Every ``.ics`` file under ``roots`` (a file, a vdir, or a tree of vdirs), sorted;
-    hidden folders (``.git``, vdirsyncer's status) are skipped."""
-    found: list[Path] = []
+    hidden folders (``.git``, vdirsyncer's status) are skipped. Paths as strings: a sync
+    with nothing changed lists thousands, and Path objects cost more than the listing."""
+    found: list[str] = []
     problems: list[Unreadable] = []
     roots_ok = True
     for root in roots:
         root = Path(os.path.expanduser(str(root)))
         if root.is_file():
-            found.append(root)
+            found.append(str(root))
             continue
         if not root.is_dir():
             problems.append(Unreadable(str(root), "no such file or folder"))
@@ -153,10 +181,11 @@ def calendar_files(roots: Iterable[Path]) -> tuple[list[Path], list[Unreadable],
         def unreadable(exc: OSError, root: Path = root) -> None:
             problems.append(Unreadable(str(exc.filename or root), exc.strerror or str(exc)))
 
+        join = os.path.join
         for folder, dirs, files in os.walk(root, onerror=unreadable):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            found.extend(Path(folder) / f for f in sorted(files)
-                         if f.lower().endswith(".ics") and not f.startswith("."))
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            found.extend(join(folder, f) for f in files
+                         if f.endswith((".ics", ".ICS", ".Ics")) and not f.startswith("."))
     return sorted(set(found)), problems, roots_ok
 
 
@@ -275,7 +304,28 @@ def _occurrences_of(component: Any, me: frozenset[str], max_attendees: int,
         title=clean(str(component.get("SUMMARY") or ""), 200),
         emails=sorted(emails),
         all_day=all_day,
+        epoch=start.timestamp(),
     )
+
+
+def _single_events(cal: Any, start: datetime, end: datetime, zone: tzinfo,
+                   problems: list[str]) -> list[Any]:
+    """The VEVENTs of a calendar with no recurrence at all that start in ``[start, end)``:
+    most files of a vdir, read without the cost of the recurrence machinery."""
+    found = []
+    for component in cal.walk("VEVENT"):
+        prop = component.get("DTSTART")
+        if prop is None:
+            problems.append("an event without a start (DTSTART) was skipped")
+            continue
+        try:
+            at, _ = _as_datetime(prop.dt, zone)
+        except Exception as exc:
+            problems.append(f"an event was skipped: {_why(exc)}")
+            continue
+        if start <= at < end:
+            found.append(component)
+    return found
 
 
 def parse_file(path: Path, settings: Settings, start: datetime, end: datetime,
@@ -311,8 +361,14 @@ def parse_file(path: Path, settings: Settings, start: datetime, end: datetime,
         except Exception as exc:
             problems.append(f"could not read the events: {_why(exc)}")
             continue
+        if not recurring:
+            components = _single_events(cal, start, end, zone, problems)
+            recurring = set()
+        else:
+            components = None
         try:
-            components = list(recurring_ical_events.of(cal).between(start, end))
+            if components is None:
+                components = list(recurring_ical_events.of(cal).between(start, end))
         except Exception as exc:  # a bad series: keep the others, report this one
             problems.append(f"an event could not be expanded ({_why(exc)}); the others were read")
             try:
@@ -339,8 +395,15 @@ def _why(exc: BaseException) -> str:
 
 
 # --------------------------------------------------------------------------- cache
+# Two files in <data>/cache/: a small index read by every sync (each file's mtime and size,
+# the last sync's state) and the bulk (every occurrence, the touches logged from them), read
+# only when something is to be done. The same random stamp in both ties them together.
 def cache_path(data_folder: Path) -> Path:
     return data_folder / "cache" / "calendar.json"
+
+
+def _bulk_path(index_path: Path) -> Path:
+    return index_path.with_name("calendar-data.json")
 
 
 def _fingerprint(settings: Settings) -> str:
@@ -351,30 +414,58 @@ def _fingerprint(settings: Settings) -> str:
 
 
 def load_cache(path: Path) -> dict[str, Any]:
+    """The index (``{}`` when missing or unreadable: everything is read again)."""
     try:
         data = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError):
         return {}
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
         return {}
+    data["_bulk_path"] = str(_bulk_path(path))
     return data
 
 
-def save_cache(path: Path, cache: dict[str, Any]) -> None:
-    """Atomically (temp file, fsync, replace): a half-written cache is never read."""
+def _load_bulk(path: Path | None, stamp: Any) -> dict[str, Any]:
+    empty: dict[str, Any] = {"occ": {}, "touches": None, "unconfirmed": None}
+    if path is None or not stamp:
+        return empty
+    try:
+        data = orjson.loads(Path(path).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return empty
+    if not isinstance(data, dict) or data.get("stamp") != stamp:
+        return empty
+    return data
+
+
+def _write_atomic(path: Path, payload: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as handle:
-        handle.write(orjson.dumps(cache))
+        handle.write(payload)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
 
 
+def save_cache(path: Path, reading: Reading) -> None:
+    """Write the index, and the bulk when it changed (temp file, fsync, replace: a half
+    written cache is never read; the bulk first, so the index never names a missing one)."""
+    index = {k: v for k, v in reading.cache.items() if not k.startswith("_")}
+    if reading.bulk_dirty:
+        stamp = os.urandom(8).hex()
+        bulk = dict(reading.bulk())
+        bulk["stamp"] = stamp
+        _write_atomic(_bulk_path(path), orjson.dumps(bulk))
+        index["state"] = {**index.get("state", {}), "stamp": stamp}
+    _write_atomic(path, orjson.dumps(index))
+
+
 # --------------------------------------------------------------------------- read
 def read(roots: Iterable[Path], settings: Settings, now: arrow.Arrow,
          cache: dict[str, Any] | None = None) -> Reading:
-    """Parse the calendars under ``roots`` (no store needed: call it without the lock)."""
+    """Parse the calendars under ``roots`` that changed (no store needed: call it without
+    the lock); the others' occurrences stay in the cache until :func:`apply` wants them."""
     zone = now.tzinfo or _UTC
     now_dt = now.datetime
     window_start = now_dt - timedelta(days=settings.sources.calendar_days)
@@ -385,40 +476,37 @@ def read(roots: Iterable[Path], settings: Settings, now: arrow.Arrow,
     same_settings = cache.get("fingerprint") == fingerprint and cache.get("zone") == zone_name
     old_files: dict[str, Any] = cache.get("files", {}) if same_settings else {}
     files, problems, roots_ok = calendar_files(roots)
-    occurrences: dict[str, list[Occurrence]] = {}
+    parsed: dict[str, list[Occurrence]] = {}
+    unchanged: list[str] = []
     new_files: dict[str, Any] = {}
-    read_count = unchanged = 0
-    for path in files:
-        key = str(path)
+    reuse_until = (now_dt + timedelta(days=REUSE_AHEAD_DAYS)).isoformat()
+    since = window_start.isoformat()
+    for key in files:
         try:
-            stat = path.stat()
+            stat = os.stat(key)
         except OSError as exc:
             problems.append(Unreadable(key, exc.strerror or str(exc)))
             continue
         old = old_files.get(key)
         if (old and old.get("mtime_ns") == stat.st_mtime_ns and old.get("size") == stat.st_size
-                and old.get("horizon", "") >= (now_dt + timedelta(days=REUSE_AHEAD_DAYS)).isoformat()
-                and old.get("since", "") <= window_start.isoformat()):
-            occ = [Occurrence(**o) for o in old.get("occ", [])]
-            unchanged += 1
-            for reason in old.get("problems", []):
-                problems.append(Unreadable(key, reason))
+                and old.get("horizon", "") >= reuse_until and old.get("since", "") <= since):
+            unchanged.append(key)
+            problems.extend(Unreadable(key, reason) for reason in old.get("problems", []))
             new_files[key] = old
         else:
-            occ, reasons = parse_file(path, settings, window_start, horizon, zone)
-            read_count += 1
+            occ, reasons = parse_file(Path(key), settings, window_start, horizon, zone)
+            parsed[key] = occ
             problems.extend(Unreadable(key, r) for r in reasons)
-            new_files[key] = {
-                "mtime_ns": stat.st_mtime_ns, "size": stat.st_size,
-                "since": window_start.isoformat(), "horizon": horizon.isoformat(),
-                "occ": [asdict(o) for o in occ], "problems": reasons,
-                "failed": bool(reasons) and not occ,
-            }
-        occurrences[key] = occ
+            new_files[key] = {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size,
+                              "since": since, "horizon": horizon.isoformat(), "problems": reasons}
     new_cache = {"version": CACHE_VERSION, "fingerprint": fingerprint, "zone": zone_name,
-                 "files": new_files, "touches": cache.get("touches"),
-                 "unconfirmed": cache.get("unconfirmed")}
-    return Reading(occurrences, problems, roots_ok, read_count, unchanged, window_start, new_cache)
+                 "files": new_files, "state": cache.get("state", {})}
+    previous = cache.get("state", {}) if same_settings else {}
+    bulk_path = cache.get("_bulk_path")
+    return Reading(parsed, unchanged, problems, roots_ok, len(parsed), len(unchanged),
+                   window_start, new_cache, previous=previous,
+                   same_files=not parsed and set(new_files) == set(old_files),
+                   bulk_path=Path(bulk_path) if bulk_path else None)
 
 
 # --------------------------------------------------------------------------- apply
@@ -431,33 +519,59 @@ def _index(contacts: Iterable[Contact], me: frozenset[str]) -> dict[str, list[st
     return by_email
 
 
+def _index_hash(by_email: dict[str, list[str]]) -> str:
+    return hashlib.sha1(orjson.dumps(sorted(by_email.items()))).hexdigest()[:16]
+
+
 def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
           dry_run: bool = False) -> Summary:
     """Bring the store in line with ``reading``: add, move and remove meeting touches and
-    refresh every contact's meetings to come, in one batch (nothing when ``dry_run``)."""
+    refresh every contact's meetings to come, in one batch (nothing when ``dry_run``).
+
+    Nothing to do (no file changed, the same contacts' addresses, no meeting started since
+    the last sync, which left nothing unconfirmed): the cache's big part is not even read."""
     summary = Summary(dry_run=dry_run, unreadable=list(reading.unreadable),
-                      files=len(reading.occurrences), files_read=reading.files_read,
+                      files=reading.files, files_read=reading.files_read,
                       files_unchanged=reading.files_unchanged)
     me = frozenset(_address(a) for a in settings.me.emails)
     by_email = _index(store.contacts(), me)
-    now_dt = now.datetime
+    contacts_hash = _index_hash(by_email)
+    now_epoch = now.timestamp()
+    state = reading.previous
+    if (reading.same_files and state.get("contacts") == contacts_hash and not state.get("pending")
+            and "now" in state and not any(state["now"] < t <= now_epoch
+                                           for t in state.get("future", ()))):
+        summary.events = state.get("events", 0)
+        summary.upcoming = state.get("upcoming", 0)
+        if not dry_run:
+            reading.cache["state"] = {**state, "now": max(now_epoch, state["now"])}
+        return summary
+    return _apply_all(store, reading, summary, by_email, contacts_hash, now, dry_run)
+
+
+def _apply_all(store: Any, reading: Reading, summary: Summary, by_email: dict[str, list[str]],
+               contacts_hash: str, now: arrow.Arrow, dry_run: bool) -> Summary:
+    now_epoch = now.timestamp()
     window = reading.window_start
+    window_epoch = window.timestamp()
+    occurrences = reading.occurrences()
     # desired touches: (key, contact) -> (start, title, path); upcoming per contact
     wanted: dict[tuple[str, str], tuple[str, str, str]] = {}
     ahead: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+    future: set[float] = set()
     seen_uids: set[str] = set()
-    for path, occurrences in reading.occurrences.items():
-        for o in occurrences:
+    for path, found in occurrences.items():
+        for o in found:
             seen_uids.add(o.uid)
-            start = datetime.fromisoformat(o.start)
-            if start < window:
+            if o.epoch < window_epoch:
                 continue
             summary.events += 1
             for address in o.emails:
                 for contact_id in by_email.get(address, ()):
-                    if start <= now_dt:
+                    if o.epoch <= now_epoch:
                         wanted.setdefault((o.key, contact_id), (o.start, o.title, path))
                     else:
+                        future.add(o.epoch)
                         ahead.setdefault(contact_id, {}).setdefault(
                             (o.uid, o.slot), {"at": o.start, "title": o.title,
                                               "all_day": o.all_day})
@@ -471,7 +585,7 @@ def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
         have = tracked.get(f"{key}#{contact_id}")
         if have is None:
             adds.append((key, contact_id, at, title, path))
-        elif datetime.fromisoformat(have["at"]) != datetime.fromisoformat(at):
+        elif have["at"] != at and datetime.fromisoformat(have["at"]) != datetime.fromisoformat(at):
             moves.append((key, contact_id, at, title, path, have["id"]))
         elif have.get("title", "") != title:
             retitles.append((have["id"], title))
@@ -534,10 +648,18 @@ def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
                 v["title"] = title
     for name, touch, path in logged:
         new_tracked[name] = {"id": touch.id, "at": touch.at, "title": touch.note, "path": path}
-    reading.cache["touches"] = new_tracked
     # Not yet known to be saved: the batch may still be dropped (a dry run of `sync`, an
     # error in another source, a crash). The next sync checks these few against the store.
-    reading.cache["unconfirmed"] = {"added": [name for name, _, _ in logged], "removed": gone}
+    unconfirmed = {"added": [name for name, _, _ in logged], "removed": gone}
+    bulk = reading.bulk()
+    bulk["occ"] = {path: [o.as_list() for o in found] for path, found in occurrences.items()}
+    bulk["touches"] = new_tracked
+    bulk["unconfirmed"] = unconfirmed
+    reading.bulk_dirty = True
+    reading.cache["state"] = {
+        "now": now_epoch, "contacts": contacts_hash, "future": sorted(future),
+        "pending": bool(logged or gone), "events": summary.events, "upcoming": summary.upcoming,
+    }
     return summary
 
 
@@ -549,10 +671,11 @@ def _tracked(store: Any, reading: Reading, window: datetime) -> dict[str, dict[s
     sync changed is checked against the store first: a touch it added that is not there
     (with its key) is forgotten, a touch it removed that is still there is followed again.
     Only those are looked up, so this costs nothing when the last sync changed nothing."""
-    cached = reading.cache.get("touches")
+    bulk = reading.bulk()
+    cached = bulk.get("touches")
     if cached is not None:
-        tracked = {k: dict(v) for k, v in cached.items()}
-        unconfirmed = reading.cache.get("unconfirmed") or {}
+        tracked: dict[str, dict[str, Any]] = cached
+        unconfirmed = bulk.get("unconfirmed") or {}
         for name in unconfirmed.get("added", []):
             entry = tracked.get(name)
             if entry is not None and not _is_ours(store, entry["id"], name):
@@ -586,14 +709,14 @@ def sync(store: Any, roots: Iterable[Path], settings: Settings, now: arrow.Arrow
          dry_run: bool = False) -> Summary:
     """Read the calendars under ``roots`` and apply them to ``store`` (see the module doc).
 
-    The cache is saved only after the store's batch was written (a crash in between costs a
-    re-read next time, nothing else)."""
+    The cache is saved after the store's batch (a crash in between costs a re-read next
+    time, nothing else)."""
     path = cache_path(Path(store.folder))
     reading = read(roots, settings, now, load_cache(path))
     summary = apply(store, reading, settings, now, dry_run=dry_run)
     if not dry_run:
         try:
-            save_cache(path, reading.cache)
+            save_cache(path, reading)
         except OSError as exc:
             summary.unreadable.append(Unreadable(str(path), f"cache not saved: {exc}"))
     return summary

@@ -50,7 +50,7 @@ class CalendarKind:
         summary = calendar.apply(store, scanned.reading, settings, now)
         path = calendar.cache_path(Path(store.folder))
         try:
-            calendar.save_cache(path, scanned.reading.cache)
+            calendar.save_cache(path, scanned.reading)
         except OSError as exc:
             summary.unreadable.append(calendar.Unreadable(str(path), f"cache not saved: {exc}"))
         return summary

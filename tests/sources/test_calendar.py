@@ -282,7 +282,7 @@ def test_a_dropped_batch_is_noticed_by_the_next_sync(store, people, settings, tm
         with pytest.raises(RuntimeError), store.batch():
             cal.apply(store, reading, settings, NOW)
             raise RuntimeError("another source failed")
-        cal.save_cache(cache, reading.cache)
+        cal.save_cache(cache, reading)
 
     dropped()
     assert meetings(store) == []
@@ -295,3 +295,34 @@ def test_a_dropped_batch_is_noticed_by_the_next_sync(store, people, settings, tm
     assert len(meetings(store)) == 1  # the removal was dropped too
     assert sync(store, path, settings).touches_removed == 1
     assert meetings(store) == []
+
+
+def test_nothing_to_do_reads_no_file_and_not_the_cache_bulk(store, people, settings, tmp_path,
+                                                            monkeypatch):
+    path = write(tmp_path / "cal.ics",
+                 event("a", ":20260220T100000Z", attendees=("ada@example.com",)),
+                 event("b", ":20260310T100000Z", attendees=("ada@example.com",)))
+    sync(store, path, settings)
+    sync(store, path, settings)  # confirms what the first one logged
+
+    def boom(*args):
+        raise AssertionError("the bulk was read")
+
+    monkeypatch.setattr(cal, "_load_bulk", boom)
+    quiet = sync(store, path, settings, now=NOW.shift(days=2))
+    assert (quiet.files_read, quiet.touches_added, quiet.upcoming) == (0, 0, 1)
+
+
+def test_a_new_contact_or_a_meeting_now_past_is_noticed_with_no_file_changed(
+        store, people, settings, tmp_path):
+    path = write(tmp_path / "cal.ics",
+                 event("a", ":20260220T100000Z", attendees=("cy@example.com",)),
+                 event("b", ":20260304T100000Z", attendees=("ada@example.com",)))
+    sync(store, path, settings)
+    sync(store, path, settings)
+    assert meetings(store) == []
+    cy = store.add_contact(Contact(name="Cy Lee", emails=["CY@example.com"]))
+    assert sync(store, path, settings).touches_added == 1
+    assert [t.contact_id for t in meetings(store)] == [cy.id]
+    later = sync(store, path, settings, now=NOW.shift(days=3))
+    assert later.touches_added == 1 and len(meetings(store)) == 2

@@ -15,10 +15,11 @@ from crm_tui.sources import calendar as cal
 CORPUS = Path(__file__).parent.parent / "fixtures" / "calendars"
 FILES = sorted(CORPUS.glob("*/*.ics"))
 NOW = arrow.get("2026-03-02T18:00:00+00:00")
-# Files that cannot be read at all or hold a series that cannot be expanded.
+# Files that cannot be read at all, or hold an event that cannot be read or expanded
+# (invalid_duration.ics is not here: only its end is broken, and a touch needs its start).
 REPORTED = {"invalid_tzoffset.ics", "non_dst_error.ics", "big_bad_calendar.ics",
             "broken_dtstart.ics", "broken_ical.ics", "fuzz_testcase_0_char_in_component_name.ics",
-            "fuzz_testcase_invalid_month.ics", "invalid_duration.ics",
+            "fuzz_testcase_invalid_month.ics",
             "issue_1050_multiple_calendars.ics", "issue_1081_invalid_rrule_freq.ics",
             "issue_1081_invalid_start_and_end.ics"}
 
