@@ -19,6 +19,7 @@ Pure: no store here (``services/reminders.py`` computes the steps and calls this
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import arrow
+import orjson
 
 from crm_tui.domain.models import KEEP_IN_TOUCH, Contact, Suggestion, Thread
 
@@ -38,6 +40,8 @@ UID_DOMAIN = "crm-tui"
 OPEN = ("due", "overdue", "upcoming", "waiting")
 ALARM_HOUR = 9
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
+# In a vdir: what each file was written from (a dot file: khal and vdirsyncer skip it).
+MANIFEST = ".crm-tui-export.json"
 
 _VERBS = {
     "birthday": "Wish {name} a happy birthday",
@@ -66,8 +70,22 @@ class Item:
     uid: str
     day: date
     summary: str
-    description: str
+    reason: str  # the reason and the engine's warnings
     alarm: str
+    fingerprint: str = ""  # changes when anything the event is written from changes
+    message: Callable[[], str] | None = None  # the suggested message, drafted on demand
+    _description: str | None = None
+
+    @property
+    def description(self) -> str:
+        """The reason, then the suggested message (drafted only when the file is written)."""
+        if self._description is None:
+            text = self.reason
+            draft = self.message() if self.message is not None else ""
+            if draft:
+                text += "\n\nSuggested message:\n\n" + draft
+            self._description = text.strip()
+        return self._description
 
 
 def uid_for(s: Suggestion) -> str:
@@ -78,9 +96,13 @@ def uid_for(s: Suggestion) -> str:
 def items_for(suggestions: Iterable[Suggestion], contacts: dict[str, Contact],
               threads: dict[str, Thread], now: arrow.Arrow, days: int = 30,
               message: Callable[[Suggestion, Contact, Contact, Thread | None], str] | None = None,
-              ) -> list[Item]:
+              basis: Any = None) -> list[Item]:
     """The calendar items for the open steps within ``days`` days of today; ``message``
-    gives the suggested message of a step (recipient, the contact the thread is with)."""
+    gives the suggested message of a step (recipient, the contact the thread is with).
+
+    Each item's fingerprint covers what its file is written from: the step, the contacts
+    and thread its message is drafted from, and ``basis`` (what else the drafts depend on,
+    e.g. the templates and your signature), so a vdir export redrafts only what changed."""
     today = now.date()
     last = today + timedelta(days=days)
     items: dict[str, Item] = {}
@@ -101,16 +123,18 @@ def items_for(suggestions: Iterable[Suggestion], contacts: dict[str, Contact],
         summary = _VERBS.get(s.step, "Follow up with {name}").format(name=contact.name)
         if detail:
             summary = f"{summary} ({', '.join(detail)})"
-        lines = [s.reason]
+        reason = s.reason
         if s.warnings:
-            lines.append("Note: " + "; ".join(s.warnings) + ".")
-        if message is not None and s.step != "move-on":
-            draft = message(s, contact, about, thread)
-            if draft:
-                lines += ["", "Suggested message:", "", draft]
+            reason += "\nNote: " + "; ".join(s.warnings) + "."
         uid = uid_for(s)
-        items[uid] = Item(uid, day, summary, "\n".join(lines).strip(),
-                          f"crm-tui: {summary}")
+        draft = None
+        if message is not None and s.step != "move-on":
+            draft = functools.partial(message, s, contact, about, thread)
+        fingerprint = hashlib.sha1(orjson.dumps(
+            [day.isoformat(), summary, reason, s.step, s.channel, s.unanswered, contact,
+             about if about is not contact else None, thread, basis, draft is not None],
+            default=str)).hexdigest()
+        items[uid] = Item(uid, day, summary, reason, f"crm-tui: {summary}", fingerprint, draft)
     return sorted(items.values(), key=lambda i: (i.day, i.uid))
 
 
@@ -210,11 +234,22 @@ def write(items: list[Item], target: Path, now: arrow.Arrow) -> Result:
             result.written = 1
         return result
     target.mkdir(parents=True, exist_ok=True)
+    manifest_path = target / MANIFEST
+    try:
+        manifest = orjson.loads(manifest_path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        manifest = {}
+    if not isinstance(manifest, dict):
+        manifest = {}
+    new_manifest: dict[str, str] = {}
     wanted: set[str] = set()
     for item in items:
         name = file_name(item.uid)
         wanted.add(name)
         path = target / name
+        new_manifest[name] = item.fingerprint
+        if item.fingerprint and manifest.get(name) == item.fingerprint and path.exists():
+            continue  # written from the same facts last time: no need to draft it again
         data = _calendar([item], stamp)
         try:
             old = path.read_bytes()
@@ -233,6 +268,9 @@ def write(items: list[Item], target: Path, now: arrow.Arrow) -> Result:
                 result.removed += 1
             except OSError as exc:
                 result.problems.append(f"{path}: {exc.strerror or exc}")
+    if new_manifest != manifest:
+        _write_atomic(manifest_path, orjson.dumps(new_manifest, option=orjson.OPT_SORT_KEYS),
+                      durable=False)
     if result.written or result.removed:
         _fsync_folder(target)
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import arrow
 
@@ -43,13 +44,26 @@ def _messages(settings: Settings, now: arrow.Arrow):  # type: ignore[no-untyped-
     return message
 
 
+def _basis(settings: Settings) -> list[Any]:
+    """What every draft depends on besides its step and people: your templates file (its
+    mtime and size) and what you sign with."""
+    path = settings.templates_file
+    try:
+        stat = path.stat() if path is not None else None
+    except OSError:
+        stat = None
+    return [settings.me.name, settings.me.signature,
+            [stat.st_mtime_ns, stat.st_size] if stat else None]
+
+
 def export(store: Store, settings: Settings, now: arrow.Arrow, target: Path,
            days: int = DEFAULT_DAYS) -> ics_export.Result:
     """Compute the open steps and write them to ``target`` (a ``.ics`` file or a vdir)."""
     found = engine.suggestions(store, settings, now)
     contacts = {c.id: c for c in store.contacts()}
     threads = {t.id: t for t in store.threads(open_only=True)}
-    items = ics_export.items_for(found, contacts, threads, now, days, _messages(settings, now))
+    items = ics_export.items_for(found, contacts, threads, now, days, _messages(settings, now),
+                                 basis=_basis(settings))
     return ics_export.write(items, target, now)
 
 

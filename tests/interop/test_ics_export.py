@@ -63,7 +63,8 @@ def test_a_vdir_of_open_steps_with_stable_uids_and_a_9am_alarm(store, tmp_path):
     assert wish["DTSTART"].dt == date(2026, 3, 10)
     assert not any("Cy Lee" in s for s in by_summary)  # due in 80 days
     assert str(follow["UID"]) == f"crm-tui-{acme.id}-t1-follow-up-1@crm-tui"
-    assert {p.name for p in (tmp_path / "crm").iterdir()} == set(events)  # no temp files left
+    # No temp files left; the manifest is a dot file khal and vdirsyncer skip.
+    assert {p.name for p in (tmp_path / "crm").iterdir()} == {*events, ".crm-tui-export.json"}
 
 
 def test_a_second_export_rewrites_nothing_and_closed_steps_lose_their_file(store, tmp_path):
@@ -131,3 +132,33 @@ def test_khal_reads_the_vdir(store, tmp_path):
     assert "warning" not in out.stderr.lower() and "error" not in out.stderr.lower(), out.stderr
     assert "2026-03-02 Follow up with Ada Park (interview, Acme)" in out.stdout
     assert "2026-03-10 Wish Ben Ode a happy birthday" in out.stdout
+
+
+def test_only_what_changed_is_drafted_and_written_again(store, tmp_path, monkeypatch):
+    acme, ben, cy = fill(store)
+    folder = tmp_path / "crm"
+    ics_export.export(store, Settings(), NOW, folder)
+    drafted = []
+    real = ics_export._messages
+
+    def counting(settings, now):
+        message = real(settings, now)
+
+        def wrapped(s, *args):
+            drafted.append(s.contact_id)
+            return message(s, *args)
+        return wrapped
+
+    monkeypatch.setattr(ics_export, "_messages", counting)
+    assert ics_export.export(store, Settings(), NOW, folder).written == 0 and drafted == []
+    acme.company = "Acme Labs"
+    store.update_contact(acme)
+    again = ics_export.export(store, Settings(), NOW, folder)
+    # Ada's follow-up and her keep-in-touch (waiting on the thread) both name Acme.
+    assert (again.written, drafted) == (2, [acme.id, acme.id])
+    event = next(e for e in events_in(folder).values() if "Ada" in str(e["SUMMARY"]))
+    assert str(event["SUMMARY"]) == "Follow up with Ada Park (interview, Acme Labs)"
+    signed = Settings()
+    signed.me.signature = "Sam"
+    resigned = ics_export.export(store, signed, NOW, folder)
+    assert resigned.written == resigned.items >= 4  # every draft signs
