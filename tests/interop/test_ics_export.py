@@ -156,8 +156,8 @@ def test_only_what_changed_is_drafted_and_written_again(store, tmp_path, monkeyp
     again = ics_export.export(store, Settings(), NOW, folder)
     # Ada's follow-up and her keep-in-touch (waiting on the thread) both name Acme.
     assert (again.written, drafted) == (2, [acme.id, acme.id])
-    event = next(e for e in events_in(folder).values() if "Ada" in str(e["SUMMARY"]))
-    assert str(event["SUMMARY"]) == "Follow up with Ada Park (interview, Acme Labs)"
+    summaries = {str(e["SUMMARY"]) for e in events_in(folder).values()}
+    assert "Follow up with Ada Park (interview, Acme Labs)" in summaries
     signed = Settings()
     signed.me.signature = "Sam"
     resigned = ics_export.export(store, signed, NOW, folder)
