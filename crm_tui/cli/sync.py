@@ -37,8 +37,10 @@ def sync(env: Env, paths: tuple[str, ...], dry_run: bool, rescan: bool, as_json:
         with open_store(env, write=False) as store:
             snapshots = syncing.snapshot(store, work)
     scanned = syncing.scan(work, snapshots, env.settings, env.now)
-    with open_store(env) as store:
-        report = syncing.apply(store, work, scanned, env.settings, env.now, dry_run=dry_run)
+    report = syncing.idle(work, scanned, snapshots, dry_run)
+    if report is None:  # something to write: now, and only now, the lock
+        with open_store(env) as store:
+            report = syncing.apply(store, work, scanned, env.settings, env.now, dry_run=dry_run)
     if as_json:
         echo_json(report.to_json())
     else:

@@ -5,7 +5,9 @@ A sync runs in three phases so the store's lock is never held while files are re
 1. ``snapshot(store)``: what the scan needs from the store (what was read before), taken
    from a read-only store, fast;
 2. ``scan(paths, snapshot, settings, now, progress)``: reads the files, slow, no store;
-3. ``apply(store, scanned, settings, now)``: inside one store batch shared by every kind
+3. ``idle(scanned, snapshot)``: when every kind says there is nothing to write, that is
+   the report and the store is not opened for writing; otherwise
+   ``apply(store, scanned, settings, now)``: inside one store batch shared by every kind
    (all or nothing), returns the kind's summary: an object with ``to_json()`` (its section
    of ``--json``) and ``lines()`` (its lines of the text summary).
 """
@@ -54,5 +56,10 @@ class SourceKind(Protocol):
 
     def scan(self, paths: list[Path], snapshot: Any, settings: Settings, now: arrow.Arrow,
              progress: Progress | None) -> Any: ...
+
+    def idle(self, scanned: Any, snapshot: Any) -> Summary | None:
+        """The summary when the scan leaves nothing to write (so no writable store is
+        opened: a sync with nothing new costs next to nothing), else None."""
+        ...
 
     def apply(self, store: Store, scanned: Any, settings: Settings, now: arrow.Arrow) -> Summary: ...

@@ -530,23 +530,38 @@ def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
 
     Nothing to do (no file changed, the same contacts' addresses, no meeting started since
     the last sync, which left nothing unconfirmed): the cache's big part is not even read."""
+    digest = contacts_hash(store)
+    quiet = nothing_to_do(reading, digest, now, dry_run)
+    if quiet is not None:
+        return quiet
     summary = Summary(dry_run=dry_run, unreadable=list(reading.unreadable),
                       files=reading.files, files_read=reading.files_read,
                       files_unchanged=reading.files_unchanged)
     me = frozenset(_address(a) for a in settings.me.emails)
-    by_email = _index(store.contacts(), me)
-    contacts_hash = _index_hash(by_email)
-    now_epoch = now.timestamp()
+    return _apply_all(store, reading, summary, _index(store.contacts(), me), digest, now,
+                      dry_run)
+
+
+def contacts_hash(store: Any) -> str:
+    """A digest of every contact's addresses: when it changes, meetings are matched again
+    (your own addresses are in the settings' fingerprint, which re-reads every file)."""
+    return _index_hash(_index(store.contacts(), frozenset()))
+
+
+def nothing_to_do(reading: Reading, contacts: str, now: arrow.Arrow,
+                  dry_run: bool = False) -> Summary | None:
+    """The summary when the store needs no change, else None: no calendar file changed,
+    the contacts' addresses (``contacts``: :func:`contacts_hash`) are as last time, no
+    meeting started since, and the last sync's writes are confirmed."""
     state = reading.previous
-    if (reading.same_files and state.get("contacts") == contacts_hash and not state.get("pending")
-            and "now" in state and not any(state["now"] < t <= now_epoch
-                                           for t in state.get("future", ()))):
-        summary.events = state.get("events", 0)
-        summary.upcoming = state.get("upcoming", 0)
-        if not dry_run:
-            reading.cache["state"] = {**state, "now": max(now_epoch, state["now"])}
-        return summary
-    return _apply_all(store, reading, summary, by_email, contacts_hash, now, dry_run)
+    now_epoch = now.timestamp()
+    if not (reading.same_files and state.get("contacts") == contacts and not state.get("pending")
+            and "now" in state
+            and not any(state["now"] < t <= now_epoch for t in state.get("future", ()))):
+        return None
+    return Summary(dry_run=dry_run, unreadable=list(reading.unreadable), files=reading.files,
+                   files_read=reading.files_read, files_unchanged=reading.files_unchanged,
+                   events=state.get("events", 0), upcoming=state.get("upcoming", 0))
 
 
 def _apply_all(store: Any, reading: Reading, summary: Summary, by_email: dict[str, list[str]],

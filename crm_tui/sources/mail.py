@@ -30,7 +30,6 @@ from crm_tui.domain.synced import Correspondent, SourceState
 from crm_tui.sources import mailread
 from crm_tui.sources.base import Progress, SourceConfigError
 from crm_tui.sources.mailread import MailScan, Message
-from crm_tui.sources.mailthreads import ThreadMatcher, since
 from crm_tui.store.repository import Store
 
 KIND = "mail"
@@ -146,6 +145,14 @@ class MailKind:
                              keep_subjects=settings.sources.keep_subjects,
                              now=now.datetime, progress=progress)
 
+    def idle(self, scanned: MailScan, snapshot: dict[str, dict[str, Any]]) -> MailSummary | None:
+        """The summary of a scan that leaves nothing to write (no message, every source as
+        it was): the store need not be opened for writing at all. None otherwise."""
+        if scanned.messages or any(snapshot.get(k) != v for k, v in scanned.states.items()):
+            return None
+        return MailSummary(sources=scanned.sources, read=scanned.read, guessed=scanned.guessed,
+                           problems=scanned.problems)
+
     def apply(self, store: Store, scanned: MailScan, settings: Settings,
               now: arrow.Arrow) -> MailSummary:
         summary = apply_messages(store, scanned.messages, settings, now)
@@ -242,6 +249,8 @@ def _place_on_threads(store: Store, fresh: list[tuple[Touch, Message]], settings
     threads = store.threads(open_only=True)
     if not threads:
         return
+    from crm_tui.sources.mailthreads import ThreadMatcher, since  # the engine, only when needed
+
     people: set[str] = set()
     for t in threads:
         people.update((t.contact_id, *t.interviewers))

@@ -19,6 +19,7 @@ path and the scan goes on.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import mmap
 import os
@@ -28,11 +29,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email import policy
-from email.headerregistry import Address
-from email.parser import BytesHeaderParser
-from email.utils import parsedate_to_datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from crm_tui.domain.text import clean
@@ -43,10 +41,41 @@ _FRESH_NS = 2_000_000_000
 # Folders in a mail tree that never hold mail (notmuch's index, a git repository).
 _SKIP_DIRS = frozenset({".notmuch", ".git", ".hg", ".svn", "tmp"})
 _MSGID = re.compile(r"<([^<>\s]{1,500})>")
+# A message starts with a header field ("Name:"), or the "From " line some tools leave.
+_UNFOLD = re.compile(r"\r?\n")
+_HEADER_START = re.compile(rb"[!-9;-~]{1,200}:|From ")
 _EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)
 _UTC = UTC
 
 Progress = Callable[[int, int], None]
+
+
+@functools.cache
+def _email() -> Any:
+    """The stdlib email machinery, imported on first use: a sync with nothing new parses
+    nothing and need not pay for importing it. Returns a namespace with ``policy`` (the
+    default policy with a header registry that makes each header class once: the stock one
+    builds a new class for every header it parses, a third of the time) and the parsers."""
+    from email import policy
+    from email.headerregistry import Address, HeaderRegistry
+    from email.parser import BytesHeaderParser, HeaderParser
+    from email.utils import parsedate_to_datetime
+
+    class Registry(HeaderRegistry):
+        def __init__(self) -> None:
+            super().__init__()
+            self._made: dict[str, type] = {}
+
+        def __getitem__(self, name: str) -> type:
+            made = self._made.get(name.lower())
+            if made is None:
+                made = self._made[name.lower()] = super().__getitem__(name)
+            return made
+
+    chosen = policy.default.clone(header_factory=Registry())
+    return SimpleNamespace(policy=chosen, Address=Address, parsedate=parsedate_to_datetime,
+                           bytes_parser=BytesHeaderParser(policy=chosen),
+                           text_parser=HeaderParser(policy=chosen))
 
 
 class NotMail(Exception):
@@ -192,7 +221,6 @@ class Scanner:
         self.now = now or datetime.now(_UTC)
         self.result = MailScan()
         self._jobs: list[tuple[str, Any]] = []  # ("file", path) | ("mbox", (path, start, end, from_line))
-        self._parser = BytesHeaderParser(policy=policy.default)
 
     # ---------------------------------------------------------------- planning
     def plan(self, roots: Iterable[Path]) -> int:
@@ -390,8 +418,11 @@ class Scanner:
 
     def _take(self, block: bytes, where: str, mtime: datetime, line_date: datetime | None) -> None:
         self.result.read += 1
-        lowered = block.lower()
-        if not any(me in lowered for me in self._me_bytes):
+        if not _HEADER_START.match(block):
+            self.result.problems.append(Problem(where, "not a mail message (no header at the top)"))
+            return
+        block, addressing = wanted_fields(block)
+        if not any(me in addressing for me in self._me_bytes):
             # Neither from nor to me: list traffic, or mail to someone else. No touch, no
             # correspondent; not worth parsing.
             self.result.skipped_unaddressed += 1
@@ -409,26 +440,43 @@ class Scanner:
         self.result.messages.append(message)
 
     def _parse(self, block: bytes, where: str, mtime: datetime, line_date: datetime | None) -> Message:
-        headers = self._parser.parsebytes(block)
-        senders = _addresses(headers, "From")
+        if block.isascii():
+            headers = _email().bytes_parser.parsebytes(block)
+        else:
+            # Undeclared 8-bit headers (RFC 6532 UTF-8, or a legacy charset): the bytes
+            # parser would turn every such byte into U+FFFD. Read them as UTF-8 when they
+            # are, else as Latin-1, and parse the text with the same policy.
+            try:
+                text = block.decode("utf-8")
+            except UnicodeDecodeError:
+                text = block.decode("latin-1")
+            headers = _email().text_parser.parsestr(text)
+        # Raw values, unfolded; only the addresses and the subject need the policy's
+        # parsing (the rest are matched or parsed directly: the same result, much less work).
+        raw: dict[str, list[str]] = {}
+        for name, value in headers.raw_items():
+            raw.setdefault(name.lower(), []).append(_UNFOLD.sub("", _text(value)))
+        senders = [a for v in raw.get("from", ()) for a in _parsed_addresses(v)]
         if not senders:
             raise NotMail("no sender address (not a mail message?)")
-        recipients = _addresses(headers, "To") + _addresses(headers, "Cc")
-        when = _header_date(headers)
+        recipients = [a for f in ("to", "cc") for v in raw.get(f, ()) for a in _parsed_addresses(v)]
+        when = _parse_date(raw.get("date", [""])[0])
         guessed = when is None or not (_EARLIEST <= when <= self.now + timedelta(days=2))
         if guessed:
             when = line_date if line_date and _EARLIEST <= line_date <= self.now + timedelta(days=2) else mtime
-        subject = clean(_text(headers.get("Subject", "")), 200) if self.keep_subjects else ""
+        subject = ""
+        if self.keep_subjects and raw.get("subject"):
+            subject = clean(_text(_email().policy.header_fetch_parse("subject", raw["subject"][0])), 200)
         refs: list[str] = []
-        for name in ("In-Reply-To", "References"):
-            refs.extend(_MSGID.findall(_text(headers.get(name, ""))))
-        auto = _text(headers.get("Auto-Submitted", "")).strip().lower().split(";", 1)[0].strip()
-        ids = _MSGID.findall(_text(headers.get("Message-ID", "")))
+        for name in ("in-reply-to", "references"):
+            refs.extend(_MSGID.findall(" ".join(raw.get(name, ()))))
+        auto = raw.get("auto-submitted", [""])[0].strip().lower().split(";", 1)[0].strip()
+        ids = _MSGID.findall(raw.get("message-id", [""])[0])
         if ids:
             key = ids[0]
         else:
-            raw = "\n".join(_text(headers.get(n, "")) for n in ("From", "Date", "Subject", "To", "Cc"))
-            key = "h:" + hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()[:24]
+            fields = "\n".join(raw.get(n, [""])[0] for n in ("from", "date", "subject", "to", "cc"))
+            key = "h:" + hashlib.sha1(fields.encode("utf-8", "replace")).hexdigest()[:24]
         assert when is not None
         return Message(
             key=clean(key, 500),
@@ -445,6 +493,26 @@ class Scanner:
 
 
 # --------------------------------------------------------------------------- helpers
+# The fields a touch needs; the parser sees only these (Received, DKIM and the rest of a
+# real header block are most of its size and of the parsing time).
+_ADDRESSING = frozenset({b"from", b"to", b"cc"})
+_WANTED_FIELD = re.compile(
+    rb"^(from|to|cc|date|subject|message-id|references|in-reply-to|auto-submitted)[ \t]*:"
+    rb"[^\n]*(?:\n[ \t][^\n]*)*", re.IGNORECASE | re.MULTILINE)
+
+
+def wanted_fields(block: bytes) -> tuple[bytes, bytes]:
+    """The header block cut down to the wanted fields (continuation lines kept), and the
+    lower-cased From/To/Cc fields alone (to tell at once whether I am in them at all)."""
+    kept: list[bytes] = []
+    addressing: list[bytes] = []
+    for match in _WANTED_FIELD.finditer(block):
+        kept.append(match.group(0))
+        if match.group(1).lower() in _ADDRESSING:
+            addressing.append(match.group(0))
+    return b"\n".join(kept) + b"\n", b"\n".join(addressing).lower()
+
+
 def header_block_fd(fd: int, cap: int) -> bytes:
     """The header block of the message open on ``fd``: up to the first blank line."""
     chunks: list[bytes] = []
@@ -485,29 +553,31 @@ def _text(value: object) -> str:
     return text
 
 
-def _addresses(headers: Any, name: str) -> list[tuple[str, str]]:
+@functools.lru_cache(maxsize=32768)
+def _parsed_addresses(value: str) -> tuple[tuple[str, str], ...]:
+    """The (address, name) pairs of one From/To/Cc value, parsed by the policy like any
+    header, and remembered: a mailbox repeats the same few values thousands of times."""
     found: list[tuple[str, str]] = []
-    for header in headers.get_all(name, []) or []:
-        for address in getattr(header, "addresses", ()):
-            if not isinstance(address, Address):
-                continue
-            spec = _text(address.addr_spec).strip().lower()
-            if "@" not in spec or len(spec) > 254 or any(ch.isspace() for ch in spec):
-                continue
-            found.append((clean(spec, 254), clean(_text(address.display_name), 200)))
-    return found
+    mail = _email()
+    header = mail.policy.header_fetch_parse("to", value)
+    for address in getattr(header, "addresses", ()):
+        if not isinstance(address, mail.Address):
+            continue
+        spec = _text(address.addr_spec).strip().lower()
+        if "@" not in spec or len(spec) > 254 or any(ch.isspace() for ch in spec):
+            continue
+        found.append((clean(spec, 254), clean(_text(address.display_name), 200)))
+    return tuple(found)
 
 
-def _header_date(headers: Any) -> datetime | None:
-    header = headers.get("Date")
-    if header is None:
+def _parse_date(value: str) -> datetime | None:
+    """An RFC 5322 date (as the policy's DateHeader reads it); None when unparseable."""
+    if not value.strip():
         return None
-    moment = getattr(header, "datetime", None)
-    if moment is None:
-        try:
-            moment = parsedate_to_datetime(_text(header))
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
+    try:
+        moment = _email().parsedate(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_UTC)  # "-0000": the offset is unknown
     return moment

@@ -58,14 +58,6 @@ class Report:
             out.append("dry run: nothing was saved")
         return out
 
-    def changed(self) -> bool:
-        return any(_added(s) for s in self.sections.values())
-
-
-def _added(section: Summary) -> int:
-    data = section.to_json().get("touches_added", {})
-    return sum(data.values()) if isinstance(data, dict) else 0
-
 
 def expand(path: str) -> Path:
     return Path(os.path.expanduser(os.path.expandvars(path)))
@@ -116,6 +108,18 @@ def scan(work: Plan, snapshots: dict[str, Any], settings: Settings, now: arrow.A
             for kind, paths in work.work}
 
 
+def idle(work: Plan, scanned: dict[str, Any], snapshots: dict[str, Any],
+         dry_run: bool = False) -> Report | None:
+    """The report of a sync that has nothing to write, or None (then call :func:`apply`)."""
+    sections: dict[str, Summary] = {}
+    for kind, _paths in work.work:
+        section = kind.idle(scanned[kind.name], snapshots.get(kind.name))
+        if section is None:
+            return None
+        sections[kind.name] = section
+    return Report(dry_run=dry_run, sections=sections, unknown=work.unknown)
+
+
 class _DryRun(Exception):
     pass
 
@@ -139,5 +143,6 @@ def run(store: Store, settings: Settings, now: arrow.Arrow, paths: list[str] | N
         dry_run: bool = False, progress: Progress | None = None) -> Report:
     """All three phases on one open store (tests, the TUI's worker does them apart)."""
     work = plan(settings, paths)
-    scanned = scan(work, snapshot(store, work), settings, now, progress)
-    return apply(store, work, scanned, settings, now, dry_run)
+    snapshots = snapshot(store, work)
+    scanned = scan(work, snapshots, settings, now, progress)
+    return idle(work, scanned, snapshots, dry_run) or apply(store, work, scanned, settings, now, dry_run)

@@ -64,6 +64,8 @@ class CrmApp(App[None]):
         Binding("3", "switch_mode('articles')", "Articles", id="app.articles"),
         Binding("4", "switch_mode('feeds')", "Feeds", id="app.feeds"),
         Binding("question_mark", "help", "Keys", id="app.help"),
+        Binding("S", "sync", "Sync mail", show=False, id="app.sync"),
+        Binding("W", "correspondents", "Who wrote", show=False, id="app.correspondents"),
         Binding("ctrl+p", "command_palette", "Find", show=False, id="app.palette"),
         Binding("q", "quit", "Quit", show=False, id="app.quit"),
     ]
@@ -106,6 +108,8 @@ class CrmApp(App[None]):
         from crm_tui.ui import reminders
 
         reminders.install(self)
+        if settings.sources.sync_on_start:
+            self.action_sync(quiet=True)
 
     # ------------------------------------------------------------------ the terminal
     def _watch_terminal(self) -> None:
@@ -262,8 +266,25 @@ class CrmApp(App[None]):
 
         self.push_screen(ImportDialog(self.store, self.now), imported)
 
+    def action_sync(self, quiet: bool = False) -> None:
+        """Sync mail (and every configured source) in a worker; see ui/sync_runner.py."""
+        from crm_tui.ui.sync_runner import SyncRunner
+
+        runner = self.__dict__.setdefault("_sync_runner", SyncRunner(self))
+        runner.start(quiet=quiet)
+
+    def action_correspondents(self) -> None:
+        from crm_tui.ui.dialogs.correspondents import CorrespondentsDialog
+
+        self.push_screen(CorrespondentsDialog())
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        yield SystemCommand("Sync mail", "Log touches from your Maildirs and mbox files (S)",
+                            self.action_sync)
+        yield SystemCommand("People who wrote to you",
+                            "Correspondents who are not contacts: add or ignore them (W)",
+                            self.action_correspondents)
         yield SystemCommand("Add contact", "Create a contact by hand", self.action_add_contact)
         yield SystemCommand(
             "Import contacts", "From LinkedIn, Google or vCard files", self.action_import_contacts

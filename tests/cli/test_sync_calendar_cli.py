@@ -61,3 +61,19 @@ def test_a_meeting_never_asks_what_they_said(run_cli, tmp_path):
     rows = [r for r in json.loads(run_cli("today", "--json", "--all").output) if r["contact_id"] == ada]
     assert "reply-received" not in {r["step"] for r in rows}
     assert any("paused" in r["reason"] for r in rows)
+
+
+def test_a_sync_with_nothing_to_do_takes_no_lock(run_cli, tmp_path, isolated_home):
+    """Held by another crm-tui (the TUI): a calendar sync with nothing new still answers."""
+    from crm_tui.paths import resolve
+    from crm_tui.store.repository import Store
+
+    _people(run_cli)
+    path = write(tmp_path / "cal.ics", event("a", ":20260225T190000Z", attendees=("ada@example.com",)))
+    run_cli("sync", str(path))
+    run_cli("sync", str(path))  # confirms the first one's writes
+    with Store.open(resolve(isolated_home).data):
+        quiet = run_cli("sync", str(path), "--json")
+    assert quiet.exit_code == 0, quiet.output
+    section = json.loads(quiet.output)["calendar"]
+    assert (section["files_read"], section["touches_added"]) == (0, 0)

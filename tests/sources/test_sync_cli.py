@@ -194,3 +194,15 @@ def test_log_mail_from_standard_input_and_a_file(run_cli, tmp_path, isolated_hom
     bad = run_cli("log", "--mail", "-", input="\x00\x01 binary junk")
     assert bad.exit_code == 2 and "Traceback" not in bad.output
     assert run_cli("log", "Ada Lovelace", "--mail", "-", input=raw.decode()).exit_code == 2
+
+
+def test_keep_subjects_false_keeps_no_text_from_mail(run_cli, tmp_path, isolated_home):
+    configure(isolated_home, mail=[], extra="keep_subjects = false\n")  # in [sources]
+    run_cli("add", "Ada Lovelace", "--email", "ada@example.org")
+    deliver(tmp_path / "Mail" / "INBOX", message("ada@example.org", ME, "Private matters",
+                                                 "Thu, 2 Apr 2026 09:00:00 +0000", "p@x"))
+    assert _sync(run_cli, str(tmp_path / "Mail"))["mail"]["touches_added"] == {"out": 0, "in": 1}
+    (touch,) = _touches(isolated_home)
+    assert touch["note"] == "" and touch["key"] == "p@x"
+    data = resolve(isolated_home).data
+    assert not any(b"Private matters" in p.read_bytes() for p in data.glob("*.json"))
