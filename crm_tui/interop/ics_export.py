@@ -51,6 +51,7 @@ _VERBS = {
     "move-on": "Move on from {name}",
     "congratulate": "Congratulate {name}",
     "reply-requested": "Answer {name}",
+    "reply-received": "Read {name}'s reply",
 }
 _KINDS = {KEEP_IN_TOUCH: "keep in touch"}
 _NO_KIND = frozenset({"birthday"})  # the summary says it already
