@@ -62,7 +62,8 @@ def done(store: Store, s: Suggestion, now: arrow.Arrow, channel: str | None = No
         if s.thread_id:
             move_on(store, s.thread_id, now)
         return None
-    if s.step == "reply-received":  # nothing to send: their mail was just a reply
+    if s.step == "reply-received" and not note:
+        # `d` on their synced mail: dealt with, it was just a reply (as `reply --noted`).
         return reply(store, s.recipient_id or s.contact_id, now, thread_id=s.thread_id,
                      outcome=REPLY_NOTED)
     recipient = s.recipient_id or s.contact_id
@@ -81,7 +82,8 @@ def done(store: Store, s: Suggestion, now: arrow.Arrow, channel: str | None = No
             note=clean_multiline(note, 5000),
             thread_id=s.thread_id,
             article_id=article_id,
-            step=s.step,
+            # An answer written to their synced mail is not a step of the sequence.
+            step=None if s.step == "reply-received" else s.step,
         ))
         if article_id:
             store.add_share(Share(article_id=article_id, contact_id=recipient, at=touch.at,

@@ -52,13 +52,19 @@ def _find(store: Store, address: str) -> Correspondent | None:
     return next((p for p in store.correspondents() if p.email == folded), None)
 
 
-def add_contact(store: Store, address: str, now: arrow.Arrow, name: str = "") -> Contact:
-    """A new contact from a correspondent (name from their mail unless given)."""
+def as_contact(store: Store, address: str, now: arrow.Arrow, name: str = "") -> Contact:
+    """A new contact (not saved) from a correspondent: their name from their mail unless
+    given, their address."""
     person = _find(store, address)
     if person is None:
         raise KeyError(address)
-    contact = Contact(name=clean(name) or person.name or person.email.split("@", 1)[0],
-                      emails=[person.email], created_at=now.isoformat())
+    return Contact(name=clean(name) or person.name or person.email.split("@", 1)[0],
+                   emails=[person.email], created_at=now.isoformat())
+
+
+def add_contact(store: Store, address: str, now: arrow.Arrow, name: str = "") -> Contact:
+    """A correspondent saved as a contact (see :func:`as_contact`)."""
+    contact = as_contact(store, address, now, name)
     store.add_contact(contact)
     return contact
 

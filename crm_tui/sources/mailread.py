@@ -144,7 +144,8 @@ def detect(path: Path) -> bool:
             return True
         maildirs, mboxes = discover(path, [], depth=3)
         return bool(maildirs or mboxes)
-    return is_mbox_file(path)
+    # An empty file could be anything (an empty .ics too): only a non-empty mbox is claimed.
+    return is_mbox_file(path) and path.stat().st_size > 0
 
 
 def discover(root: Path, problems: list[Problem], depth: int = 64) -> tuple[list[Path], list[Path]]:
@@ -195,6 +196,14 @@ def discover(root: Path, problems: list[Problem], depth: int = 64) -> tuple[list
     return sorted(maildirs), sorted(mboxes)
 
 
+def _names(state: dict[str, Any], sub: str) -> list[str]:
+    """The unique names a Maildir state remembers for ``new`` or ``cur``."""
+    names = state.get("names", {}).get(sub, "")
+    if isinstance(names, list):
+        return [str(n) for n in names]
+    return names.split("\n") if names else []
+
+
 def _is_dir(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_dir()
@@ -220,7 +229,8 @@ class Scanner:
         self.keep_subjects = keep_subjects
         self.now = now or datetime.now(_UTC)
         self.result = MailScan()
-        self._jobs: list[tuple[str, Any]] = []  # ("file", path) | ("mbox", (path, start, end, from_line))
+        # ("file", (path, folder key, "new"|"cur")) | ("mbox", (path, start, end, from_line))
+        self._jobs: list[tuple[str, Any]] = []
 
     # ---------------------------------------------------------------- planning
     def plan(self, roots: Iterable[Path]) -> int:
@@ -253,7 +263,7 @@ class Scanner:
         state: dict[str, Any] = {"type": "maildir", "mtimes": {}, "names": {}}
         old_names: set[str] = set()
         for sub in ("new", "cur"):
-            old_names.update(old.get("names", {}).get(sub, ()))
+            old_names.update(_names(old, sub))
         started = time.time_ns()
         for sub in ("new", "cur"):
             sub_path = folder / sub
@@ -263,28 +273,30 @@ class Scanner:
                 continue
             except OSError as exc:
                 self.result.problems.append(Problem(str(sub_path), _why(exc)))
-                state["names"][sub] = list(old.get("names", {}).get(sub, ()))
+                state["names"][sub] = old.get("names", {}).get(sub, "")
                 continue
             if mtime and old.get("mtimes", {}).get(sub) == mtime:
                 state["mtimes"][sub] = mtime
-                state["names"][sub] = list(old.get("names", {}).get(sub, ()))
+                state["names"][sub] = old.get("names", {}).get(sub, "")
                 continue
             try:
                 with os.scandir(sub_path) as listing:
                     names = [e.name for e in listing if not e.name.startswith(".")]
             except OSError as exc:
                 self.result.problems.append(Problem(str(sub_path), _why(exc)))
-                state["names"][sub] = list(old.get("names", {}).get(sub, ()))
+                state["names"][sub] = old.get("names", {}).get(sub, "")
                 continue
             uniques = []
             for name in sorted(names):
                 unique = name.split(":", 1)[0]
                 uniques.append(unique)
                 if unique not in old_names:
-                    self._jobs.append(("file", sub_path / name))
+                    self._jobs.append(("file", (sub_path / name, key, sub)))
             # Trust the mtime next time only if it is not from this very moment.
             state["mtimes"][sub] = mtime if started - mtime > _FRESH_NS else 0
-            state["names"][sub] = sorted(set(uniques))
+            # One string, a name a line: a folder of 100,000 messages parses and saves
+            # several times faster than as 100,000 JSON strings.
+            state["names"][sub] = "\n".join(sorted(set(uniques)))
         self.result.states[key] = state
 
     def _plan_mbox(self, path: Path) -> None:
@@ -356,7 +368,8 @@ class Scanner:
         try:
             for done, (kind, job) in enumerate(self._jobs, 1):
                 if kind == "file":
-                    self._read_file(job)
+                    if not self._read_file(job[0]):
+                        self._forget(*job)
                 else:
                     self._read_mbox_message(job, mboxes)
                 if progress is not None and (done % 500 == 0 or done == total):
@@ -368,13 +381,23 @@ class Scanner:
         self._jobs = []
         return self.result
 
-    def _read_file(self, path: Path) -> None:
+    def _forget(self, path: Path, key: str, sub: str) -> None:
+        """A file that could not be read (an OS error: permissions, a vanished file) is not
+        remembered as read, so a later sync (when the folder changes) tries it again."""
+        unique = path.name.split(":", 1)[0]
+        state = self.result.states.get(key)
+        if state is not None:
+            names = [n for n in _names(state, sub) if n != unique]
+            state["names"][sub] = "\n".join(names)
+
+    def _read_file(self, path: Path) -> bool:
+        """Read one Maildir file; False when the OS would not let us (worth a retry)."""
         where = str(path)
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         except OSError as exc:
             self.result.problems.append(Problem(where, _why(exc)))
-            return
+            return False
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
@@ -386,8 +409,10 @@ class Scanner:
             self.result.problems.append(Problem(where, str(exc)))
         except OSError as exc:
             self.result.problems.append(Problem(where, _why(exc)))
+            return False
         finally:
             os.close(fd)
+        return True
 
     def _read_mbox_message(self, job: tuple[Path, int, int, bytes],
                            open_boxes: dict[Path, tuple[int, mmap.mmap]]) -> None:
@@ -475,7 +500,9 @@ class Scanner:
         if ids:
             key = ids[0]
         else:
-            fields = "\n".join(raw.get(n, [""])[0] for n in ("from", "date", "subject", "to", "cc"))
+            # Whitespace collapsed: two copies of a message may be folded differently.
+            fields = "\n".join(" ".join(raw.get(n, [""])[0].split())
+                               for n in ("from", "date", "subject", "to", "cc"))
             key = "h:" + hashlib.sha1(fields.encode("utf-8", "replace")).hexdigest()[:24]
         assert when is not None
         return Message(

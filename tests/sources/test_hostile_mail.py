@@ -119,13 +119,19 @@ def test_unreadable_files_and_folders(run_cli, tmp_path, ada, monkeypatch):
             raise PermissionError(13, "Permission denied")
         return real_scandir(path)
 
-    monkeypatch.setattr(os, "open", deny_open)
-    monkeypatch.setattr(os, "scandir", deny_scandir)
-    report = _sync(run_cli, str(tmp_path / "Mail"))
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "open", deny_open)
+        patched.setattr(os, "scandir", deny_scandir)
+        report = _sync(run_cli, str(tmp_path / "Mail"))
     problems = _problems(report)
     assert problems[str(locked)] == "Permission denied"
     assert any("Secret" in path and reason == "Permission denied" for path, reason in problems.items())
     assert report["mail"]["touches_added"] == {"out": 0, "in": 2}
+    # Readable again: the file was not remembered as read, so the next sync that lists the
+    # folder (new mail arrived) logs it.
+    deliver(box, message("ada@example.org", ME, "later", "Sat, 4 Apr 2026 09:00:00 +0000", "later@x"))
+    again = _sync(run_cli, str(tmp_path / "Mail" / "INBOX"))
+    assert again["mail"]["touches_added"] == {"out": 0, "in": 2}  # "later" and the locked one
 
 
 def test_a_failed_write_saves_none_of_the_touches(run_cli, tmp_path, ada, isolated_home, monkeypatch):

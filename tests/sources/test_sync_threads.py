@@ -140,3 +140,37 @@ def test_two_open_threads_references_pick_the_thread(run_cli, tmp_path, isolated
     assert by_key["rem1@x"]["thread_id"] == first and by_key["rem1@x"]["step"] == "payment-reminder"
     assert by_key["rep1@x"]["thread_id"] == first
     assert second != first
+
+
+def test_done_on_reply_received_notes_it_and_a_written_answer_is_an_answer(run_cli, tmp_path, isolated_home):
+    import arrow
+
+    from crm_tui import config
+    from crm_tui.paths import resolve
+    from crm_tui.services import actions, engine
+    from crm_tui.store.repository import Store
+
+    thread, mail = _interview(run_cli, tmp_path, isolated_home)
+    paths = resolve(isolated_home)
+    settings = config.load(paths.config_file)
+
+    def pending(store, now):
+        return [s for s in engine.today(store, settings, now) if s.step == "reply-received"]
+
+    deliver(mail / "INBOX", message("dana@tidemark.example", ME, "Question", "Fri, 20 Mar 2026 11:00:00 +0000", "q@x"))
+    first = arrow.get("2026-03-20T18:00:00+00:00")
+    _at(run_cli, first.isoformat(), "sync", str(mail))
+    with Store.open(paths.data, today=first) as store:
+        (step,) = pending(store, first)
+        actions.done(store, step, first)  # `d` on Today: it was just a reply
+        assert [t.outcome for t in store.touches() if t.key == "q@x"] == ["noted"]
+        assert not [t for t in store.touches() if t.direction == "out"] and not pending(store, first)
+    deliver(mail / "INBOX", message("dana@tidemark.example", ME, "Another", "Mon, 23 Mar 2026 11:00:00 +0000", "q2@x"))
+    later = arrow.get("2026-03-23T18:00:00+00:00")
+    _at(run_cli, later.isoformat(), "sync", str(mail))
+    with Store.open(paths.data, today=later) as store:
+        (step,) = pending(store, later)
+        actions.done(store, step, later, note="Thanks Dana, here you go.")  # the composer's mark sent
+        (answer,) = [t for t in store.touches() if t.direction == "out"]
+        assert answer.contact_id == "c1" and answer.step is None and answer.thread_id == thread
+        assert not pending(store, later)

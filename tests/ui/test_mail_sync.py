@@ -76,7 +76,10 @@ async def test_sync_from_the_tui_then_classify_the_reply_with_r(make_app: Any, e
         await pilot.pause()
         table = app.screen.query_one("#correspondents-table", DataTable)
         assert table.row_count == 1
-        await pilot.press("a")
+        await pilot.press("a")  # the contact form, name and address filled in
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
         await pilot.pause()
         assert table.row_count == 0
         assert [c.name for c in app.store.contacts() if c.has_address("eve@new.example")] == ["Eve Newcomer"]

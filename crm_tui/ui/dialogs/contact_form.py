@@ -31,9 +31,10 @@ def _addresses(value: str) -> list[str]:
 
 
 class ContactForm(FormDialog[Contact]):
-    def __init__(self, contact: Contact | None, now: arrow.Arrow) -> None:
+    def __init__(self, contact: Contact | None, now: arrow.Arrow, prefill: Contact | None = None) -> None:
         super().__init__()
         self.original = contact
+        self.prefill = prefill  # a new contact's fields filled in (e.g. from a correspondent)
         self.now = now
         if contact is None:
             self.title_text, self.save_label = "Add a contact", "Add"
@@ -41,7 +42,7 @@ class ContactForm(FormDialog[Contact]):
             self.title_text = f"Edit {fmt.one_line(contact.name)}"
 
     def compose_fields(self) -> Iterator[Widget]:
-        c = self.original or Contact(name="")
+        c = self.original or self.prefill or Contact(name="")
         text = lambda value: Input(value or "", compact=True)  # noqa: E731
         yield from self.field("name", "Name *", text(c.name))
         yield from self.field("email", "Emails", text(", ".join(c.emails)),

@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from crm_tui.domain.models import Contact
 from crm_tui.services import correspondents as service
 from crm_tui.ui.format import one_line
 
@@ -54,15 +55,25 @@ class CorrespondentsDialog(ModalScreen[None]):
         return str(key.value) if key.value is not None else None
 
     def action_add(self) -> None:
+        """The contact form, name and address filled in from their mail."""
+        from crm_tui.ui.dialogs.contact_form import ContactForm
+
         address = self._selected()
         app = self.app
         if address is None or not app.can_write():  # type: ignore[attr-defined]
             return
-        added = app.write(lambda: service.add_contact(app.store, address, app.now))  # type: ignore[attr-defined]
-        if added is not None:
-            app.notify(f"Added {one_line(added.name)} <{added.email}>. S then a rescan "
-                       "(crm-tui sync --rescan) brings in your past mail with them.", markup=False)
-            self.reload()
+        draft = service.as_contact(app.store, address, app.now)  # type: ignore[attr-defined]
+
+        def saved(contact: Contact | None) -> None:
+            if contact is None:
+                return
+            added = app.write(lambda: app.store.add_contact(contact))  # type: ignore[attr-defined]
+            if added is not None:
+                app.notify(f"Added {one_line(added.name)}. `crm-tui sync --rescan` brings in "
+                           "your past mail with them.", markup=False)
+                self.reload()
+
+        app.push_screen(ContactForm(None, app.now, prefill=draft), saved)  # type: ignore[attr-defined]
 
     def action_ignore(self) -> None:
         address = self._selected()
