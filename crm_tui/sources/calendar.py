@@ -18,20 +18,24 @@ one is a meeting to come (``Contact.meetings``). Never counted:
 - VTODO and VJOURNAL components (only VEVENTs are read).
 
 Identity. One touch per (UID, occurrence slot, contact), where the slot is the occurrence's
-RECURRENCE-ID (its place in the series), or ``single`` for an event that does not recur. The touch records
-it in ``Touch.key`` (``UID|slot``, with ``Touch.source = "calendar"``), so a re-sync changes nothing, a moved occurrence
-moves its touch (same slot, new start) and an occurrence cancelled later removes it. An
-event without a UID gets one from a hash of its start, summary and organizer. Floating and
-all-day times are taken in the user's zone (the zone of ``now``).
+RECURRENCE-ID (its place in the series), or ``single`` for an event that does not recur.
+The touch records it in ``Touch.key`` (``UID|slot``, with ``Touch.source = "calendar"``
+and the outcome ``noted``: a meeting pauses a sequence like a reply but asks nothing), so a
+re-sync changes nothing, a moved occurrence moves its touch (same slot, new start) and an
+occurrence cancelled later removes it; an event deleted from a file read this time removes
+its touches (a sync of other paths leaves them alone). An event without a UID gets one from
+a hash of its start, summary and organizer. Floating and all-day times are taken in the
+user's zone (the zone of ``now``).
 
 Bad input never raises: a file that cannot be read or parsed, or a recurrence that cannot be
 expanded, is listed in ``Summary.unreadable`` with its path and the reason; the good events
 of a calendar with one bad series are still read. Touches made from a file that is now
 unreadable are kept (a broken file is not a cancelled meeting).
 
-Speed. A sync with nothing changed skips every file whose mtime and size are as last time
-(the expanded occurrences are cached in ``<data>/cache/calendar.json``, a cache: losing it
-costs one full re-read, never data).
+Speed. A sync skips every file whose mtime and size are as last time: their occurrences are
+cached in ``<data>/cache/`` (a cache: losing it costs one full re-read, never data). With
+nothing to do (no file changed, the same contacts' addresses, no meeting started since the
+last sync) only the cache's small index is read and the store is not written.
 """
 
 from __future__ import annotations
@@ -141,6 +145,7 @@ class Reading:
     previous: dict[str, Any] = field(default_factory=dict)  # the last sync's state
     same_files: bool = False  # the same files as last time, none of them changed
     bulk_path: Path | None = None
+    roots: list[str] = field(default_factory=list)  # the paths read, absolute
     _bulk: dict[str, Any] | None = None
     bulk_dirty: bool = False
 
@@ -504,6 +509,7 @@ def read(roots: Iterable[Path], settings: Settings, now: arrow.Arrow,
          cache: dict[str, Any] | None = None) -> Reading:
     """Parse the calendars under ``roots`` that changed (no store needed: call it without
     the lock); the others' occurrences stay in the cache until :func:`apply` wants them."""
+    roots = list(roots)
     zone = now.tzinfo or _UTC
     now_dt = now.datetime
     window_start = now_dt - timedelta(days=settings.sources.calendar_days)
@@ -544,7 +550,8 @@ def read(roots: Iterable[Path], settings: Settings, now: arrow.Arrow,
     return Reading(parsed, unchanged, problems, roots_ok, len(parsed), len(unchanged),
                    window_start, new_cache, previous=previous,
                    same_files=not parsed and set(new_files) == set(old_files),
-                   bulk_path=Path(bulk_path) if bulk_path else None)
+                   bulk_path=Path(bulk_path) if bulk_path else None,
+                   roots=[os.path.abspath(os.path.expanduser(str(r))) for r in roots])
 
 
 # --------------------------------------------------------------------------- apply
@@ -651,8 +658,10 @@ def _apply_all(store: Any, reading: Reading, summary: Summary, by_email: dict[st
             continue  # history before the window: kept, no longer followed
         if uid not in seen_uids:
             # The event is gone from every calendar read. Remove its touches only when we
-            # know that: its file was not unreadable and every root path was there.
-            if not reading.roots_ok or have.get("path") in failed_paths:
+            # know that: its file was one of those read this time (a sync of other PATHs
+            # says nothing about it), not unreadable, and every root path was there.
+            if (not reading.roots_ok or have.get("path") in failed_paths
+                    or not _under(have.get("path", ""), reading.roots)):
                 continue
         elif have.get("path") in failed_paths:
             continue
@@ -714,6 +723,11 @@ def _apply_all(store: Any, reading: Reading, summary: Summary, by_email: dict[st
         "pending": bool(logged or gone), "events": summary.events, "upcoming": summary.upcoming,
     }
     return summary
+
+
+def _under(path: str, roots: list[str]) -> bool:
+    return bool(path) and any(path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+                              for root in roots)
 
 
 def _tracked(store: Any, reading: Reading, window: datetime) -> dict[str, dict[str, Any]]:

@@ -326,3 +326,14 @@ def test_a_new_contact_or_a_meeting_now_past_is_noticed_with_no_file_changed(
     assert [t.contact_id for t in meetings(store)] == [cy.id]
     later = sync(store, path, settings, now=NOW.shift(days=3))
     assert later.touches_added == 1 and len(meetings(store)) == 2
+
+
+def test_a_sync_of_other_paths_leaves_the_first_ones_touches(store, people, settings, tmp_path):
+    a = write(tmp_path / "a.ics", event("a", ":20260220T100000Z", attendees=("ada@example.com",)))
+    b = write(tmp_path / "b.ics", event("b", ":20260221T100000Z", attendees=("ben@example.com",)))
+    sync(store, a, settings)
+    summary = sync(store, b, settings)
+    assert summary.touches_removed == 0 and len(meetings(store)) == 2
+    a.unlink()
+    gone = cal.sync(store, [tmp_path], settings, NOW)  # the folder holding both: a.ics is gone
+    assert gone.touches_removed == 1 and [t.key for t in meetings(store)] == ["b|single"]
