@@ -217,23 +217,48 @@ def file_name(uid: str) -> str:
     return f"{name}.ics"
 
 
+def _write_file(items: list[Item], target: Path, stamp: datetime, result: Result) -> Result:
+    """One VCALENDAR. Its events are kept beside it (a dot file, with what each was written
+    from), so only the steps that changed are drafted and serialised again."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    side = target.with_name(f".{target.name}.crm-tui.json")
+    try:
+        cached = orjson.loads(side.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        cached = {}
+    if not isinstance(cached, dict):
+        cached = {}
+    events: dict[str, list[str]] = {}
+    for item in items:
+        old = cached.get(item.uid)
+        if (item.fingerprint and isinstance(old, list) and len(old) == 2
+                and old[0] == item.fingerprint and isinstance(old[1], str)):
+            events[item.uid] = old
+        else:
+            events[item.uid] = [item.fingerprint, _event(item, stamp).to_ical().decode("utf-8")]
+    header = _calendar([], stamp, "crm-tui follow-ups").decode("utf-8")
+    head, _, tail = header.rpartition("END:VCALENDAR")
+    data = (head + "".join(text for _, text in events.values()) + "END:VCALENDAR" + tail).encode()
+    try:
+        old_data = target.read_bytes()
+    except OSError:
+        old_data = None
+    if old_data is None or not _same(old_data, data):
+        _write_atomic(target, data)
+        _fsync_folder(target.parent)
+        result.written = 1
+    if events != cached:
+        _write_atomic(side, orjson.dumps(events), durable=False)
+    return result
+
+
 def write(items: list[Item], target: Path, now: arrow.Arrow) -> Result:
     """Write ``items`` to ``target``: one VCALENDAR when it ends in ``.ics``, else a vdir."""
     target = Path(os.path.expanduser(str(target)))
     stamp = now.to("UTC").datetime.replace(microsecond=0).astimezone(UTC)
     result = Result(target, items=len(items))
     if target.suffix.lower() == ".ics" and not target.is_dir():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data = _calendar(items, stamp, "crm-tui follow-ups")
-        try:
-            old = target.read_bytes()
-        except OSError:
-            old = None
-        if old is None or not _same(old, data):
-            _write_atomic(target, data)
-            _fsync_folder(target.parent)
-            result.written = 1
-        return result
+        return _write_file(items, target, stamp, result)
     target.mkdir(parents=True, exist_ok=True)
     manifest_path = target / MANIFEST
     try:

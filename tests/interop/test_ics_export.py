@@ -162,3 +162,30 @@ def test_only_what_changed_is_drafted_and_written_again(store, tmp_path, monkeyp
     signed.me.signature = "Sam"
     resigned = ics_export.export(store, signed, NOW, folder)
     assert resigned.written == resigned.items >= 4  # every draft signs
+
+
+def test_a_single_file_reuses_the_events_that_did_not_change(store, tmp_path, monkeypatch):
+    acme, ben, cy = fill(store)
+    target = tmp_path / "crm.ics"
+    first = ics_export.export(store, Settings(), NOW, target)
+    drafted = []
+    real = ics_export._messages
+
+    def counting(settings, now):
+        message = real(settings, now)
+
+        def wrapped(s, *args):
+            drafted.append(s.contact_id)
+            return message(s, *args)
+        return wrapped
+
+    monkeypatch.setattr(ics_export, "_messages", counting)
+    ben.company = "Quillon"
+    store.update_contact(ben)
+    again = ics_export.export(store, Settings(), NOW.shift(hours=1), target)
+    assert again.written == 1 and set(drafted) == {ben.id}
+    cal = icalendar.Calendar.from_ical(target.read_bytes())
+    events = cal.walk("VEVENT")
+    assert len(events) == first.items
+    assert any(str(e["SUMMARY"]) == "Wish Ben Ode a happy birthday (Quillon)" for e in events)
+    assert sum("Acme" in str(e["SUMMARY"]) for e in events) == 2  # Ada's, kept as they were
