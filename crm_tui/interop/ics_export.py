@@ -10,9 +10,11 @@ Stable identity: the UID is made of (contact, thread, step), so an item keeps it
 in a vdir its file name, from one export to the next; a step that moves only changes its
 date. In a vdir a file is rewritten only when its content changed (DTSTAMP aside), with a
 temp file and an atomic rename (the folder fsynced once at the end), and the files of items
-no longer open are removed
-(only files this exporter wrote: their names start with ``crm-tui-``). A single ``.ics``
-file is replaced atomically as a whole.
+no longer open are removed (only files this exporter wrote: their names start with
+``crm-tui-``). A single ``.ics`` file is replaced atomically as a whole. Either way a dot
+file beside the events records what each was written from (its fingerprint), so an export
+after a small change drafts and serialises only the steps that changed: with
+``[sources] reminders`` one runs after every write.
 
 Pure: no store here (``services/reminders.py`` computes the steps and calls this).
 """
