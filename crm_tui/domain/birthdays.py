@@ -7,6 +7,7 @@ before, so it still falls in February and is never late).
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from datetime import date
 
@@ -14,6 +15,7 @@ _FULL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MONTH_DAY = re.compile(r"^--(\d{2})-?(\d{2})$")
 
 
+@functools.lru_cache(maxsize=65536)  # the engine asks for every contact on every run
 def parse(value: str | None) -> tuple[int | None, int, int] | None:
     """(year or None, month, day), or None when ``value`` is empty or not a real day."""
     if not value:

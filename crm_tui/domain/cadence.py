@@ -135,6 +135,8 @@ _NOT_FOLLOW_UPS = frozenset({"thank-you", "reply-requested", "graceful-close", "
                              "congratulate", "keep-in-touch", "rekindle", "share-article",
                              "reply-received", "birthday"})
 _UTC = UTC
+# An upcoming birthday is a suggestion (today --all, calendar export) this many days ahead.
+BIRTHDAY_AHEAD_DAYS = 60
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -738,10 +740,12 @@ def next_meeting(contact: Contact, now: datetime) -> tuple[datetime, str] | None
 def _birthday(contact: Contact, ctx: _Context) -> Suggestion | None:
     """``birthday`` due on the day (in the user's zone), time-critical and exempt from the
     pester guard; any message to them that day counts as the wish (``closed``). On other
-    days it is ``upcoming`` on the next birthday: it is never overdue. Its ``kind`` is
-    ``birthday`` (not keep-in-touch, which it covers on the day)."""
+    days it is ``upcoming`` on the next birthday when that is within BIRTHDAY_AHEAD_DAYS
+    (further ones would only double the engine's work at 10,000 contacts with birthdays):
+    it is never overdue. Its ``kind`` is ``birthday`` (not keep-in-touch, which it covers on
+    the day)."""
     day = birthdays.next_on(contact.birthday, ctx.today)
-    if day is None:
+    if day is None or (day - ctx.today).days > BIRTHDAY_AHEAD_DAYS:
         return None
     first = contact.first_name or contact.name
     age = birthdays.age_on(contact.birthday, day)

@@ -64,8 +64,13 @@ def test_birthday_ignores_the_pester_guard():
 
 
 def test_birthday_is_gone_the_next_day_and_never_overdue():
-    found = steps(person(birthday="--03-01"))
-    assert (found["birthday"].status, found["birthday"].due) == ("upcoming", "2027-03-01")
+    assert "birthday" not in steps(person(birthday="--03-01"))  # next one in a year
+
+
+def test_a_birthday_within_60_days_is_upcoming():
+    found = steps(person(birthday="--04-30"))
+    assert (found["birthday"].status, found["birthday"].due) == ("upcoming", "2026-04-30")
+    assert "birthday" not in steps(person(birthday="--05-02"))  # 61 days ahead
 
 
 def test_a_message_on_the_day_closes_it_and_resets_keep_in_touch():
