@@ -86,3 +86,31 @@ async def test_a_read_only_tui_never_exports(make_app: Any, empty_paths: Any, tm
     async with app.run_test(size=SNAPSHOT_SIZE) as pilot:
         await pilot.pause(2.5)
     assert not (tmp_path / "crm").exists()
+
+
+async def test_a_hostile_meeting_title_is_shown_as_text(make_app: Any, empty_paths: Any, now: Any,
+                                                        tmp_path: Path) -> None:
+    from crm_tui.config import Settings
+    from crm_tui.domain.models import Contact
+    from crm_tui.sources import calendar
+    from crm_tui.store.repository import Store
+    from tests.sources.ics import event, write
+
+    with Store.open(empty_paths.data, today=now) as store:
+        eve = store.add_contact(Contact(name="Eve", emails=["eve@example.com"], tier="close",
+                                        last_in=now.shift(days=-20).isoformat()))
+        # Further than her 14-day interval: keep-in-touch stays due, so Today shows her.
+        path = write(tmp_path / "c.ics", event("x", ":20260322T190000Z",
+                                               summary="[b]Dinner[/b] [link=x]y[/link]\x1b[2J",
+                                               attendees=("eve@example.com",)))
+        calendar.sync(store, [path], Settings(), now)
+    app = make_app(empty_paths)
+    async with app.run_test(size=SNAPSHOT_SIZE) as pilot:
+        app.open_contact(eve.id)
+        await pilot.pause()
+        text = " ".join(_text(w) for w in app.screen.query("Static"))
+        assert "next meeting Sun 22 Mar 19:00: [b]Dinner[/b] [link=x]y[/link]" in text
+        await pilot.press("2")
+        await pilot.pause()
+        detail = _text(app.screen.query_one("#today-reason"))
+        assert "[b]Dinner[/b] [link=x]y[/link]" in detail
