@@ -261,9 +261,7 @@ class Scanner:
         self.result.sources += 1
         old = self.old.get(key, {})
         state: dict[str, Any] = {"type": "maildir", "mtimes": {}, "names": {}}
-        old_names: set[str] = set()
-        for sub in ("new", "cur"):
-            old_names.update(_names(old, sub))
+        known: set[str] | None = None  # every name read before, built only if a listing needs it
         started = time.time_ns()
         for sub in ("new", "cur"):
             sub_path = folder / sub
@@ -286,11 +284,13 @@ class Scanner:
                 self.result.problems.append(Problem(str(sub_path), _why(exc)))
                 state["names"][sub] = old.get("names", {}).get(sub, "")
                 continue
+            if known is None:  # both folders: a message may move from new/ to cur/
+                known = {*_names(old, "new"), *_names(old, "cur")}
             uniques = []
             for name in sorted(names):
                 unique = name.split(":", 1)[0]
                 uniques.append(unique)
-                if unique not in old_names:
+                if unique not in known:
                     self._jobs.append(("file", (sub_path / name, key, sub)))
             # Trust the mtime next time only if it is not from this very moment.
             state["mtimes"][sub] = mtime if started - mtime > _FRESH_NS else 0
