@@ -1,33 +1,41 @@
-"""`[sources] reminders` in the TUI: after any write to the store, re-export the follow-ups.
+"""`[sources] reminders` in the TUI: after any change to the data, re-export the follow-ups.
 
-Watches ``store.generation`` (it grows with every write to disk, whichever screen or dialog
-made it) rather than hooking each write path; a burst of writes (logging a touch is two)
-becomes one export, at most every ``EVERY`` seconds.
+Listens to the context's ``changed`` signal (published by the one write path, and for
+writes made elsewhere: a worker, another process), then exports once the changes pause
+for ``DELAY`` seconds: a burst of writes becomes one export. An export only drafts the steps
+that changed (see interop/ics_export.py), and nothing at all when the store was not written
+since the last one (``store.generation``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-EVERY = 2.0
+from crm_tui.ui.context import Change
+
+if TYPE_CHECKING:
+    from crm_tui.ui.app import CrmApp
+
+DELAY = 1.0
 
 
-def install(app: Any) -> None:
-    """Start watching, when reminders are set and this instance may write."""
-    settings = app.env.settings
-    if not settings.sources.reminders.strip() or app.readonly_reason:
+def install(app: CrmApp) -> None:
+    """Start listening, when reminders are set and this instance may write."""
+    ctx = app.ctx
+    if not ctx.settings.sources.reminders.strip() or ctx.readonly:
         return
-    seen = {"generation": app.store.generation}
+    state: dict[str, Any] = {"generation": ctx.store.generation, "timer": None}
 
-    def check() -> None:
-        generation = app.store.generation
-        if generation == seen["generation"]:
+    def export() -> None:
+        state["timer"] = None
+        generation = ctx.store.generation
+        if generation == state["generation"]:
             return
-        seen["generation"] = generation
+        state["generation"] = generation
         from crm_tui.services import reminders
 
         try:
-            result = reminders.refresh(app.store, settings, app.now)
+            result = reminders.refresh(ctx.store, ctx.settings, ctx.now)
         except Exception as exc:  # never let a calendar folder take the app down
             app.notify(f"Reminders not exported: {exc}", title="Calendar", severity="warning",
                        markup=False)
@@ -35,4 +43,9 @@ def install(app: Any) -> None:
         for problem in result.problems if result else ():
             app.notify(problem, title="Calendar", severity="warning", markup=False)
 
-    app.set_interval(EVERY, check, name="reminders")
+    def changed(_change: Change) -> None:
+        if state["timer"] is not None:
+            state["timer"].stop()
+        state["timer"] = app.set_timer(DELAY, export, name="reminders")
+
+    ctx.changed.subscribe(app, changed)

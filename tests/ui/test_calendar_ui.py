@@ -71,20 +71,22 @@ async def test_reminders_folder_follows_writes_in_the_tui(make_app: Any, empty_p
     settings.sources.reminders = str(tmp_path / "crm")
     app = make_app(empty_paths, settings=settings)
     async with app.run_test(size=SNAPSHOT_SIZE) as pilot:
-        app.write(lambda: app.store.add_contact(Contact(name="Ada Park")))
-        await pilot.pause(2.5)  # the watcher looks every 2 s
+        app.ctx.write(lambda: app.store.add_contact(Contact(name="Ada Park")))
+        await pilot.pause(1.6)  # exported once the changes pause for a second
         assert [p.name for p in (tmp_path / "crm").glob("*.ics")] == [
             "crm-tui-c1-kit-keep-in-touch.ics"]
 
 
 async def test_a_read_only_tui_never_exports(make_app: Any, empty_paths: Any, tmp_path: Path) -> None:
     from crm_tui import config
+    from crm_tui.ui.context import Change
 
     settings = config.Settings()
     settings.sources.reminders = str(tmp_path / "crm")
     app = make_app(empty_paths, readonly_reason="another crm-tui has it", settings=settings)
     async with app.run_test(size=SNAPSHOT_SIZE) as pilot:
-        await pilot.pause(2.5)
+        app.ctx.publish(Change.everything())
+        await pilot.pause(1.6)
     assert not (tmp_path / "crm").exists()
 
 
