@@ -7,7 +7,7 @@ and the problem is reported (``Settings.problems``) so the UI and CLI can show i
 from __future__ import annotations
 
 import tomllib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -133,52 +133,14 @@ def load(path: Path) -> Settings:
     if not path.exists():
         return settings
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         settings.problems.append(f"{path}: {exc}; using the defaults")
         return settings
-    for name, cls in _SECTIONS.items():
-        section = raw.get(name, {})
-        if not isinstance(section, dict):
-            settings.problems.append(f"{path}: [{name}] must be a table")
-            continue
-        target = getattr(settings, name)
-        known = {f.name: f for f in fields(cls)}
-        for key, value in section.items():
-            if key not in known:
-                settings.problems.append(f"{path}: unknown setting {name}.{key}")
-                continue
-            default = getattr(target, key)
-            if isinstance(default, list):  # a list of strings (addresses, paths)
-                ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-                if not ok:
-                    settings.problems.append(f"{path}: {name}.{key} must be a list of strings")
-                    continue
-                setattr(target, key, list(value))
-                continue
-            if isinstance(default, bool) or not isinstance(value, (int, float, str)):
-                ok = type(value) is type(default)
-            elif isinstance(default, (int, float)) and not isinstance(default, bool):
-                ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-                value = type(default)(value) if ok else value
-            else:
-                ok = isinstance(value, type(default))
-            if ok and isinstance(value, (int, float)) and value < 0:
-                ok = False
-            if ok and isinstance(value, list):
-                ok = all(isinstance(item, str) for item in value)
-            if not ok:
-                settings.problems.append(f"{path}: {name}.{key} = {value!r} is not valid")
-                continue
-            setattr(target, key, value)
-    keys = raw.get("keys", {})
-    if isinstance(keys, dict):
-        settings.keys = {str(k): str(v) for k, v in keys.items()}
-    if not 14 <= settings.cadence.invoice_reminder_days <= 21:
-        settings.problems.append(
-            f"{path}: cadence.invoice_reminder_days must be 14 to 21; using 14"
-        )
-        settings.cadence.invoice_reminder_days = 14
+    from crm_tui import config_check  # every setting's type and range (see there)
+
+    config_check.apply(path, text, raw, settings, _SECTIONS)
     return settings
 
 
@@ -186,7 +148,7 @@ def save(settings: Settings, path: Path) -> None:
     """Write the settings atomically (temp file + replace)."""
     import tomli_w  # only when saving (a theme change): not a start-up import
 
+    from crm_tui.interop.private_file import write_private
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(tomli_w.dumps(settings.to_toml_dict()), encoding="utf-8")
-    tmp.replace(path)
+    write_private(path, tomli_w.dumps(settings.to_toml_dict()).encode("utf-8"))  # (the signature)

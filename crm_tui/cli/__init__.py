@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import importlib
 import shutil
-import tempfile
 
 import click
 
@@ -105,9 +104,10 @@ def cli(ctx: click.Context, home: str | None, demo: bool) -> None:
     except ValueError as exc:
         fail(str(exc))
     if demo:
+        from crm_tui import demo_home
         from crm_tui.services import demo as demo_data
 
-        home = tempfile.mkdtemp(prefix="crm-tui-demo-")
+        home = str(demo_home.make())  # (also removes the homes of demos that were killed)
         atexit.register(shutil.rmtree, home, True)
         demo_data.materialize(paths.resolve(home), now)
     resolved = paths.resolve(home)

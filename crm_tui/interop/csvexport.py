@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from crm_tui.domain.models import Contact
+from crm_tui.interop.private_file import write_private
 
 COLUMNS = (
     "id", "name", "email", "other_emails", "phone", "other_phones", "company", "role",
@@ -52,7 +53,5 @@ def to_csv(contacts: Iterable[Contact]) -> str:
 
 def export_csv(contacts: Iterable[Contact], target: Path) -> int:
     contacts = list(contacts)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(to_csv(contacts).encode("utf-8-sig"))
-    tmp.replace(target)
+    write_private(target, to_csv(contacts).encode("utf-8-sig"))
     return len(contacts)

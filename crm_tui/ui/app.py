@@ -89,16 +89,18 @@ class CrmApp(App[None]):
         if self.ctx.readonly:
             # Every screen's header says it (and turns red, see app.tcss); the Contacts and
             # Contact screens also show the reason in a banner.
-            self.title = "crm-tui READ-ONLY (another crm-tui has the data)"
+            self.title = "crm-tui READ-ONLY"
             self.add_class("-readonly")
         for problem in settings.problems:
             self.notify(problem, title="Config", severity="warning", timeout=10)
         for line in self.ctx.store.recovered:
             self.notify(line, title="Data", severity="warning", timeout=10)
         from crm_tui.ui import reminders
+        from crm_tui.ui.live import watch_store
 
+        watch_store(self)  # other processes' saves appear without a key press
         reminders.install(self)
-        if settings.sources.sync_on_start:
+        if settings.sources.sync_on_start and not self.ctx.readonly:
             self.action_sync(quiet=True)
 
     def on_ready(self) -> None:
@@ -177,6 +179,7 @@ class CrmApp(App[None]):
 
         self.push_screen(ImportDialog(self.ctx.store, self.ctx.now), chosen)
 
+    @writes
     def action_sync(self, quiet: bool = False) -> None:
         """Sync mail (and every configured source) in a worker; see ui/sync_runner.py."""
         from crm_tui.ui.sync_runner import SyncRunner
@@ -185,16 +188,11 @@ class CrmApp(App[None]):
         runner.start(quiet=quiet)
 
     def action_correspondents(self) -> None:
-        from crm_tui.ui.dialogs.correspondents import CorrespondentsDialog
+        from crm_tui.ui.screens.correspondents import CorrespondentsScreen
 
-        self.push_screen(CorrespondentsDialog())
+        self.push_screen(CorrespondentsScreen())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Sync mail", "Log touches from your Maildirs and mbox files (S)",
-                            self.action_sync)
-        yield SystemCommand("People who wrote to you",
-                            "Correspondents who are not contacts: add or ignore them (W)",
-                            self.action_correspondents)
         for title, help_text, callback in system_commands(screen, self.run_action, self.switch_mode):
             yield SystemCommand(title, help_text, callback)

@@ -149,3 +149,8 @@ def meeting(at: str, title: str, now: arrow.Arrow) -> str:
         f"{day:%a} {day.day} {day:%b}" + (f" {day.year}" if day.year != now.year else ""))
     clock = "" if moment.format("HH:mm") == "00:00" else f" {moment:HH:mm}"
     return f"{label}{clock}" + (f": {one_line(title)}" if title else "")
+
+
+def sentence(reason: object) -> str:
+    """A reason to put before ". ...": without its own final full stop (no "..")."""
+    return str(reason).strip().rstrip(".").rstrip()

@@ -1,5 +1,6 @@
 """The TUI's sync: plan and snapshot on the event loop, read the files in a thread worker
-(the store is not touched there), then write everything in one batch on the event loop.
+(the store is not touched there), then write everything in one batch on the event loop
+through the context's one write path.
 
 Progress (messages read / total) shows in a one-line status docked at the bottom of
 whichever screen is in front; a notification says what changed at the end.
@@ -7,12 +8,16 @@ whichever screen is in front; a notification says what changed at the end.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.widgets import Static
 
 from crm_tui.sources import sync as syncing
 from crm_tui.sources.base import SourceConfigError
+from crm_tui.ui.context import Change
+
+if TYPE_CHECKING:
+    from crm_tui.ui.app import CrmApp
 
 STATUS_ID = "sync-status"
 
@@ -32,35 +37,36 @@ class SyncStatus(Static):
 class SyncRunner:
     """One per app; ``start()`` is the `S` key, the palette entry and sync_on_start."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: CrmApp) -> None:
         self.app = app
         self.running = False
 
     def start(self, quiet: bool = False) -> None:
-        app = self.app
+        app, ctx = self.app, self.app.ctx
         if self.running:
             app.notify("Already syncing", severity="warning")
             return
-        if app.readonly_reason:
+        if ctx.readonly:
             if not quiet:
-                app.can_write()
+                ctx.refuse_if_readonly()
             return
         try:
-            work = syncing.plan(app.env.settings)
+            work = syncing.plan(ctx.settings)
         except SourceConfigError as exc:
             if not quiet:
                 app.notify(str(exc), title="Sync", severity="warning", markup=False, timeout=10)
             return
-        snapshots = syncing.snapshot(app.store, work)
+        snapshots = syncing.snapshot(ctx.store, work)
+        settings, now = ctx.settings, ctx.now
         self.running = True
         self._show("Syncing mail: looking for new messages…")
-        app.run_worker(lambda: self._scan(work, snapshots), thread=True, exclusive=True,
-                       group="sync", name="sync")
+        app.run_worker(lambda: self._scan(work, snapshots, settings, now), thread=True,
+                       exclusive=True, group="sync", name="sync")
 
-    def _scan(self, work: syncing.Plan, snapshots: dict[str, Any]) -> None:
+    def _scan(self, work: syncing.Plan, snapshots: dict[str, Any], settings: Any, now: Any) -> None:
         app = self.app
         try:
-            scanned = syncing.scan(work, snapshots, app.env.settings, app.now,
+            scanned = syncing.scan(work, snapshots, settings, now,
                                    progress=lambda done, total: app.call_from_thread(self._progress, done, total))
         except Exception as exc:  # a bug must not leave "Syncing" up for ever
             app.call_from_thread(self._failed, exc)
@@ -76,15 +82,17 @@ class SyncRunner:
         self.app.notify(f"Sync failed: {exc}", title="Sync", severity="error", markup=False)
 
     def _apply(self, work: syncing.Plan, scanned: dict[str, Any], snapshots: dict[str, Any]) -> None:
-        app = self.app
+        ctx = self.app.ctx
         self.running = False
         self._hide()
-        report = syncing.idle(work, scanned, snapshots) or app.write(
-            lambda: syncing.apply(app.store, work, scanned, app.env.settings, app.now))
+        report = syncing.idle(work, scanned, snapshots)
         if report is None:
-            return
-        lines = report.lines()
-        app.notify("\n".join(lines[:6]), title="Mail synced", markup=False, timeout=8)
+            result = ctx.write(lambda: syncing.apply(ctx.store, work, scanned, ctx.settings, ctx.now),
+                               None, Change.everything())
+            if not result.ok or result.value is None:
+                return
+            report = result.value
+        self.app.notify("\n".join(report.lines()[:6]), title="Mail synced", markup=False, timeout=8)
 
     # ----------------------------------------------------------------- status line
     def _show(self, text: str) -> None:

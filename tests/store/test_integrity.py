@@ -233,6 +233,7 @@ def test_an_interrupted_batch_that_committed_is_finished_at_the_next_open(paths,
     for name in ("contacts.json", "summaries.json", "touches-2026-03.json"):
         temp = f".{name}.4242.tmp"
         (paths.data / temp).write_bytes((newer / name).read_bytes())
+        (paths.data / temp).chmod(0o600)  # as commit_files creates them
         entries.append([temp, name])
     (paths.data / storage.JOURNAL).write_text(json.dumps(entries))
     with Store.open(paths.data, today=now) as reopened:

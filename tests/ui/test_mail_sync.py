@@ -112,3 +112,21 @@ async def test_sync_on_start(make_app: Any, empty_paths: Paths, now: arrow.Arrow
         await pilot.pause()
         assert [t.key for t in app.store.touches(contact_ids={ids["dana"]}) if t.direction == "in"] == [
             "dana-1@tidemark.example"]
+
+
+def test_who_wrote_screen_snapshot(snap_compare: Any, make_app: Any, empty_paths: Paths, now: arrow.Arrow) -> None:
+    from crm_tui.domain.synced import Correspondent
+
+    with Store.open(empty_paths.data, today=now) as store, store.batch():
+        store.add_contact(Contact(name="Dana Whitfield", emails=["dana@tidemark.example"]))
+        store.save_correspondent(Correspondent(email="bea@else.example", name="Bea Quist", received=4,
+                                               sent=2, last="2026-02-27T10:00:00+00:00"))
+        # A name from a header is shown as it is, never read as markup.
+        store.save_correspondent(Correspondent(email="m@evil.example", name="[bold red]Mallory[/] [link=x]",
+                                               received=1, last="2026-02-20T10:00:00+00:00"))
+        store.save_correspondent(Correspondent(email="list@lists.example", name="A list", sent=3,
+                                               last="2026-02-25T10:00:00+00:00"))  # never wrote to me
+    settings = config.load(empty_paths.config_file)
+    settings.me.emails = [ME]
+    app = make_app(empty_paths, settings=settings)
+    assert snap_compare(app, press=["W"], terminal_size=SIZE)
