@@ -482,9 +482,12 @@ def _load_bulk(path: Path | None, stamp: Any) -> dict[str, Any]:
 
 
 def _write_atomic(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Private like the rest of the data folder (0700 folder, 0600 files: the cache names
+    who you met and when)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as handle:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
         handle.write(payload)
         handle.flush()
         os.fsync(handle.fileno())

@@ -337,3 +337,11 @@ def test_a_sync_of_other_paths_leaves_the_first_ones_touches(store, people, sett
     a.unlink()
     gone = cal.sync(store, [tmp_path], settings, NOW)  # the folder holding both: a.ics is gone
     assert gone.touches_removed == 1 and [t.key for t in meetings(store)] == ["b|single"]
+
+
+def test_the_cache_is_private_like_the_data(store, people, settings, tmp_path):
+    path = write(tmp_path / "cal.ics", event("a", ":20260220T100000Z", attendees=("ada@example.com",)))
+    sync(store, path, settings)
+    folder = cal.cache_path(store.folder).parent
+    assert folder.stat().st_mode & 0o077 == 0
+    assert all(p.stat().st_mode & 0o077 == 0 for p in folder.iterdir())
