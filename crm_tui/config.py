@@ -50,7 +50,8 @@ class MeSettings:
     signature: str = ""
     """A signature block appended to emails (may be several lines)."""
     emails: list[str] = field(default_factory=list)
-    """All your own email addresses: mail from or to them is a touch (``crm-tui sync``)."""
+    """All your own email addresses: mail from or to them is a touch (``crm-tui sync``), a
+    meeting you declined is not."""
 
 
 @dataclass
@@ -84,6 +85,15 @@ class SourcesSettings:
     """Sync the sources in the background when the TUI starts."""
     max_header_bytes: int = 256 * 1024
     """A message's header block is read up to this size; a longer one is skipped."""
+    calendars: list[str] = field(default_factory=list)
+    """`.ics` files and folders of them (vdirs) read by `crm-tui sync`; `~` is expanded."""
+    calendar_days: int = 730
+    """Look-back window: meetings older than this many days are not read (nor expanded)."""
+    max_attendees: int = 10
+    """A meeting with more attendees than this is not a personal touch (an all-hands)."""
+    reminders: str = ""
+    """A folder (vdir) or `.ics` file re-exported after every change: follow-ups in your
+    calendar (vdirsyncer can push it to a CalDAV server). Empty: off."""
 
 
 @dataclass

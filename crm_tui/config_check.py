@@ -46,6 +46,10 @@ RANGES: dict[str, tuple[float, float, str]] = {
     # Lists of text: (0, most items, "items"); each item at most _ITEM_CHARS characters.
     "me.emails": (0, 100, "addresses"),
     "sources.mail": (0, 1000, "paths"),
+    "sources.calendars": (0, 1000, "paths"),
+    "sources.calendar_days": (1, 36500, "days"),
+    "sources.max_attendees": (1, 10_000, "attendees"),
+    "sources.reminders": (0, 4096, "characters"),
 }
 _ITEM_CHARS = 4096
 # Sections read elsewhere (not dataclasses): binding id -> keys.

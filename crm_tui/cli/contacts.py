@@ -32,11 +32,16 @@ from crm_tui.domain.text import clean, clean_list, clean_multiline
 @click.option("--every", type=click.IntRange(1, 3650), default=None,
               help="Custom keep-in-touch interval in days (overrides the tier).")
 @click.option("--note", default="", help="A note about this person.")
+@click.option("--birthday", default=None, help="YYYY-MM-DD, or --MM-DD without the year.")
 @click.option("--json", "as_json", is_flag=True, help="Print the new contact as JSON.")
 @pass_env
 def add(env: Env, name: str, emails: tuple[str, ...], company: str, role: str, tags: tuple[str, ...],
-        interests: tuple[str, ...], tier: str, every: int | None, note: str, as_json: bool) -> None:
+        interests: tuple[str, ...], tier: str, every: int | None, note: str,
+        birthday: str | None, as_json: bool) -> None:
     """Add a contact named NAME; prints its id."""
+    from crm_tui.cli.edit import birthday_option
+
+    birthday = birthday_option(birthday)
     name = clean(name, 200)
     if not name:
         fail("a contact needs a name")
@@ -57,6 +62,7 @@ def add(env: Env, name: str, emails: tuple[str, ...], company: str, role: str, t
         tier=tier,
         every=every,
         notes=clean_multiline(note),
+        birthday=birthday or "",
         created_at=env.now.isoformat(),
     )
     with open_store(env) as store:

@@ -164,11 +164,16 @@ def _thread_detail(t: Thread, names: dict[str, str]) -> str:
               "overdue_days, reason, channel, warnings, ...).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most N rows.")
 @click.option("--all", "show_all", is_flag=True, help="Also steps waiting or upcoming.")
+@click.option("--count", "count_only", is_flag=True,
+              help="Print only the number of steps due or overdue (for a prompt or status bar).")
 @pass_env
-def today(env: Env, as_json: bool, limit: int | None, show_all: bool) -> None:
+def today(env: Env, as_json: bool, limit: int | None, show_all: bool, count_only: bool) -> None:
     """Who to ping today, most urgent first."""
     with open_store(env, write=False) as store:
         found = engine.suggestions(store, env.settings, env.now)
+    if count_only:
+        click.echo(str(sum(1 for s in found if s.status in ("due", "overdue"))))
+        return
     rows = [s for s in found if s.status != "closed"] if show_all else [
         s for s in found if s.status in ("due", "overdue")]
     if limit:

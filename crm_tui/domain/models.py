@@ -36,6 +36,7 @@ STEPS: tuple[str, ...] = (
     "congratulate",
     "share-article",
     "reply-received",
+    "birthday",
 )
 STATUSES: tuple[str, ...] = ("overdue", "due", "upcoming", "waiting", "closed")
 
@@ -143,6 +144,9 @@ class Contact(Record):
     snooze_count: int = 0
     skipped_on: str | None = None  # ISO date of a "skip today"
     job_changes: list[dict[str, Any]] = field(default_factory=list)  # JobChange dicts
+    # The next few meetings with them from the calendars (sources/calendar.py): dicts
+    # {"at": ISO start, "title": summary, "all_day": bool}, soonest first. Refreshed by sync.
+    meetings: list[dict[str, Any]] = field(default_factory=list)
     # Fields from imports that we do not model; kept so nothing is ever lost.
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -18,10 +18,11 @@ import arrow
 
 from crm_tui.config import Settings
 from crm_tui.sources.base import Progress, SourceConfigError, SourceKind, Summary
+from crm_tui.sources.calendar_kind import CalendarKind
 from crm_tui.sources.mail import MailKind
 from crm_tui.store.repository import Store
 
-KINDS: list[SourceKind] = [MailKind()]
+KINDS: list[SourceKind] = [MailKind(), CalendarKind()]
 
 
 class NothingToSync(SourceConfigError):

@@ -95,9 +95,11 @@ class CrmApp(App[None]):
             self.notify(problem, title="Config", severity="warning", timeout=10)
         for line in self.ctx.store.recovered:
             self.notify(line, title="Data", severity="warning", timeout=10)
+        from crm_tui.ui import reminders
         from crm_tui.ui.live import watch_store
 
         watch_store(self)  # other processes' saves appear without a key press
+        reminders.install(self)
         if settings.sources.sync_on_start and not self.ctx.readonly:
             self.action_sync(quiet=True)
 

@@ -44,7 +44,7 @@ STEP_LABELS = {
     "keep-in-touch": "keep in touch", "rekindle": "rekindle", "reply-requested": "what they asked for",
     "reply-received": "an answer to their mail",
     "graceful-close": "graceful close", "congratulate": "congratulations",
-    "share-article": "share an article",
+    "share-article": "share an article", "birthday": "birthday wishes",
 }
 
 
