@@ -49,6 +49,9 @@ class MeSettings:
     """Your name, used to sign messages."""
     signature: str = ""
     """A signature block appended to emails (may be several lines)."""
+    emails: list[str] = field(default_factory=list)
+    """All your own email addresses: mail from or to them is a touch (``crm-tui sync``), a
+    meeting you declined is not."""
 
 
 @dataclass
@@ -70,6 +73,30 @@ class FeedSettings:
 
 
 @dataclass
+class SourcesSettings:
+    """Where touches come from without typing (``crm-tui sync``). One section for every
+    kind of source: each kind reads its own keys here."""
+
+    mail: list[str] = field(default_factory=list)
+    """Maildirs, folders of Maildirs and mbox files (``~`` expanded)."""
+    keep_subjects: bool = True
+    """Keep a mail's subject as the touch's note; false keeps no text from mail at all."""
+    sync_on_start: bool = False
+    """Sync the sources in the background when the TUI starts."""
+    max_header_bytes: int = 256 * 1024
+    """A message's header block is read up to this size; a longer one is skipped."""
+    calendars: list[str] = field(default_factory=list)
+    """`.ics` files and folders of them (vdirs) read by `crm-tui sync`; `~` is expanded."""
+    calendar_days: int = 730
+    """Look-back window: meetings older than this many days are not read (nor expanded)."""
+    max_attendees: int = 10
+    """A meeting with more attendees than this is not a personal touch (an all-hands)."""
+    reminders: str = ""
+    """A folder (vdir) or `.ics` file re-exported after every change: follow-ups in your
+    calendar (vdirsyncer can push it to a CalDAV server). Empty: off."""
+
+
+@dataclass
 class UiSettings:
     theme: str = "textual-dark"
     """The Textual theme; remembered when changed in the app."""
@@ -81,6 +108,7 @@ class Settings:
     me: MeSettings = field(default_factory=MeSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    sources: SourcesSettings = field(default_factory=SourcesSettings)
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys (comma separated), e.g. ``"today.done" = "d,ctrl+d"``."""
     problems: list[str] = field(default_factory=list)
@@ -95,7 +123,8 @@ class Settings:
         return data
 
 
-_SECTIONS = {"cadence": CadenceSettings, "me": MeSettings, "feeds": FeedSettings, "ui": UiSettings}
+_SECTIONS = {"cadence": CadenceSettings, "me": MeSettings, "feeds": FeedSettings, "ui": UiSettings,
+             "sources": SourcesSettings}
 
 
 def load(path: Path) -> Settings:

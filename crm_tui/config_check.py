@@ -40,7 +40,18 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "feeds.max_entries": (1, 10_000, "entries"),
     "feeds.refresh_minutes": (0, 10_080, "minutes"),
     "ui.theme": (0, 100, "characters"),
+    "sources.max_header_bytes": (4096, 16 * 1024 * 1024, "bytes"),
+    "sources.keep_subjects": (0, 1, ""),  # true or false
+    "sources.sync_on_start": (0, 1, ""),  # true or false
+    # Lists of text: (0, most items, "items"); each item at most _ITEM_CHARS characters.
+    "me.emails": (0, 100, "addresses"),
+    "sources.mail": (0, 1000, "paths"),
+    "sources.calendars": (0, 1000, "paths"),
+    "sources.calendar_days": (1, 36500, "days"),
+    "sources.max_attendees": (1, 10_000, "attendees"),
+    "sources.reminders": (0, 4096, "characters"),
 }
+_ITEM_CHARS = 4096
 # Sections read elsewhere (not dataclasses): binding id -> keys.
 FREE_SECTIONS = frozenset({"keys"})
 
@@ -83,6 +94,14 @@ def coerce(name: str, value: Any, default: Any) -> tuple[Any, str | None]:
     low, high, unit = RANGES.get(name, (0, 1_000_000, ""))
     if isinstance(default, bool):
         return (value, None) if isinstance(value, bool) else (None, "must be true or false")
+    if isinstance(default, list):  # a list of text: addresses, paths
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return None, 'must be a list of text, e.g. ["a", "b"]'
+        if len(value) > high:
+            return None, f"has more than {high:,.0f} {unit}"
+        if any(len(v) > _ITEM_CHARS for v in value):
+            return None, f"has an item longer than {_ITEM_CHARS:,} characters"
+        return list(value), None
     if isinstance(default, str):
         if not isinstance(value, str):
             return None, "must be text (in quotes)"

@@ -15,12 +15,13 @@ from crm_tui.env import Env
 # Which module defines each subcommand: only that one is imported, so a one-shot command
 # does not pay for the imports of every other (start-up time matters for `today` in cron).
 COMMAND_MODULES = {
-    "add": "contacts", "log": "contacts", "list": "contacts",
+    "add": "contacts", "log": "contacts", "list": "contacts", "edit": "edit",
     "thread": "threads", "today": "threads", "done": "threads", "reply": "threads",
     "snooze": "threads", "skip": "threads", "move-on": "threads",
     "draft": "messages",
     "feeds": "feeds", "articles": "feeds", "share": "feeds",
     "import": "interop", "export": "interop", "restore": "interop",
+    "sync": "sync", "correspondents": "correspondents",
 }
 
 
@@ -72,7 +73,8 @@ def hoist_global_options(args: list[str]) -> list[str]:
 
 # Flags (options without a value) that may precede a global option.
 _FLAGS = frozenset({"--demo", "--json", "--in", "--all", "--dry-run", "--print", "--asked",
-                    "--rejected", "--paid", "--open", "-h", "--help", "--version"})
+                    "--rejected", "--paid", "--open",
+                    "--noted", "--rescan", "-h", "--help", "--version", "--count"})
 
 
 def _import_all() -> None:

@@ -39,11 +39,14 @@ def open_store(env: Env, write: bool = True) -> Iterator[Store]:
         fail(f"{exc}", EXIT_LOCKED)
     except StoreError as exc:
         fail(str(exc))
+    generation = store.generation
     store.write_wait = WRITE_WAIT_SECONDS
     try:
         for line in store.recovered:
             click.echo(f"note: {line}", err=True)
         yield store
+        if write and store.generation != generation:
+            _refresh_reminders(store, env)
     except Locked as exc:
         fail(f"{exc}", EXIT_LOCKED)
     except StoreError as exc:
@@ -55,6 +58,17 @@ def open_store(env: Env, write: bool = True) -> Iterator[Store]:
             fail(str(exc))
         for line in store.warnings:
             click.echo(f"crm-tui: warning: {line}", err=True)
+
+
+def _refresh_reminders(store: Store, env: Env) -> None:
+    """`[sources] reminders`: every write re-exports the follow-ups to the user's calendar."""
+    if not env.settings.sources.reminders:
+        return
+    from crm_tui.services import reminders
+
+    result = reminders.refresh(store, env.settings, env.now)
+    for problem in result.problems if result else ():
+        click.echo(f"crm-tui: warning: {problem}", err=True)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

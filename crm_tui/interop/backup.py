@@ -23,7 +23,8 @@ FORMAT = "crm-tui-backup"
 VERSION = 1
 # Files of the config folder that belong in a backup (None in the document = absent).
 SETTINGS_FILES = ("config.toml", "templates.toml")
-TABLES = ("contacts", "threads", "feeds", "articles", "shares", "dismissals", "touches")
+TABLES = ("contacts", "threads", "feeds", "articles", "shares", "dismissals", "touches",
+          "sources", "correspondents")
 
 
 def _id_key(record_id: str) -> tuple[int, ...]:

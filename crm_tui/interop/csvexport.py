@@ -34,7 +34,7 @@ def neutralise(value: str) -> str:
 def row(contact: Contact) -> list[str]:
     values = {
         **{k: v for k, v in contact.to_dict().items() if k in COLUMNS},
-        "other_emails": "; ".join(contact.extra.get("emails", [])),
+        "other_emails": "; ".join(contact.emails[1:]),
         "other_phones": "; ".join(contact.extra.get("phones", [])),
         "tags": "; ".join(contact.tags),
         "interests": "; ".join(contact.interests),

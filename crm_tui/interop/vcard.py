@@ -174,7 +174,7 @@ def card_for(contact: Contact) -> Any:
     parts = contact.name.rsplit(" ", 1)
     given, family = (parts[0], parts[1]) if len(parts) == 2 else (contact.name, "")
     card.add("n").value = vobject.vcard.Name(family=family, given=given)
-    for address in [contact.email, *contact.extra.get("emails", [])]:
+    for address in contact.emails:
         if address:
             card.add("email").value = address
     for number in [contact.phone, *contact.extra.get("phones", [])]:

@@ -39,6 +39,7 @@ from crm_tui.domain.models import (
     Thread,
     Touch,
 )
+from crm_tui.domain.synced import Correspondent, SourceState
 from crm_tui.perf import gc_paused
 from crm_tui.store import backups, private, schema
 from crm_tui.store.core import Locked, ReadOnly, StaleData, StoreCore
@@ -56,7 +57,7 @@ __all__ = ["LAZY_TABLES", "FolderReadOnly", "Locked", "ReadOnly", "StaleData", "
 
 # Read on first use, not at open: nothing on the first screen or in `today` needs them.
 # Their schema is still checked at open (_check_schemas reads every file's head).
-LAZY_TABLES = frozenset({"articles"})
+LAZY_TABLES = frozenset({"articles", "sources", "correspondents"})
 
 
 class Store(TouchLog):
@@ -146,6 +147,8 @@ class Store(TouchLog):
             ("shares", Share, "s"),
             ("dismissals", Dismissal, "d"),
             ("summaries", Summary, "c"),
+            ("sources", SourceState, "m"),  # what `crm-tui sync` already read
+            ("correspondents", Correspondent, "p"),
         ]
         if self.folder.exists():
             self._check_schemas()
@@ -332,6 +335,27 @@ class Store(TouchLog):
         return self._add("dismissals", dismissal)
 
     # ----------------------------------------------------------------- raw access
+    # ----------------------------------------------------------------- synced sources
+    def source_states(self, kind: str) -> list[SourceState]:
+        return [s for s in self._tables["sources"].records.values() if s.kind == kind]
+
+    def save_source_state(self, state: SourceState) -> SourceState:
+        """Add (no id yet) or rewrite a source's state; an unchanged one is not written
+        (pass a new record: one changed in place compares equal to itself)."""
+        if not state.id:
+            return self._add("sources", state)
+        if self._get("sources", state.id) == state:
+            return state
+        return self._update("sources", state)
+
+    def correspondents(self) -> list[Correspondent]:
+        return list(self._tables["correspondents"].records.values())
+
+    def save_correspondent(self, person: Correspondent) -> Correspondent:
+        if not person.id:
+            return self._add("correspondents", person)
+        return self._update("correspondents", person)
+
     def export_tables(self) -> dict[str, list[dict[str, Any]]]:
         """Every record of every table as plain dicts (ids included), in id order."""
         out: dict[str, list[dict[str, Any]]] = {

@@ -90,8 +90,12 @@ class Table:
             for version in range(found, schema.VERSION):
                 tables = schema.MIGRATIONS[version](self.stem, tables)
             self.storage._cache = tables
+            # Build (and so check) the records before writing: a damaged old file must
+            # be refused as it is, never rewritten by its migration.
+            self.build(tables)
             if migrate:
                 self.storage.write(tables)
+            return
         self.build(tables)
 
     def build(self, tables: dict[str, Any]) -> None:

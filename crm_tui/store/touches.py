@@ -122,6 +122,12 @@ class TouchLog(StoreCore):
                 self._resummarise([contact])
                 self._save_summary(contact, force=True)
 
+    def month_touches(self, month: str) -> list[Touch]:
+        """The touches of one month ("YYYY-MM"), none if it has none."""
+        if month not in self._shards:
+            return []
+        return list(self._shard(month).records.values())
+
     def touch(self, touch_id: str) -> Touch | None:
         month = self._month_of_id(touch_id)
         if month not in self._shards:

@@ -113,3 +113,13 @@ def test_saved_config_is_private(tmp_path):
     settings.me.signature = "Sam"
     config.save(settings, path)
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_lists_of_addresses_and_paths(tmp_path):
+    ok = load(tmp_path, '[me]\nemails = ["sam@example.com", "s@work.example"]\n[sources]\nmail = ["~/Mail"]\n')
+    assert ok.me.emails == ["sam@example.com", "s@work.example"] and ok.sources.mail == ["~/Mail"]
+    assert not ok.problems
+    bad = load(tmp_path, '[me]\nemails = "sam@example.com"\n[sources]\nmail = [1, 2]\nsync_on_start = 1\n')
+    assert bad.me.emails == [] and bad.sources.mail == [] and bad.sources.sync_on_start is False
+    assert len(bad.problems) == 3 and all("line" in p for p in bad.problems)
+    assert "must be a list of text" in bad.problems[0]
