@@ -48,7 +48,9 @@ from crm_tui.domain.models import (
     Thread,
     Touch,
 )
+from crm_tui import clock
 from crm_tui.perf import gc_paused
+from crm_tui.store import undo as undo_log
 from crm_tui.store.storage import (
     CorruptFile,
     NewerSchema,
@@ -250,6 +252,9 @@ class Store:
         self._shards: dict[str, _Table] = {}  # "YYYY-MM" -> touches of that month
         self._batch_depth = 0
         self.recovered: list[str] = []  # what open() repaired (for the user)
+        self._change: undo_log.Change | None = None  # the named change being made, if any
+        self.clock: Callable[[], arrow.Arrow] = clock.now
+        self._backed_up_on: str | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -333,6 +338,7 @@ class Store:
                 self._shards[month] = self._open_shard(month, load=False)
         if not self.readonly:
             self._backup(today)
+            self._backed_up_on = today.format("YYYY-MM-DD")
             self._check_summaries()
 
     def _attach_summaries(self, contacts: dict[str, Any], table: _Table) -> None:
@@ -489,6 +495,35 @@ class Store:
     def _check_writable(self) -> None:
         if self.readonly:
             raise ReadOnly()
+        self._backup_new_day()
+
+    def _backup_new_day(self) -> None:
+        """The first write of a new day (a TUI left open past midnight) takes the day's
+        backup first, as an open does."""
+        today = self.clock()
+        if self._backed_up_on != today.format("YYYY-MM-DD"):
+            self._backed_up_on = today.format("YYYY-MM-DD")
+            self._backup(today)
+
+    @contextlib.contextmanager
+    def change(self, label: str = "") -> Iterator[undo_log.Change]:
+        """A batch the user can undo, named by ``label`` ("done on Ravi Menon's payment
+        reminder"; settable on the yielded object until the end). Nested changes and
+        batches join the outermost one. See :mod:`crm_tui.store.undo`."""
+        if self._change is None:
+            self._change = undo_log.Change(label)
+        elif label and not self._change.label:
+            self._change.label = label
+        with self.batch():
+            yield self._change
+
+    def undo(self) -> str | None:
+        """Take back the last change; what it was, or None when there is nothing to undo."""
+        return undo_log.undo(self)
+
+    def redo(self) -> str | None:
+        """Apply again the last change undone; what it was, or None."""
+        return undo_log.redo(self)
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -509,10 +544,13 @@ class Store:
             if self._batch_depth == 0:
                 for table in self._all_tables():
                     table.storage.deferred = False
-                if ok:
-                    self.flush()
-                else:
-                    self._discard()
+                try:
+                    if ok:
+                        self.flush()
+                    else:
+                        self._discard()
+                finally:
+                    self._change = None
 
     @property
     def generation(self) -> int:
@@ -526,11 +564,20 @@ class Store:
     def flush(self) -> None:
         """Write what a batch changed: every changed file or none (storage.commit_files)."""
         pending = [(t, t.storage.pending) for t in self._all_tables() if t.storage.pending is not None]
-        if not pending:
+        change, self._change = self._change, None
+        logged: list[tuple[Path, bytes]] = []
+        if change is not None and change.replay:
+            logged = change.extra_writes
+        elif change is not None and pending:
+            # The undo entry is committed with the data it describes (all or nothing).
+            found = undo_log.diff((t.storage.path, data) for t, data in pending)  # type: ignore[misc]
+            logged = undo_log.record(self.folder, change, found, self.clock().isoformat())
+        if not pending and not logged:
             return
         for table, _data in pending:
             table.storage.pending = None
         writes = [(t.storage.path, t.storage.payload(data)) for t, data in pending]  # type: ignore[arg-type]
+        writes += logged
         try:
             commit_files(self.folder, writes)
         except BaseException:
@@ -540,6 +587,8 @@ class Store:
             raise
         for table, data in pending:
             table.storage.written(data)  # type: ignore[arg-type]
+        if logged:
+            undo_log.prune(self.folder)
 
     def _discard(self) -> None:
         for table in self._all_tables():
