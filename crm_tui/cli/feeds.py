@@ -13,7 +13,8 @@ import click
 
 from crm_tui.cli import cli
 from crm_tui.cli.common import Env, echo_json, fail, pass_env, resolve_contact
-from crm_tui.domain.models import Article, Feed, Share, Touch
+from crm_tui import actions
+from crm_tui.domain.models import CHANNELS, Article, Feed
 from crm_tui.domain.text import clean, clean_list
 from crm_tui.store.repository import Store
 
@@ -248,18 +249,8 @@ def share(env: Env, article: str, contact: str, print_only: bool) -> None:
         if print_only:
             click.echo(f"Subject: {subject}\n\n{body}" if subject else body)
             return
-        touch = store.log_touch(
-            Touch(
-                contact_id=person.id,
-                at=env.now.isoformat(),
-                direction="out",
-                channel=channel,
-                note=f"Shared: {item.title}" + (f" {item.link}" if item.link else ""),
-                article_id=item.id,
-                step="share-article",
-            )
-        )
-        store.add_share(Share(article_id=item.id, contact_id=person.id, at=env.now.isoformat(), touch_id=touch.id))
+        touch = actions.share_article(store, person.id, item, env.now,
+                                      channel=channel if channel in CHANNELS else "email")
     click.echo(f"Subject: {subject}\n\n{body}" if subject else body)
     click.echo(f"\nlogged {touch.id}: shared {item.id} with {person.name}", err=True)
 

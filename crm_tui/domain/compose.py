@@ -77,8 +77,8 @@ VARIABLES: dict[str, str] = {
     "interview_when": "'today', 'yesterday' or 'on Monday 2 March'",
     "decision_date": "the decision date they gave, e.g. Friday 13 March",
     "applied_date": "the day the application was sent",
-    "discussed": "the note of the last conversation with them (first line)",
-    "points": "two or three '- ' bullet lines from that note",
+    "discussed": "the first of the talking points written on the thread (never a note)",
+    "points": "up to three '- ' bullet lines from the thread's talking points",
     "article_title": "the shared article's title",
     "article_link": "the shared article's link",
     "invoice_label": "the invoice's label or number",
@@ -405,7 +405,8 @@ class MessageContext:
     thread: Thread | None = None
     article: Article | None = None
     recipient: Contact | None = None  # who the message goes to, when not `contact`
-    last_note: str = ""  # the note of the last conversation ("what we discussed")
+    # The thread's talking points ("what we discussed"); never a note (see drafting).
+    last_note: str = ""
     me_name: str = ""
     signature: str = ""
     now: arrow.Arrow | None = None

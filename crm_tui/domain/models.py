@@ -183,7 +183,10 @@ class Thread(Record):
     terms: int = 30
     label: str = ""
     amount: str = ""
-    note: str = ""
+    note: str = ""  # private: never quoted in a message
+    # interview: what to bring up in the thank-you, written for that purpose (a draft may
+    # quote it, one point a line); unlike every note, it is meant to be sent.
+    talking_points: str = ""
 
 
 @dataclass

@@ -267,11 +267,16 @@ class ComposeDialog(ModalScreen[Touch | None]):
         can_write = getattr(self.app, "can_write", None)
         if callable(can_write) and not can_write():
             raise actions.ActionError("read-only: nothing was saved")
+        if self.article is not None:
+            # Sharing is its own step on no thread, whatever row it was composed from:
+            # it must not count as the thread's reminder or follow-up (the CLI's path too).
+            return actions.share_article(self.store, self.recipient.id, self.article,
+                                         self.now, channel=channel, note=note)
         s = self.plan.suggestion or self._suggestion()
-        article_id = self.article.id if self.article is not None else None
+        article_id = None
         if s.step == "move-on":
             # A closing note is a real touch; actions.done would only close the thread.
-            with self.store.batch():
+            with self.store.change(f"closing note to {clean(self.recipient.name)}"):
                 touch = self.store.log_touch(Touch(
                     contact_id=self.recipient.id, at=self.now.isoformat(), direction="out",
                     channel=channel, note=note, thread_id=s.thread_id, article_id=article_id,
