@@ -39,6 +39,10 @@ class CadenceSettings:
     """Default payment term of an invoice (rule 14)."""
     invoice_reminder_days: int = 14
     """Days between payment reminders, 14 to 21 (rule 15)."""
+    daily_keep_in_touch: int = 10
+    """At most this many keep-in-touch, rekindle and congratulate steps on Today, the most
+    urgent first; the rest wait for later days (0: no limit). Time-critical and thread
+    steps are never held back. Keeps a big import from flooding the list."""
 
     def interval(self, tier: str) -> int:
         return int(getattr(self, tier, self.casual))
@@ -68,6 +72,8 @@ class FeedSettings:
     """Articles older than this are purged (never ones shared with someone)."""
     max_per_feed: int = 200
     """At most this many articles are kept per feed."""
+    refresh_minutes: int = 60
+    """While the TUI is open, feeds are refreshed quietly this often (0: only when asked)."""
 
 
 @dataclass

@@ -46,8 +46,15 @@ def suggestions(store: Store, settings: Settings, now: arrow.Arrow) -> list[Sugg
 
 
 def today(store: Store, settings: Settings, now: arrow.Arrow) -> list[Suggestion]:
-    """Who to ping today: due or overdue, most urgent first."""
-    return cadence.who_to_ping(suggestions(store, settings, now))
+    """Who to ping today: due or overdue, most urgent first, within the daily budget."""
+    return today_within_budget(store, settings, now)[0]
+
+
+def today_within_budget(store: Store, settings: Settings,
+                        now: arrow.Arrow) -> tuple[list[Suggestion], int]:
+    """(who to ping today, how many keep-in-touch steps wait for later days)."""
+    return cadence.within_budget(cadence.who_to_ping(suggestions(store, settings, now)),
+                                 settings.cadence.daily_keep_in_touch)
 
 
 def for_contacts(store: Store, settings: Settings, now: arrow.Arrow,

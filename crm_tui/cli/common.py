@@ -36,8 +36,12 @@ class Env:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @contextlib.contextmanager
-    def store(self, write: bool = True) -> Iterator[Store]:
-        """Open the store for one command. Errors become clear messages and exit codes."""
+    def store(self, write: bool = True, undoable: bool = True) -> Iterator[Store]:
+        """Open the store for one command. Errors become clear messages and exit codes.
+
+        A writing command is one undoable change (all or nothing), named by the action
+        it runs or else by the command ("crm-tui add"); ``undoable=False`` for what is
+        fetched rather than typed (a feed refresh)."""
         try:
             store = Store.open(
                 self.paths.data,
@@ -52,7 +56,13 @@ class Env:
         try:
             for line in store.recovered:
                 click.echo(f"note: {line}", err=True)
-            yield store
+            if write and undoable:
+                context = click.get_current_context(silent=True)
+                name = context.command_path if context is not None else "crm-tui"
+                with store.change(fallback=name):
+                    yield store
+            else:
+                yield store
         except StoreError as exc:
             fail(str(exc))
         finally:
@@ -94,6 +104,10 @@ def parse_when(value: str | None, now: arrow.Arrow, what: str = "--at") -> arrow
     """An ISO date or date-time from the command line, in the user's zone; default now."""
     if not value:
         return now
+    from crm_tui.domain import validate
+
+    if "T" not in value and " " not in value and (problem := validate.iso_date(value)):
+        fail(f"{what}: {problem}")
     try:
         moment = arrow.get(value)
     except (arrow.parser.ParserError, ValueError, TypeError):
@@ -103,6 +117,24 @@ def parse_when(value: str | None, now: arrow.Arrow, what: str = "--at") -> arrow
     if clock._HAS_OFFSET.search(value):
         return moment
     return arrow.get(moment.naive, tzinfo=now.tzinfo)
+
+
+def check(problem: str | None) -> None:
+    """Exit 2 with a validator's message (crm_tui.domain.validate), if it found one."""
+    if problem:
+        fail(problem)
+
+
+def touch_moment(value: str | None, now: arrow.Arrow) -> arrow.Arrow:
+    """A touch's --at: refused more than a day ahead, warned about before 1990."""
+    from crm_tui.domain import validate
+
+    moment = parse_when(value, now)
+    check(validate.touch_time(moment, now))
+    question = validate.touch_time_unusual(moment)
+    if question:
+        click.echo(f"crm-tui: warning: {question}", err=True)
+    return moment
 
 
 def echo_json(data: Any) -> None:

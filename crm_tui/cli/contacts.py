@@ -7,13 +7,16 @@ import click
 from crm_tui.cli import cli
 from crm_tui.cli.common import (
     Env,
+    check,
     echo_json,
     fail,
     parse_when,
     pass_env,
     resolve_contact,
     resolve_thread,
+    touch_moment,
 )
+from crm_tui.domain import validate
 from crm_tui.domain.models import CHANNELS, OUTCOMES, TIERS, Contact, Touch
 from crm_tui.domain.text import clean, clean_list, clean_multiline
 
@@ -39,8 +42,7 @@ def add(env: Env, name: str, email: str, company: str, role: str, tags: tuple[st
     if not name:
         fail("a contact needs a name")
     email = clean(email, 254)
-    if email and ("@" not in email or " " in email):
-        fail(f"--email {email!r} does not look like an email address")
+    check(validate.email(email))
     contact = Contact(
         name=name,
         email=email,
@@ -53,7 +55,7 @@ def add(env: Env, name: str, email: str, company: str, role: str, tags: tuple[st
         notes=clean_multiline(note),
         created_at=env.now.isoformat(),
     )
-    with env.store() as store:
+    with env.store() as store, store.change(f"adding {name}"):
         store.add_contact(contact)
     if as_json:
         echo_json(contact.to_dict())
@@ -76,7 +78,7 @@ def add(env: Env, name: str, email: str, company: str, role: str, tags: tuple[st
 def log(env: Env, contact: str, inbound: bool, channel: str, note: str, at: str | None,
         thread_id: str | None, outcome: str | None, step: str | None, article_id: str | None) -> None:
     """Log a touch with CONTACT (an id, or a name matching one contact); prints its id."""
-    when = parse_when(at, env.now)
+    when = touch_moment(at, env.now)
     if outcome and not inbound:
         fail("--outcome describes a reply: use it with --in")
     with env.store() as store:
@@ -87,8 +89,8 @@ def log(env: Env, contact: str, inbound: bool, channel: str, note: str, at: str 
                 fail(f"thread {thread.id} is not with {person.name}")
         if article_id and store.article(article_id) is None:
             fail(f"no article {article_id!r}")
-        touch = store.log_touch(
-            Touch(
+        with store.change(f"touch with {person.name}"):
+            touch = store.log_touch(Touch(
                 contact_id=person.id,
                 at=when.isoformat(),
                 direction="in" if inbound else "out",
@@ -98,8 +100,7 @@ def log(env: Env, contact: str, inbound: bool, channel: str, note: str, at: str 
                 article_id=article_id,
                 step=step if not inbound else None,
                 outcome=outcome,
-            )
-        )
+            ))
     click.echo(touch.id)
 
 

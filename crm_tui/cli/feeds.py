@@ -140,7 +140,7 @@ def feeds_refresh(env: Env, as_json: bool) -> None:
             detail = f": {event.detail}" if event.detail else ""
             click.echo(f"  {event.state:<12} {event.title}{detail}", err=True)
 
-    with env.store() as store:
+    with env.store(undoable=False) as store:
         summary = service.refresh_sync(store, env.settings, env.now, progress if show_progress else None)
     if as_json:
         data = summary.to_json()

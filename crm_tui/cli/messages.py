@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from crm_tui.cli import cli
-from crm_tui.cli.common import Env, echo_json, fail, pass_env, resolve_contact, resolve_thread
-from crm_tui.domain import compose
+from crm_tui.cli.common import Env, check, echo_json, fail, pass_env, resolve_contact, resolve_thread
+from crm_tui.domain import compose, validate
 from crm_tui.domain.models import CHANNELS, STEPS
 
 
@@ -21,7 +21,7 @@ from crm_tui.domain.models import CHANNELS, STEPS
 @click.option("--channel", type=click.Choice(CHANNELS), default=None,
               help="Write for this channel (default: the step's, or what the contact has).")
 @click.option("--variant", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Which variant of the template (1 = the best fit; wraps around).")
+              help="Which variant of the template (1 = the best fit; `--json` says how many).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print JSON: subject, body, channel, step, variant, variants, words.")
 @pass_env
@@ -53,6 +53,7 @@ def draft(env: Env, contact: str, thread_id: str | None, step: str | None, artic
         result = drafting.draft_for(store, env.settings, env.now, person, step=step, thread=thread,
                                     article=article, channel=channel, variant=variant - 1,
                                     library=library)
+    check(validate.variant(variant, result.variants))
     if as_json:
         echo_json({
             "subject": result.subject,

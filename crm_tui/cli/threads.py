@@ -16,13 +16,16 @@ from crm_tui import actions, engine
 from crm_tui.cli import cli
 from crm_tui.cli.common import (
     Env,
+    check,
     echo_json,
     fail,
     parse_when,
     pass_env,
     resolve_contact,
     resolve_thread,
+    touch_moment,
 )
+from crm_tui.domain import cadence, validate
 from crm_tui.domain.models import CHANNELS, REPLY_ASKED, REPLY_PAID, REPLY_REJECTED, Suggestion, Thread
 from crm_tui.domain.text import clean, clean_multiline
 from crm_tui.store.repository import Store
@@ -48,11 +51,13 @@ def thread() -> None:
 @click.option("--label", default="", help="Invoice: its number or label.")
 @click.option("--amount", default="", help="Invoice: the amount, as text (e.g. '1,200 EUR').")
 @click.option("--role", default="", help="Interview/application: the role.")
-@click.option("--note", default="", help="A note about this thread.")
+@click.option("--note", default="", help="A private note about this thread (never in a message).")
+@click.option("--points", default="",
+              help="Interview: talking points for the thank-you, one a line (drafts quote them).")
 @pass_env
 def open_thread(env: Env, contact: str, kind: str, at: str | None, decision_by: str | None,
                 interviewers: tuple[str, ...], via: str | None, terms: int | None, label: str,
-                amount: str, role: str, note: str) -> None:
+                amount: str, role: str, note: str, points: str) -> None:
     """Open a thread with CONTACT; prints the thread id."""
     misplaced = {
         "--decision-by": (decision_by, "interview"),
@@ -61,12 +66,14 @@ def open_thread(env: Env, contact: str, kind: str, at: str | None, decision_by: 
         "--terms": (terms, "invoice"),
         "--label": (label, "invoice"),
         "--amount": (amount, "invoice"),
+        "--points": (points, "interview"),
     }
     for option, (value, wanted) in misplaced.items():
         if value and kind != wanted:
             fail(f"{option} is for --kind {wanted}")
     when = parse_when(at, env.now)
     decision = parse_when(decision_by, env.now, "--decision-by").format("YYYY-MM-DD") if decision_by else None
+    check(validate.decision_date(decision, when.isoformat()))
     with env.store() as store:
         person = resolve_contact(store, contact)
         panel = []
@@ -77,19 +84,21 @@ def open_thread(env: Env, contact: str, kind: str, at: str | None, decision_by: 
         connection = resolve_contact(store, via).id if via else None
         if connection == person.id:
             fail("--via is someone inside the company other than the thread's contact")
-        new = store.add_thread(Thread(
-            contact_id=person.id,
-            kind=kind,
-            at=when.isoformat(),
-            decision_by=decision,
-            interviewers=panel,
-            via=connection,
-            terms=terms if terms is not None else env.settings.cadence.invoice_terms_days,
-            label=clean(label, 200),
-            amount=clean(amount, 100),
-            role=clean(role, 200),
-            note=clean_multiline(note, 5000),
-        ))
+        with store.change(f"opening {person.name}'s {kind}"):
+            new = store.add_thread(Thread(
+                contact_id=person.id,
+                kind=kind,
+                at=when.isoformat(),
+                decision_by=decision,
+                interviewers=panel,
+                via=connection,
+                terms=terms if terms is not None else env.settings.cadence.invoice_terms_days,
+                label=clean(label, 200),
+                amount=clean(amount, 100),
+                role=clean(role, 200),
+                note=clean_multiline(note, 5000),
+                talking_points=clean_multiline(points, 2000),
+            ))
     click.echo(new.id)
 
 
@@ -160,8 +169,12 @@ def today(env: Env, as_json: bool, limit: int | None, show_all: bool) -> None:
     """Who to ping today, most urgent first."""
     with env.store(write=False) as store:
         found = engine.suggestions(store, env.settings, env.now)
-    rows = [s for s in found if s.status != "closed"] if show_all else [
-        s for s in found if s.status in ("due", "overdue")]
+    held = 0
+    if show_all:
+        rows = [s for s in found if s.status != "closed"]
+    else:
+        rows, held = cadence.within_budget([s for s in found if s.status in ("due", "overdue")],
+                                           env.settings.cadence.daily_keep_in_touch)
     if limit:
         rows = rows[:limit]
     if as_json:
@@ -176,6 +189,8 @@ def today(env: Env, as_json: bool, limit: int | None, show_all: bool) -> None:
             click.echo(f"Next: {upcoming.contact} on {_day(upcoming.due)} ({upcoming.step}).")
         return
     _print_table(rows)
+    if held:
+        click.echo(f"     ... {cadence.held_back_line(held)}")
 
 
 def _day(iso: str) -> str:
@@ -261,7 +276,7 @@ def done(env: Env, contact: str, thread_id: str | None, note: str, channel: str 
 def reply(env: Env, contact: str, thread_id: str | None, outcome: str | None, note: str,
           channel: str, at: str | None) -> None:
     """Log a reply from CONTACT: it pauses the thread's follow-ups; prints the touch id."""
-    when = parse_when(at, env.now)
+    when = touch_moment(at, env.now)
     with env.store() as store:
         person = resolve_contact(store, contact)
         if thread_id:

@@ -190,6 +190,31 @@ def who_to_ping(suggestions: Iterable[Suggestion]) -> list[Suggestion]:
     return sorted((s for s in suggestions if s.status in ACTIONABLE), key=lambda s: s.rank)
 
 
+# Steps held back by the daily budget: nothing is lost by waiting a few days for them.
+BUDGETED = frozenset({"keep-in-touch", "rekindle", "congratulate"})
+
+
+def within_budget(ranked: Iterable[Suggestion], limit: int) -> tuple[list[Suggestion], int]:
+    """(the list with at most ``limit`` budgeted steps, the most urgent ones; how many more
+    wait for later days). Time-critical and thread steps always stay. ``limit`` 0: no cap."""
+    kept: list[Suggestion] = []
+    held = 0
+    budget = limit
+    for s in ranked:
+        if s.step in BUDGETED and limit > 0:
+            if budget <= 0:
+                held += 1
+                continue
+            budget -= 1
+        kept.append(s)
+    return kept, held
+
+
+def held_back_line(held: int) -> str:
+    """What Today says about the steps the budget holds back."""
+    return f"and {held} more to keep in touch with, spread over the coming weeks"
+
+
 def rank_key(s: Suggestion, today: date, interval: int = 0) -> tuple[Any, ...]:
     """The total order described in the module docstring."""
     group = _GROUP.get(s.status, 1)

@@ -506,12 +506,12 @@ class Store:
             self._backup(today)
 
     @contextlib.contextmanager
-    def change(self, label: str = "") -> Iterator[undo_log.Change]:
+    def change(self, label: str = "", fallback: str = "") -> Iterator[undo_log.Change]:
         """A batch the user can undo, named by ``label`` ("done on Ravi Menon's payment
         reminder"; settable on the yielded object until the end). Nested changes and
         batches join the outermost one. See :mod:`crm_tui.store.undo`."""
         if self._change is None:
-            self._change = undo_log.Change(label)
+            self._change = undo_log.Change(label, fallback=fallback)
         elif label and not self._change.label:
             self._change.label = label
         with self.batch():
@@ -722,6 +722,36 @@ class Store:
             raise ValueError("a touch's time, contact and direction cannot change; delete and log it again")
         self._persist(shard, lambda: shard.save(touch))
         return touch
+
+    def rewrite_touch(self, touch: Touch) -> Touch:
+        """Change anything of a touch but its contact (a corrected date or direction). A
+        date in another month moves it to that month's file with a new id; its shares
+        follow. Returns the touch as stored."""
+        old = self.touch(touch.id)
+        if old is None:
+            raise KeyError(touch.id)
+        if old.contact_id != touch.contact_id:
+            raise ValueError("a touch cannot move to another contact; delete and log it again")
+        month = self._month_of_id(touch.id)
+        with self.batch():
+            if self._month_of(touch.at) == month:
+                shard = self._shard(month)
+                self._bump_seq(month)
+                self._persist(shard, lambda: shard.save(touch))
+                contact = self.contact(touch.contact_id)
+                if contact:
+                    self._resummarise([contact])
+                    self._save_summary(contact, force=True)
+                return touch
+            old_id = touch.id
+            self.delete_touch(old_id)
+            touch.id = ""
+            moved = self.log_touch(touch)
+            for share in self.shares():
+                if share.touch_id == old_id:
+                    share.touch_id = moved.id
+                    self._update("shares", share)
+            return moved
 
     def delete_touch(self, touch_id: str) -> None:
         month = self._month_of_id(touch_id)

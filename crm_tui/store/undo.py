@@ -47,6 +47,7 @@ class Change:
     """An open change: its label can be set (or refined) until the batch ends."""
 
     label: str = ""
+    fallback: str = ""  # the name when nothing more precise was given
     # Set by undo/redo themselves: the batch moves the log instead of adding to it.
     replay: bool = False
     extra_writes: list[tuple[Path, bytes]] = field(default_factory=list)
@@ -121,7 +122,7 @@ def record(folder: Path, change: Change, changes: Changes, at: str) -> list[tupl
     index = read_index(folder)
     entries = index["entries"][: index["position"]]  # a new change ends what could be redone
     number = max((e["n"] for e in index["entries"]), default=0) + 1
-    label = change.label or "a change"
+    label = change.label or change.fallback or "a change"
     entries.append({"n": number, "label": label, "at": at})
     entries = entries[-KEEP:]
     body = orjson.dumps({"label": label, "at": at, "changes": changes})
@@ -210,6 +211,8 @@ def _apply(store: Store, changes: Changes, side: int) -> None:
                     record = table.cls.from_dict(target)
                     record.id = key
                     records[key] = record
+        # In id order, as loading builds them (a restored record goes back in its place).
+        table.records = dict(sorted(records.items(), key=lambda item: table.doc_id(item[0])))
         table.storage.pending = raw
     for month in months:
         store._bump_seq(month)
