@@ -156,6 +156,8 @@ def _render_parts(parts: Iterable[Any], values: Mapping[str, str]) -> str | None
     out: list[str] = []
     for part in parts:
         if isinstance(part, str):
+            if part.startswith(".") and out and out[-1].endswith((".", "!", "?")):
+                part = part[1:]  # "Acme, Inc." then the sentence's own full stop: one
             out.append(part)
         elif isinstance(part, _Var):
             value = values.get(part.name, "")

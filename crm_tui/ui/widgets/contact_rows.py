@@ -12,6 +12,7 @@ from datetime import datetime
 import arrow
 
 from crm_tui.domain.models import Contact, Suggestion
+from crm_tui.domain.text import sort_key
 from crm_tui.perf import gc_paused
 from crm_tui.ui import format as fmt
 
@@ -45,8 +46,8 @@ class ContactRow:
             [contact.name, contact.company, contact.role, *contact.tags, contact.email]
         ).casefold()
         self.last_key = last_key  # ISO time of the last touch; "" (never) sorts first
-        self.name_key = contact.name.casefold()
-        self.company_key = (contact.company or "\uffff").casefold()
+        self.name_key = sort_key(contact.name)
+        self.company_key = sort_key(contact.company) if contact.company else "\uffff"
         self._cells: dict[str, str] | None = None
         self._tags: frozenset[str] | None = None
 
