@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import click
 
-from crm_tui import touch_edits
+from crm_tui.services import touch_edits
 from crm_tui.cli import cli
 from crm_tui.cli.common import (
-    Env,
     echo_json,
     fail,
+    open_store,
     parse_when,
     pass_env,
     resolve_contact,
     resolve_thread,
 )
 from crm_tui.domain.models import CHANNELS
+from crm_tui.env import Env
 
 
 @cli.command()
 @pass_env
 def undo(env: Env) -> None:
     """Take back the last change (repeat to go further back; `redo` re-applies it)."""
-    with env.store(undoable=False) as store:
+    with open_store(env, undoable=False) as store:
         label = store.undo()
     click.echo(f"Undid: {label}" if label else "Nothing to undo.")
 
@@ -31,7 +32,7 @@ def undo(env: Env) -> None:
 @pass_env
 def redo(env: Env) -> None:
     """Apply again the last change that `undo` took back."""
-    with env.store(undoable=False) as store:
+    with open_store(env, undoable=False) as store:
         label = store.redo()
     click.echo(f"Redid: {label}" if label else "Nothing to redo.")
 
@@ -43,7 +44,7 @@ def redo(env: Env) -> None:
 @pass_env
 def touches(env: Env, contact: str, as_json: bool) -> None:
     """The touches with CONTACT, newest first (ids for `touch edit` and `touch delete`)."""
-    with env.store(write=False) as store:
+    with open_store(env, write=False) as store:
         person = resolve_contact(store, contact)
         found = list(reversed(store.touches(contact_ids={person.id})))
     if as_json:
@@ -78,7 +79,7 @@ def touch_edit(env: Env, touch_id: str, at: str | None, note: str | None, channe
     """Change a touch's date, note, channel, direction or thread; prints its id (a new
     date in another month gives it a new id)."""
     when = parse_when(at, env.now) if at else None
-    with env.store() as store:
+    with open_store(env) as store:
         if store.touch(touch_id) is None:
             fail(f"no touch {touch_id!r} (try `crm-tui touches CONTACT`)")
         if thread_id:
@@ -101,7 +102,7 @@ def touch_edit(env: Env, touch_id: str, at: str | None, note: str | None, channe
 @pass_env
 def touch_delete(env: Env, touch_id: str) -> None:
     """Delete a touch (undo brings it back)."""
-    with env.store() as store:
+    with open_store(env) as store:
         try:
             label = touch_edits.delete_touch(store, touch_id)
         except touch_edits.EditError as exc:

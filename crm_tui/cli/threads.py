@@ -12,13 +12,13 @@ from datetime import timedelta
 
 import click
 
-from crm_tui import actions, engine
 from crm_tui.cli import cli
 from crm_tui.cli.common import (
     Env,
     check,
     echo_json,
     fail,
+    open_store,
     parse_when,
     pass_env,
     resolve_contact,
@@ -26,8 +26,16 @@ from crm_tui.cli.common import (
     touch_moment,
 )
 from crm_tui.domain import cadence, validate
-from crm_tui.domain.models import CHANNELS, REPLY_ASKED, REPLY_PAID, REPLY_REJECTED, Suggestion, Thread
+from crm_tui.domain.models import (
+    CHANNELS,
+    REPLY_ASKED,
+    REPLY_PAID,
+    REPLY_REJECTED,
+    Suggestion,
+    Thread,
+)
 from crm_tui.domain.text import clean, clean_multiline
+from crm_tui.services import actions, engine
 from crm_tui.store.repository import Store
 
 
@@ -74,7 +82,7 @@ def open_thread(env: Env, contact: str, kind: str, at: str | None, decision_by: 
     when = parse_when(at, env.now)
     decision = parse_when(decision_by, env.now, "--decision-by").format("YYYY-MM-DD") if decision_by else None
     check(validate.decision_date(decision, when.isoformat()))
-    with env.store() as store:
+    with open_store(env) as store:
         person = resolve_contact(store, contact)
         panel = []
         for query in interviewers:
@@ -108,7 +116,7 @@ def open_thread(env: Env, contact: str, kind: str, at: str | None, decision_by: 
 @pass_env
 def close_thread(env: Env, thread_id: str, reason: str) -> None:
     """Close THREAD: nothing more is suggested on it."""
-    with env.store() as store:
+    with open_store(env) as store:
         found = resolve_thread(store, thread_id)
         actions.close_thread(store, found.id, env.now, clean(reason, 200))
     click.echo(f"closed {found.id}")
@@ -121,7 +129,7 @@ def close_thread(env: Env, thread_id: str, reason: str) -> None:
 @pass_env
 def list_threads(env: Env, contact: str | None, open_only: bool, as_json: bool) -> None:
     """List threads (of CONTACT), open ones first."""
-    with env.store(write=False) as store:
+    with open_store(env, write=False) as store:
         person = resolve_contact(store, contact) if contact else None
         found = store.threads(contact_id=person.id if person else None, open_only=open_only)
         if person:
@@ -167,7 +175,7 @@ def _thread_detail(t: Thread, names: dict[str, str]) -> str:
 @pass_env
 def today(env: Env, as_json: bool, limit: int | None, show_all: bool) -> None:
     """Who to ping today, most urgent first."""
-    with env.store(write=False) as store:
+    with open_store(env, write=False) as store:
         found = engine.suggestions(store, env.settings, env.now)
     held = 0
     if show_all:
@@ -243,7 +251,7 @@ def _pick(store: Store, env: Env, contact_id: str, thread_id: str | None) -> Sug
 def done(env: Env, contact: str, thread_id: str | None, note: str, channel: str | None,
          article_id: str | None) -> None:
     """Mark CONTACT's most urgent step done (logs the outbound touch on its thread)."""
-    with env.store() as store:
+    with open_store(env) as store:
         person = resolve_contact(store, contact)
         if thread_id:
             resolve_thread(store, thread_id)
@@ -277,7 +285,7 @@ def reply(env: Env, contact: str, thread_id: str | None, outcome: str | None, no
           channel: str, at: str | None) -> None:
     """Log a reply from CONTACT: it pauses the thread's follow-ups; prints the touch id."""
     when = touch_moment(at, env.now)
-    with env.store() as store:
+    with open_store(env) as store:
         person = resolve_contact(store, contact)
         if thread_id:
             resolve_thread(store, thread_id)
@@ -304,7 +312,7 @@ def snooze(env: Env, contact: str, until: str) -> None:
         day = (env.now.date() + timedelta(days=int(relative.group(1)))).isoformat()
     else:
         day = parse_when(until, env.now, "--until").format("YYYY-MM-DD")
-    with env.store() as store:
+    with open_store(env) as store:
         person = resolve_contact(store, contact)
         try:
             updated = actions.snooze(store, person.id, day, env.now)
@@ -319,7 +327,7 @@ def snooze(env: Env, contact: str, until: str) -> None:
 @pass_env
 def skip(env: Env, contact: str) -> None:
     """Hide CONTACT from today's list (back tomorrow)."""
-    with env.store() as store:
+    with open_store(env) as store:
         person = resolve_contact(store, contact)
         actions.skip_today(store, person.id, env.now)
     click.echo(f"{person.name} skipped for today")
@@ -330,7 +338,7 @@ def skip(env: Env, contact: str) -> None:
 @pass_env
 def move_on(env: Env, thread_id: str) -> None:
     """Close THREAD and let its contact return to keep-in-touch."""
-    with env.store() as store:
+    with open_store(env) as store:
         found = resolve_thread(store, thread_id)
         actions.move_on(store, found.id, env.now)
     click.echo(f"moved on: {found.id} closed")

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from crm_tui import actions, engine, touch_edits
+from crm_tui.services import actions, engine, touch_edits
 from crm_tui.config import Settings
 from crm_tui.domain.models import Article, Contact, Feed, Thread, Touch
 from crm_tui.store import undo as undo_log
@@ -96,7 +96,7 @@ def test_the_log_is_written_with_the_change_or_not_at_all(store: Store, monkeypa
     def broken(*_args, **_kwargs):
         raise WriteFailed(store.folder / "contacts.json", OSError(28, "No space left on device"))
 
-    monkeypatch.setattr("crm_tui.store.repository.commit_files", broken)
+    monkeypatch.setattr("crm_tui.store.core.commit_files", broken)
     with pytest.raises(WriteFailed):
         _contact(store, "Bob")
     assert (store.folder / undo_log.INDEX).read_bytes() == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 import arrow
 import pytest
 
-from crm_tui.domain import cadence, compose, validate
+from crm_tui.domain import cadence, template_syntax, validate
 from crm_tui.domain.models import Suggestion
 from crm_tui.domain.text import sort_key
 
@@ -68,7 +68,7 @@ def test_names_sort_without_regard_to_case_or_accents():
 
 
 def test_a_company_ending_in_a_full_stop_gets_one_full_stop():
-    text = compose.render("I hope all is well at {company}. Talk soon.", {"company": "Acme, Inc."})
+    text = template_syntax.render("I hope all is well at {company}. Talk soon.", {"company": "Acme, Inc."})
     assert text == "I hope all is well at Acme, Inc. Talk soon."
-    optional = compose.render("Hello[ from {company}].", {"company": "Acme, Inc."})
+    optional = template_syntax.render("Hello[ from {company}].", {"company": "Acme, Inc."})
     assert optional == "Hello from Acme, Inc."
