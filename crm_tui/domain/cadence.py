@@ -86,7 +86,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -128,7 +128,7 @@ _GROUP = {"due": 0, "overdue": 0, "waiting": 1, "upcoming": 1, "closed": 2}
 _ANSWERS = frozenset({"reply-requested", "graceful-close"})
 _NOT_FOLLOW_UPS = frozenset({"thank-you", "reply-requested", "graceful-close", "move-on",
                              "congratulate", "keep-in-touch", "rekindle", "share-article"})
-_UTC = timezone.utc
+_UTC = UTC
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 

@@ -50,7 +50,7 @@ T = TypeVar("T")
 class _Layout:
     """What building a record from a dict needs to know about its dataclass."""
 
-    __slots__ = ("names", "required", "factories")
+    __slots__ = ("factories", "names", "required")
 
     def __init__(self, cls: type) -> None:
         own = fields(cls)  # type: ignore[arg-type]

@@ -77,7 +77,7 @@ def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB"
 
 
-def _NO_TLS() -> ssl.SSLContext:  # noqa: N802
+def _NO_TLS() -> ssl.SSLContext:
     """A verifying client context with no trusted CAs: it can complete no TLS handshake."""
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # check_hostname on, CERT_REQUIRED
 
