@@ -11,7 +11,6 @@ from crm_tui.cli.common import (
     echo_json,
     fail,
     open_store,
-    parse_when,
     pass_env,
     resolve_contact,
     resolve_thread,

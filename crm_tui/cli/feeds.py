@@ -14,9 +14,9 @@ import click
 from crm_tui.cli import cli
 from crm_tui.cli.common import echo_json, fail, open_store, pass_env, resolve_contact
 from crm_tui.domain.models import CHANNELS, Article, Feed
-from crm_tui.services import actions
 from crm_tui.domain.text import clean, clean_list
 from crm_tui.env import Env
+from crm_tui.services import actions
 from crm_tui.store.repository import Store
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from crm_tui.services import touch_edits
 from crm_tui.cli import cli
 from crm_tui.cli.common import (
     echo_json,
@@ -17,6 +16,7 @@ from crm_tui.cli.common import (
 )
 from crm_tui.domain.models import CHANNELS
 from crm_tui.env import Env
+from crm_tui.services import touch_edits
 
 
 @cli.command()

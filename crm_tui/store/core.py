@@ -231,7 +231,7 @@ class StoreCore:
             logged = change.extra_writes
         elif change is not None and pending:
             # The undo entry is committed with the data it describes (all or nothing).
-            found = undo_log.diff((t.storage.path, data) for t, data in pending)  # type: ignore[misc]
+            found = undo_log.diff((t.storage.path, data or {}) for t, data in pending)
             logged = undo_log.record(self.folder, change, found, self.clock().isoformat())
         if not pending and not logged:
             return

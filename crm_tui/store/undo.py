@@ -166,7 +166,7 @@ def _step(store: Store, back: bool) -> str | None:
     store._check_writable()
     index = read_index(store.folder)
     entries, position = index["entries"], index["position"]
-    if back and position == 0 or not back and position >= len(entries):
+    if (back and position == 0) or (not back and position >= len(entries)):
         return None
     meta = entries[position - 1] if back else entries[position]
     entry = read_entry(store.folder, meta["n"])
@@ -188,9 +188,10 @@ def _apply(store: Store, changes: Changes, side: int) -> None:
             table = store._shard(month)
             months.append(month)
         else:
-            table = store._tables.get(name[: -len(".json")])
-            if table is None:
+            found = store._tables.get(name[: -len(".json")])
+            if found is None:
                 continue
+            table = found
         raw = table._raw()
         records = table.records
         for table_name, docs in tables.items():
@@ -208,7 +209,7 @@ def _apply(store: Store, changes: Changes, side: int) -> None:
                     records.pop(key, None)
                 else:
                     live[doc_id] = dict(target)
-                    record = table.cls.from_dict(target)
+                    record: Any = table.cls.from_dict(target)
                     record.id = key
                     records[key] = record
         # In id order, as loading builds them (a restored record goes back in its place).

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from crm_tui.services import actions, engine, touch_edits
 from crm_tui.config import Settings
 from crm_tui.domain.models import Article, Contact, Feed, Thread, Touch
+from crm_tui.services import actions, engine, touch_edits
 from crm_tui.store import undo as undo_log
 from crm_tui.store.repository import Store
 from crm_tui.store.storage import WriteFailed
