@@ -21,7 +21,9 @@ from textual.theme import Theme
 
 from crm_tui import clock, config, perf
 from crm_tui.store.storage import StoreError
+from crm_tui.ui import live
 from crm_tui.ui.commands import ContactsProvider
+from crm_tui.ui.live import LiveApp
 from crm_tui.ui.messages import DataChanged
 
 T = TypeVar("T")
@@ -50,7 +52,7 @@ def _screen(name: str) -> Callable[[], Screen[Any]]:
     return make
 
 
-class CrmApp(App[None]):
+class CrmApp(LiveApp, App[None]):
     """The full-screen CRM. ``env`` gives paths, settings and the clock; ``store`` is open."""
 
     TITLE = "crm-tui"
@@ -66,6 +68,7 @@ class CrmApp(App[None]):
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("ctrl+p", "command_palette", "Find", show=False, id="app.palette"),
         Binding("q", "quit", "Quit", show=False, id="app.quit"),
+        *live.BINDINGS,
     ]
 
     def __init__(self, env: Any, store: Any, readonly_reason: str | None = None) -> None:
@@ -103,6 +106,7 @@ class CrmApp(App[None]):
             self.notify(problem, title="Config", severity="warning", timeout=10)
         for line in getattr(self.store, "recovered", []):
             self.notify(line, title="Data", severity="warning", timeout=10)
+        self.start_live()
 
     # ------------------------------------------------------------------ the terminal
     def _watch_terminal(self) -> None:
@@ -194,11 +198,13 @@ class CrmApp(App[None]):
         return True
 
     def write(self, change: Callable[[], T], done: str | None = None) -> T | None:
-        """Run a store write; a StoreError becomes a notification, never a crash."""
+        """Run a store write as one undoable change (named by what it does, else by
+        ``done``); a StoreError becomes a notification, never a crash."""
         if not self.can_write():
             return None
         try:
-            result = change()
+            with self.store.change(fallback=done or "a change"):
+                result = change()
         except StoreError as exc:
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
             return None

@@ -104,6 +104,7 @@ class ArticlesScreen(DataScreen):
         self._why = {}
         self.articles = {a.id: a for a in recent}
         self.matches = {a.id: rank.for_article(a, contacts, k=TOP) for a in recent}
+        old_row = table.cursor_row
         table.clear()
         for a in recent:
             names = ", ".join(c.first_name or c.name for c, _ in self.matches[a.id])
@@ -118,7 +119,7 @@ class ArticlesScreen(DataScreen):
         self.query_one("#articles-empty").display = empty
         if empty:
             return
-        restore_cursor(table, list(self.articles), current)
+        restore_cursor(table, list(self.articles), current, old_row)
         self.show_detail()
 
     def current_id(self) -> str | None:

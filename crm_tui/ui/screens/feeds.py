@@ -97,11 +97,12 @@ class FeedsScreen(DataScreen):
         counts: dict[str, int] = {}
         for article in self.store.articles():
             counts[article.feed_id] = counts.get(article.feed_id, 0) + 1
+        old_row = table.cursor_row
         table.clear()
         for feed in feeds:
             table.add_row(*self._row(feed, counts.get(feed.id, 0)), key=feed.id)
         if feeds:
-            restore_cursor(table, [f.id for f in feeds], current)
+            restore_cursor(table, [f.id for f in feeds], current, old_row)
         failing = sum(1 for f in feeds if f.last_status == "failed")
         status = self.query_one("#feeds-status", Static)
         if not feeds:

@@ -20,6 +20,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Header, Static
 
+from crm_tui.domain import cadence
 from crm_tui.domain.models import Article, Contact, Suggestion
 from crm_tui.feeds.rank import ranker
 from crm_tui.services import actions, engine
@@ -98,6 +99,7 @@ class TodayScreen(DataScreen):
                 yield Static("", id="today-warnings", markup=False)
                 yield Static("", id="today-message", markup=False)
                 yield Static("", id="today-article", markup=False)
+        yield Static("", id="today-more", markup=False)
         yield Static("", id="today-empty", markup=False)
         yield KeyFooter()
 
@@ -114,9 +116,13 @@ class TodayScreen(DataScreen):
         """Reload the list from the engine, keeping the cursor on the same suggestion."""
         table = self.query_one("#today-list", DataTable)
         current = self.current_key()
-        rows = engine.today(self.store, self.settings, self.now)
+        rows, held = engine.today_within_budget(self.store, self.settings, self.now)
+        more = self.query_one("#today-more", Static)
+        more.display = bool(held)
+        more.update(f"… {cadence.held_back_line(held)}" if held else "")
         self.suggestions = {row_key(s): s for s in rows}
         self._previews.clear()
+        old_row = table.cursor_row
         table.clear()
         for key, s in self.suggestions.items():
             table.add_row(
@@ -131,7 +137,7 @@ class TodayScreen(DataScreen):
                 next_label(upcoming, self.now) if upcoming else "Nobody to ping today."
             )
             return
-        restore_cursor(table, list(self.suggestions), current)
+        restore_cursor(table, list(self.suggestions), current, old_row)
         self.show_detail()
 
     def current_key(self) -> str | None:

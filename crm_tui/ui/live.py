@@ -1,0 +1,103 @@
+"""What keeps the TUI trustworthy while it stays open all day (issue 13): undo and redo,
+recomputing everything when the day changes, and refreshing feeds quietly.
+
+The app mixes :class:`LiveApp` in; the screens know nothing of it beyond the usual
+data-changed refresh.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.binding import Binding
+from textual.worker import WorkerState
+
+from crm_tui.store.storage import StoreError
+
+# How often the app looks whether the date changed (a minute late at midnight is fine).
+DAY_CHECK_SECONDS = 30.0
+
+BINDINGS = [
+    Binding("u,ctrl+z", "undo", "Undo", show=False, id="app.undo",
+            tooltip="Take back the last change (repeat to go further back)"),
+    Binding("U,ctrl+y", "redo", "Redo", show=False, id="app.redo",
+            tooltip="Apply again what undo took back"),
+]
+
+
+class LiveApp:
+    """Mixin for CrmApp: ``store``, ``env``, ``now``, ``can_write`` and ``refresh_data``
+    come from the app."""
+
+    store: Any
+    env: Any
+    now: Any
+
+    def start_live(self) -> None:
+        """Called once mounted: the day watch and the feeds' timer."""
+        self._day = self.now.date()
+        app: Any = self
+        app.set_interval(DAY_CHECK_SECONDS, self.check_day, name="day-change")
+        minutes = int(getattr(self.env.settings.feeds, "refresh_minutes", 0) or 0)
+        if minutes > 0:
+            app.set_interval(minutes * 60.0, self.refresh_feeds_quietly, name="feeds-refresh")
+
+    # ------------------------------------------------------------------ undo / redo
+    def action_undo(self) -> None:
+        self._replay(back=True)
+
+    def action_redo(self) -> None:
+        self._replay(back=False)
+
+    def _replay(self, back: bool) -> None:
+        app: Any = self
+        if not app.can_write():
+            return
+        try:
+            label = self.store.undo() if back else self.store.redo()
+        except StoreError as exc:
+            app.notify(str(exc), title="Not saved", severity="error", markup=False)
+            return
+        if label is None:
+            app.notify("Nothing to undo." if back else "Nothing to redo.", markup=False)
+            return
+        app.notify(f"{'Undid' if back else 'Redid'}: {label}", markup=False)
+        app.refresh_data()
+
+    # ------------------------------------------------------------------ the day
+    def check_day(self) -> None:
+        """Past midnight, Today and every label are yesterday's: recompute them."""
+        today = self.now.date()
+        if today != self._day:
+            self._day = today
+            app: Any = self
+            app.refresh_data()
+
+    # ------------------------------------------------------------------ feeds
+    def refresh_feeds_quietly(self) -> None:
+        app: Any = self
+        if app.readonly_reason or not self.store.feeds():
+            return
+        busy = [w for w in app.workers if w.group == "feeds" and w.state in
+                (WorkerState.PENDING, WorkerState.RUNNING)]
+        for screen in app.screen_stack:
+            if getattr(screen, "refreshing", False):
+                return
+        if busy:
+            return
+        self._refresh_feeds()
+
+    @work(exclusive=True, group="feeds")
+    async def _refresh_feeds(self) -> None:
+        """A refresh in the background: nothing said unless it found new articles."""
+        from crm_tui.services import feeds as service
+
+        app: Any = self
+        try:
+            summary = await service.refresh(self.store, self.env.settings, self.now)
+        except StoreError as exc:
+            app.notify(str(exc), title="Feeds not saved", severity="error", markup=False)
+            return
+        if summary.new_articles:
+            app.refresh_data()
