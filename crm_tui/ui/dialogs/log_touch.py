@@ -10,6 +10,7 @@ import arrow
 from textual.widget import Widget
 from textual.widgets import Input, Select, TextArea
 
+from crm_tui.domain import validate
 from crm_tui.domain.models import CHANNELS, OUTCOMES, Contact, Suggestion, Thread, Touch
 from crm_tui.domain.text import clean_multiline
 from crm_tui.services import actions
@@ -50,7 +51,7 @@ class LogTouchDialog(FormDialog[Save]):
         )
         yield from self.field(
             "when", "When", Input(self.now.format("YYYY-MM-DD HH:mm"), compact=True),
-            hint="YYYY-MM-DD or YYYY-MM-DD HH:MM, not in the future",
+            hint="YYYY-MM-DD or YYYY-MM-DD HH:MM, at most a day ahead",
         )
         options = [("keep in touch (no thread)", _NO_THREAD)] + [
             (f"{t.kind}: {fmt.one_line(t.role or t.label or t.id)}", t.id) for t in self.threads
@@ -82,6 +83,10 @@ class LogTouchDialog(FormDialog[Save]):
                 found["outcome"] = "'paid' needs an invoice thread."
         return {name: problem for name, problem in found.items() if problem}
 
+    def question(self) -> str | None:
+        moment = checks.when(self.value("when"), self.now)
+        return validate.touch_time_unusual(moment) if isinstance(moment, arrow.Arrow) else None
+
     def result(self) -> Save:
         moment = checks.when(self.value("when"), self.now)
         assert isinstance(moment, arrow.Arrow)
@@ -103,9 +108,12 @@ class LogTouchDialog(FormDialog[Save]):
             None,
         )
 
+        name = fmt.one_line(self.contact.name)
+
         def save_out(store: Any) -> Touch:
-            return store.log_touch(Touch(contact_id=contact_id, at=moment.isoformat(),
-                                         direction="out", channel=channel, note=note,
-                                         thread_id=thread_id, step=step))
+            with store.change(f"touch with {name}"):
+                return store.log_touch(Touch(contact_id=contact_id, at=moment.isoformat(),  # type: ignore[no-any-return]
+                                             direction="out", channel=channel, note=note,
+                                             thread_id=thread_id, step=step))
 
         return save_out

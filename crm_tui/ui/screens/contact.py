@@ -18,9 +18,9 @@ from crm_tui.ui import format as fmt
 from crm_tui.ui.messages import DataChanged
 from crm_tui.ui.widgets.banner import ReadOnlyBanner
 from crm_tui.ui.widgets.footer import KeyFooter
+from crm_tui.ui.widgets.timeline import Timeline
 
 MONTHS = 12
-_TIMELINE_LIMIT = 200  # the newest touches shown; older ones stay in the store
 
 
 class ContactScreen(Screen[None]):
@@ -33,6 +33,10 @@ class ContactScreen(Screen[None]):
                 tooltip="Log a touch: a message, call or meeting, either way"),
         Binding("o", "open_thread", "Thread", id="contact.thread",
                 tooltip="Open a thread: interview, application, invoice"),
+        Binding("c", "close_thread", "Close thread", id="contact.close_thread",
+                tooltip="Close a thread: got the offer, paid, moved on..."),
+        Binding("t", "timeline", "Timeline", id="contact.timeline",
+                tooltip="Move through the touches: Enter edits one, Delete removes it"),
         Binding("n", "add_note", "Note", id="contact.note"),
         Binding("m", "compose", "Compose", id="contact.compose"),
         Binding("s", "share", "Share", id="contact.share", tooltip="Share the top suggested article"),
@@ -60,8 +64,10 @@ class ContactScreen(Screen[None]):
                 yield Label("in", classes="spark-label")
                 yield Sparkline([], id="spark-in")
             yield Static(id="months", classes="months")
-            yield Label("Timeline", classes="section-title")
-            yield Static(id="timeline")
+            yield Label("Timeline  (t, then Enter edits a touch, Delete removes it)",
+                        classes="section-title")
+            yield Timeline(id="timeline")
+            yield Static(id="timeline-more", classes="dim")
             yield Label("Notes", classes="section-title")
             yield Static(id="notes")
             yield Label("Suggested articles", classes="section-title")
@@ -100,7 +106,14 @@ class ContactScreen(Screen[None]):
         self.query_one("#months", Static).update(
             Content(f"{axis}  {labels[0]} to {labels[-1]}: {sum(outs)} out, {sum(ins)} in")
         )
-        self.query_one("#timeline", Static).update(_timeline(store, touches, now))
+        timeline = self.query_one("#timeline", Timeline)
+        timeline.show(store, touches, now)
+        timeline.display = bool(touches)
+        more = self.query_one("#timeline-more", Static)
+        more.update(Content(
+            "No touches yet (l logs one)." if not touches
+            else f"... {timeline.older} older touches not shown" if timeline.older else ""))
+        more.display = not touches or bool(timeline.older)
         notes = fmt.inert(contact.notes) if contact.notes else "No notes yet (n adds one)."
         self.query_one("#notes", Static).update(Content(notes))
         self.articles = _suggested_articles(store, now, contact)
@@ -152,6 +165,76 @@ class ContactScreen(Screen[None]):
                 app.write(lambda: app.store.add_thread(thread), f"Opened a {thread.kind} thread")
 
         app.push_screen(ThreadForm(contact, app.now), opened)
+
+    def action_close_thread(self) -> None:
+        from crm_tui.services import actions
+        from crm_tui.ui.dialogs.close_thread import CloseThreadForm
+
+        app: Any = self.app
+        contact = self.contact
+        if contact is None or not app.can_write():
+            return
+        threads = app.store.threads(contact_id=contact.id, open_only=True)
+        if not threads:
+            self.notify("No open thread to close.", severity="warning")
+            return
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer is not None:
+                thread_id, reason = answer
+                app.write(lambda: actions.close_thread(app.store, thread_id, app.now, reason),
+                          f"Thread closed: {reason}")
+
+        app.push_screen(CloseThreadForm(contact, threads), chosen)
+
+    def action_timeline(self) -> None:
+        timeline = self.query_one("#timeline", Timeline)
+        if timeline.row_count:
+            timeline.focus()
+            timeline.scroll_visible()
+        else:
+            self.notify("No touches yet (l logs one).", severity="warning")
+
+    @on(Timeline.EditTouch)
+    def _edit_touch(self, event: Timeline.EditTouch) -> None:
+        from crm_tui.services import touch_edits
+        from crm_tui.ui.dialogs.touch_form import TouchForm
+
+        app: Any = self.app
+        contact = self.contact
+        touch = app.store.touch(event.touch_id)
+        if contact is None or touch is None or not app.can_write():
+            return
+        threads = app.store.threads(contact_id=contact.id)
+
+        def edited(edit: touch_edits.TouchEdit | None) -> None:
+            if edit is None:
+                return
+            try:
+                app.write(lambda: touch_edits.edit_touch(app.store, touch.id, edit, app.now),
+                          "Touch saved")
+            except touch_edits.EditError as exc:
+                self.notify(str(exc), title="Not saved", severity="error", markup=False)
+
+        app.push_screen(TouchForm(touch, contact, threads, app.now), edited)
+
+    @on(Timeline.DeleteTouch)
+    def _delete_touch(self, event: Timeline.DeleteTouch) -> None:
+        from crm_tui.services import touch_edits
+        from crm_tui.ui.dialogs.confirm import ConfirmDialog
+
+        app: Any = self.app
+        touch = app.store.touch(event.touch_id)
+        if touch is None or not app.can_write():
+            return
+        what = touch_edits.describe(app.store, touch)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                app.write(lambda: touch_edits.delete_touch(app.store, touch.id), f"Deleted {what}")
+
+        app.push_screen(ConfirmDialog("Delete this touch?", f"{what[0].upper()}{what[1:]} (u undoes it).",
+                                      confirm="Delete"), confirmed)
 
     def action_add_note(self) -> None:
         from crm_tui.ui.dialogs.note import NoteDialog
@@ -219,8 +302,8 @@ class ContactScreen(Screen[None]):
         app.push_screen(
             ConfirmDialog(
                 f"Delete {fmt.one_line(contact.name)}?",
-                f"This removes the contact with its {count} touches, threads and shares. "
-                "It cannot be undone.",
+                f"This removes the contact with its {count} touches, threads and shares "
+                "(u undoes it).",
                 confirm="Delete",
             ),
             confirmed,
@@ -327,29 +410,6 @@ def _monthly(touches: list[Touch], now: arrow.Arrow) -> tuple[list[int], list[in
         if slot is not None:
             (ins if t.direction == "in" else outs)[slot] += 1
     return outs, ins, [m.format("MMM YYYY") for m in months]  # "Apr 2025" ... "Mar 2026"
-
-
-def _timeline(store: Any, touches: list[Touch], now: arrow.Arrow) -> Content:
-    if not touches:
-        return _Lines("No touches yet (l logs one).", "dim").content()
-    text = _Lines()
-    for t in list(reversed(touches))[:_TIMELINE_LIMIT]:
-        arrow_mark = "<- in " if t.direction == "in" else "-> out"
-        text.append(f"{fmt.when_label(t.at, now):<28}", style="dim")
-        text.append(f"{arrow_mark}  {t.channel:<9}")
-        if t.step:
-            text.append(f"[{fmt.step_label(t.step)}] ", style="italic")
-        if t.outcome:
-            text.append(f"({t.outcome}) ", style="italic")
-        text.append(fmt.one_line(t.note)[:120])
-        if t.article_id:
-            article = store.article(t.article_id)
-            title = article.title if article else t.article_id
-            text.append(f"  shared: {fmt.one_line(title)}", style="dim")
-        text.append("\n")
-    if len(touches) > _TIMELINE_LIMIT:
-        text.append(f"... {len(touches) - _TIMELINE_LIMIT} older touches not shown", style="dim")
-    return text.content()
 
 
 def _suggested_articles(store: Any, now: arrow.Arrow, contact: Contact) -> list[Article]:
