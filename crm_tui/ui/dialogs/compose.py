@@ -14,6 +14,8 @@ back to it (until the dialog closes).
 
 from __future__ import annotations
 
+import webbrowser
+
 from typing import Any
 
 import arrow
@@ -249,8 +251,11 @@ class ComposeDialog(ModalScreen[Touch | None]):
             self.notify(f"{inert(self.recipient.name)} has no email address.", severity="warning")
             return
         d = self.edited()
-        self.app.open_url(drafts.mailto_url(self.recipient.email, d.subject, d.body))
-        self.notify("Opened in your mail client. Mark it sent once it is on its way.")
+        if open_mail(self.app, drafts.mailto_url(self.recipient.email, d.subject, d.body)):
+            self.notify("Opened in your mail client. Mark it sent once it is on its way.")
+        else:
+            self.notify("Nothing here could open a mail client: copy the message (ctrl+c) "
+                        "and paste it into your mail instead.", severity="warning", timeout=8)
 
     @on(Button.Pressed, "#compose-sent")
     def action_sent(self) -> None:
@@ -300,7 +305,32 @@ class ComposeDialog(ModalScreen[Touch | None]):
 
     @on(Button.Pressed, "#compose-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._keep_edits()
+        if not self.edits:
+            self.dismiss(None)
+            return
+        from crm_tui.ui.dialogs.confirm import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog("Discard your message?", "What you typed will be lost.", confirm="Discard"),
+            answered,
+        )
+
+
+def open_mail(app: Any, url: str) -> bool:
+    """Hand a mailto: link to the desktop; False when nothing could take it (no browser or
+    mail client registered, a bare server over ssh)."""
+    if app.is_web:  # served in a browser: the browser opens it
+        app.open_url(url)
+        return True
+    try:
+        return bool(webbrowser.open(url))
+    except webbrowser.Error:
+        return False
 
 
 def open_composer(app: Any, contact: Contact, suggestion: Suggestion | None = None,
