@@ -15,7 +15,6 @@ back to it (until the dialog closes).
 from __future__ import annotations
 
 import webbrowser
-
 from typing import Any
 
 import arrow
