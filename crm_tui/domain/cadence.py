@@ -495,6 +495,7 @@ def _interview(thread: Thread, events: list[_Event], ctx: _Context) -> list[Sugg
             if person in thanked:
                 continue
             elapsed = ctx.now_utc - start.astimezone(_UTC)
+            status: str | None
             if elapsed < timedelta(0):
                 status = "upcoming"
             else:
@@ -547,7 +548,7 @@ def _interview(thread: Thread, events: list[_Event], ctx: _Context) -> list[Sugg
         passed = decision is not None and decision < last.day
         gap = s.second_followup_after_decision_days if passed else s.second_followup_days
         due = last.day + timedelta(days=gap)
-        why = (f"the decision date {ctx.d(decision)} has passed" if passed
+        why = (f"the decision date {ctx.d(decision)} has passed" if decision is not None and passed
                else "no decision date passed")
         reason = (f"{interviewed}; first follow-up on {ctx.d(last.day)} unanswered and {why} — "
                   f"follow up again {('one week' if passed else 'two weeks')} later.")

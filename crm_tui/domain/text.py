@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from html.parser import HTMLParser
 
 # ESC-introduced sequences. OSC/DCS/SOS/PM/APC run to BEL or ST (ESC \\); CSI to a final
@@ -63,7 +64,7 @@ def clean_multiline(text: object, max_length: int = 20_000) -> str:
     return value[:max_length]
 
 
-def clean_list(values: object) -> list[str]:
+def clean_list(values: Iterable[object] | str | None) -> list[str]:
     """Tags and interests: cleaned, non-empty, de-duplicated (first spelling wins)."""
     if values is None:
         return []
@@ -71,7 +72,7 @@ def clean_list(values: object) -> list[str]:
         values = [values]
     seen: set[str] = set()
     out: list[str] = []
-    for value in values:  # type: ignore[union-attr]
+    for value in values:
         item = clean(value, 80)
         if item and item.casefold() not in seen:
             seen.add(item.casefold())

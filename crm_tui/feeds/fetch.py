@@ -22,6 +22,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 # httpx imports its command-line client (rich, pygments: ~60 ms, a third of `feeds
 # refresh`'s start-up) on import, only for `python -m httpx`. A None entry in sys.modules
@@ -195,7 +196,7 @@ class Fetcher:
         async with self.client.stream("GET", request.url, headers=headers) as response:
             hops = [r.status_code for r in response.history]
             new_url = str(response.url) if hops and all(code in PERMANENT for code in hops) else None
-            common = {
+            common: dict[str, Any] = {
                 "feed_id": request.feed_id,
                 "url": str(response.url),
                 "status": response.status_code,

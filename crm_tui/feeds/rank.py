@@ -192,8 +192,10 @@ class Ranker:
         """:meth:`for_contact` for many contacts (contact id -> list), exclusions read once."""
         excluded: dict[str, set[str]] = {}
         if self.store is not None:
-            for record in [*self.store.shares(), *self.store.dismissals()]:
-                excluded.setdefault(record.contact_id, set()).add(record.article_id)
+            pairs = [(r.contact_id, r.article_id) for r in self.store.shares()]
+            pairs += [(r.contact_id, r.article_id) for r in self.store.dismissals()]
+            for contact_id, article_id in pairs:
+                excluded.setdefault(contact_id, set()).add(article_id)
         empty: set[str] = set()
         return {c.id: self._best_articles(c, k, excluded.get(c.id, empty)) for c in contacts}
 

@@ -41,9 +41,9 @@ def parse(text: str) -> r.Parsed:
     parsed = r.Parsed()
     all_rows = rows(text)
     header: list[str] | None = None
-    for row in all_rows:
-        if row.fields and row.fields[0].strip() == "First Name":
-            header = [h.strip() for h in row.fields]
+    for line in all_rows:
+        if line.fields and line.fields[0].strip() == "First Name":
+            header = [h.strip() for h in line.fields]
             break
     if header is None:
         raise InteropError(_wrong_kind(text))

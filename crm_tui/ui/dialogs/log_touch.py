@@ -112,7 +112,7 @@ class LogTouchDialog(FormDialog[Save]):
 
         def save_out(store: Any) -> Touch:
             with store.change(f"touch with {name}"):
-                return store.log_touch(Touch(contact_id=contact_id, at=moment.isoformat(),  # type: ignore[no-any-return]
+                return store.log_touch(Touch(contact_id=contact_id, at=moment.isoformat(),
                                              direction="out", channel=channel, note=note,
                                              thread_id=thread_id, step=step))
 
