@@ -72,3 +72,11 @@ def test_a_company_ending_in_a_full_stop_gets_one_full_stop():
     assert text == "I hope all is well at Acme, Inc. Talk soon."
     optional = template_syntax.render("Hello[ from {company}].", {"company": "Acme, Inc."})
     assert optional == "Hello from Acme, Inc."
+
+
+def test_snooze_until_a_day_that_does_not_exist_says_why():
+    from crm_tui.ui.dialogs.snooze import parse_until
+
+    day, why = parse_until("2026-02-30", NOW)
+    assert day is None and "February 2026 has 28 days" in why
+    assert parse_until("2026-03-09", NOW) == ("2026-03-09", "")

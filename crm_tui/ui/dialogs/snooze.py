@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from crm_tui.domain import validate
 from crm_tui.ui.format import inert
 
 _RELATIVE = re.compile(r"^\+?\s*(\d{1,3})\s*([dwm])$", re.IGNORECASE)
@@ -35,6 +36,8 @@ def parse_until(value: str, now: arrow.Arrow) -> tuple[str | None, str]:
         shift = {"d": "days", "w": "weeks", "m": "months"}[unit]
         day = today.shift(**{shift: amount})
     else:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) and (problem := validate.iso_date(text)):
+            return None, problem[0].upper() + problem[1:]  # "... February 2026 has 28 days."
         try:
             day = arrow.get(text, "YYYY-MM-DD", tzinfo=now.tzinfo)
         except (arrow.parser.ParserError, ValueError):
