@@ -80,3 +80,12 @@ def test_snooze_until_a_day_that_does_not_exist_says_why():
     day, why = parse_until("2026-02-30", NOW)
     assert day is None and "February 2026 has 28 days" in why
     assert parse_until("2026-03-09", NOW) == ("2026-03-09", "")
+
+
+def test_a_step_reads_the_same_on_today_and_the_contact_screen():
+    from crm_tui.ui import format as fmt
+
+    # Due within its window although its date passed yesterday: "today", as Today says.
+    assert fmt.step_when("due", 0, "2026-03-01", NOW) == "today"
+    assert fmt.step_when("overdue", 4, "2026-02-26", NOW) == "overdue 4 d"
+    assert fmt.step_when("upcoming", 0, "2026-03-05", NOW) == "in 3 d"

@@ -361,7 +361,7 @@ def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow) -
     if keep is not None:
         text.append(f"{'next':>10}  ", style="dim")
         text.append(
-            f"{fmt.step_label(keep.step)}, {fmt.due_phrase(keep.due, now)} ({keep.status})",
+            f"{fmt.step_label(keep.step)}, {fmt.step_when(keep.status, keep.overdue_days, keep.due, now)} ({keep.status})",
             style=_status_style(keep.status),
         )
     return text.content()
@@ -389,7 +389,7 @@ def _threads(store: Any, threads: list[Thread], suggestions: list[Suggestion], n
         step = next((s for s in suggestions if s.thread_id == thread.id), None)
         if step is not None:
             text.append(
-                f"next: {fmt.step_label(step.step)}, {fmt.due_phrase(step.due, now)}",
+                f"next: {fmt.step_label(step.step)}, {fmt.step_when(step.status, step.overdue_days, step.due, now)}",
                 style=_status_style(step.status),
             )
         elif thread.decision_by:

@@ -84,7 +84,8 @@ class ContactRow:
                 "company_role": f"{company} / {role}" if company and role else company or role,
                 "last": fmt.ago(c.last_touch, now),
                 "next_step": (
-                    f"{fmt.step_label(s.step)}, {fmt.due_phrase(s.due, now)}" if s else ""
+                    f"{fmt.step_label(s.step)}, {fmt.step_when(s.status, s.overdue_days, s.due, now)}"
+                    if s else ""
                 ),
                 "status": s.status if s else "",
                 "tags": ", ".join(fmt.one_line(t) for t in c.tags),
