@@ -354,3 +354,28 @@ async def test_hostile_name_is_shown_as_written(opened_store, now) -> None:
     async with app.run_test(size=SIZE):
         title = label(app.screen, "#compose-title")
         assert "[bold]Eve[/] $x" in title
+
+
+async def test_without_a_name_the_composer_asks_for_it_once(opened_store, now, data, empty_paths) -> None:
+    from crm_tui import config as config_module
+
+    dialog_args = args(opened_store, now, data["dana"])
+    dialog_args["settings"].me.name = ""
+    app = Host(dialog_args, paths=empty_paths)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = app.screen
+        ask = dialog.query_one("#compose-me", Input)
+        assert ask.display
+        assert body(dialog).rstrip().endswith("regards,")  # the bare sign-off it fixes
+        ask.focus()
+        await pilot.press(*"Sam Rivera", "enter")
+        await pilot.pause()
+        assert not ask.display
+        assert body(dialog).rstrip().endswith("Sam Rivera")
+    assert config_module.load(empty_paths.config_file).me.name == "Sam Rivera"
+
+
+async def test_with_a_name_nothing_is_asked(opened_store, now, data) -> None:
+    app = Host(args(opened_store, now, data["dana"]))
+    async with app.run_test(size=SIZE):
+        assert not app.screen.query_one("#compose-me", Input).display

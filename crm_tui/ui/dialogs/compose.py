@@ -120,6 +120,10 @@ class ComposeDialog(ModalScreen[Touch | None]):
             yield Static(id="compose-warnings")
             yield Static(id="compose-problems")
             yield Static(id="compose-hint")
+            # Asked once, when no [me] name is set: without it messages end on a bare
+            # "Best regards,".
+            yield Input(placeholder="Your name, to sign your messages (Enter saves it)",
+                        id="compose-me")
             with Horizontal(id="compose-meta"):
                 yield Select([(c, c) for c in CHANNELS], value=self.channel, allow_blank=False,
                              id="compose-channel")
@@ -140,6 +144,7 @@ class ComposeDialog(ModalScreen[Touch | None]):
         self.query_one("#compose-box").styles.width = 90
         self.query_one("#compose-body", TextArea).styles.height = 14
         self.query_one("#compose-mail", Button).display = bool(self.recipient.email)
+        self.query_one("#compose-me", Input).display = not self.settings.me.name.strip()
         self._show_static()
         self._load(self.draft or self._make_draft())
         self.query_one("#compose-body", TextArea).focus()
@@ -192,6 +197,27 @@ class ComposeDialog(ModalScreen[Touch | None]):
     @on(TextArea.Changed, "#compose-body")
     def _body_changed(self) -> None:
         self._count()
+
+    @on(Input.Submitted, "#compose-me")
+    def _name_given(self, event: Input.Submitted) -> None:
+        name = clean(event.value, 200)
+        if not name:
+            return
+        self.settings.me.name = name
+        paths = getattr(getattr(self.app, "env", None), "paths", None)
+        if paths is not None:
+            from crm_tui import config
+
+            try:
+                config.save(self.settings, paths.config_file)
+            except OSError as exc:
+                self.notify(f"Could not save your name: {exc}", severity="warning")
+        event.input.display = False
+        self._keep_edits()
+        self.edits.pop((self.channel, self.draft.variant if self.draft else 0), None)
+        self._load(self._make_draft())
+        self.query_one("#compose-body", TextArea).focus()
+        self.notify(f"Messages are now signed {name} (config.toml, [me] name).", markup=False)
 
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
