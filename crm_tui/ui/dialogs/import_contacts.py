@@ -43,9 +43,7 @@ PREVIEW_LINES = 200
 
 # The tier of the new contacts: "" lets the importer choose (dormant for LinkedIn, where
 # most connections are people met once; casual otherwise).
-TIER_CHOICES = [("tier: default (LinkedIn dormant, else casual)", "")] + [
-    (f"tier: {tier}", tier) for tier in TIERS
-]
+TIER_CHOICES = [("default (LinkedIn: dormant)", "")] + [(tier, tier) for tier in TIERS]
 
 
 def check_path(kind: str, value: str) -> Path:
@@ -68,9 +66,8 @@ class ImportDialog(ModalScreen[ImportReport | None]):
     ImportDialog #import-preview { height: auto; max-height: 14; }
     ImportDialog #import-preview-box.-busy { min-height: 3; }
     ImportDialog #import-feedback.-invalid { color: $text-error; }
-    ImportDialog .import-options { height: auto; margin-top: 1; margin-bottom: 1; }
-    ImportDialog .import-options .field-label { width: auto; padding-right: 1; }
-    ImportDialog #import-tier { width: 40; }
+    ImportDialog .import-options { height: auto; }
+    ImportDialog #import-tier { width: 32; margin-right: 1; }
     ImportDialog #import-tags { width: 1fr; }
     """
     BINDINGS = [
@@ -94,11 +91,10 @@ class ImportDialog(ModalScreen[ImportReport | None]):
             yield Label("Import contacts", classes="dialog-title")
             yield Label("Kind", classes="field-label")
             yield Select(KIND_CHOICES, value="linkedin", allow_blank=False, id="import-kind")
+            yield Label("New contacts: keep-in-touch tier, and tags", classes="field-label")
             with Horizontal(classes="import-options"):
-                yield Label("New contacts", classes="field-label")
                 yield Select(TIER_CHOICES, value="", allow_blank=False, id="import-tier", compact=True)
-                yield Input(placeholder="tags, comma separated (e.g. conference-2024)",
-                            id="import-tags", compact=True)
+                yield Input(placeholder="tags, comma separated", id="import-tags", compact=True)
             yield Label("File", classes="field-label")
             yield Input(placeholder=PLACEHOLDERS["linkedin"], id="import-path")
             yield Static("", id="import-feedback", markup=False)

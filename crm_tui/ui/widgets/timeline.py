@@ -42,7 +42,7 @@ class Timeline(DataTable[Any]):
         self.older = 0
 
     def on_mount(self) -> None:
-        self.add_column("When", key="when", width=28)
+        self.add_column("When", key="when", width=24)
         self.add_column("", key="dir", width=6)
         self.add_column("Channel", key="channel", width=9)
         self.add_column("What", key="what")
