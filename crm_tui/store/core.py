@@ -173,6 +173,11 @@ class StoreCore:
         batches join the outermost one. See :mod:`crm_tui.store.undo`."""
         if self._change is None:
             self._change = undo_log.Change(label, fallback=fallback)
+            if self._batch_depth:  # joined a batch already under way: compare with the disk
+                self._change.from_disk = True
+            else:  # the tables note each record's first before-image as it is edited
+                for table in self._all_tables():
+                    table.before = {}
         elif label and not self._change.label:
             self._change.label = label
         with self.batch():
@@ -212,6 +217,8 @@ class StoreCore:
                         self._discard()
                 finally:
                     self._change = None
+                    for table in self._all_tables():
+                        table.before = None
 
     @property
     def generation(self) -> int:
@@ -231,7 +238,13 @@ class StoreCore:
             logged = change.extra_writes
         elif change is not None and pending:
             # The undo entry is committed with the data it describes (all or nothing).
-            found = undo_log.diff((t.storage.path, data or {}) for t, data in pending)
+            if change.from_disk:
+                found = undo_log.diff((t.storage.path, data or {}) for t, data in pending)
+            else:
+                found = undo_log.collect(
+                    (t.storage.path.name, t.table.name, t.before, t._raw().get(t.table.name, {}))
+                    for t in self._all_tables() if t.before
+                )
             logged = undo_log.record(self.folder, change, found, self.clock().isoformat())
         if not pending and not logged:
             return

@@ -29,6 +29,8 @@ class TouchLog(StoreCore):
         table.table = table.db.table("touches", cache_size=0)
         table.stem = "touches"
         table.storage.deferred = self._batch_depth > 0
+        if self._change is not None and not self._change.from_disk:
+            table.before = {}  # a month first written in an undoable change
         if load:
             self._load_table(table)
         return table

@@ -1,9 +1,10 @@
 """The undo log: every named change to the data can be taken back, and redone.
 
 A change is a store batch opened with :meth:`Store.change` and a label ("done on Ravi
-Menon's payment reminder"). When it is saved, the store hands this module the files it is
-about to write; for each one the records that differ from what is on disk are kept as
-before/after pairs. Undo writes the before-images back, redo the after-images: the same
+Menon's payment reminder"). While it is made, each table notes the raw document of every
+record before its first edit (``Table.before``); when it is saved, the records whose
+document differs are kept as before/after pairs (:func:`collect`; a change that joins a
+batch already under way compares with the files on disk instead, :func:`diff`). Undo writes the before-images back, redo the after-images: the same
 entry serves both ways, and a change made after an undo drops the entries that could have
 been redone, as in an editor.
 
@@ -50,6 +51,9 @@ class Change:
     fallback: str = ""  # the name when nothing more precise was given
     # Set by undo/redo themselves: the batch moves the log instead of adding to it.
     replay: bool = False
+    # Opened inside a batch already under way, whose earlier edits the tables did not
+    # note: the entry is made by comparing with the files on disk (slower, as exact).
+    from_disk: bool = False
     extra_writes: list[tuple[Path, bytes]] = field(default_factory=list)
 
 
@@ -112,6 +116,20 @@ def diff(writes: Iterable[tuple[Path, dict[str, Any]]]) -> Changes:
                 per_file[table] = pairs
         if per_file:
             changes[path.name] = per_file
+    return changes
+
+
+def collect(tables: Iterable[tuple[str, str, dict[str, Any], dict[str, Any]]]) -> Changes:
+    """The entry from the tables' own notes: (file name, table name, doc id -> document
+    before the change, the documents now), without reading any file."""
+    changes: Changes = {}
+    for name, table_name, before, now in tables:
+        if name in NOT_LOGGED:
+            continue
+        pairs = {doc_id: [old, now.get(doc_id)] for doc_id, old in before.items()
+                 if old != now.get(doc_id)}
+        if pairs:
+            changes.setdefault(name, {})[table_name] = pairs
     return changes
 
 

@@ -243,3 +243,23 @@ def test_undo_after_any_sequence_of_actions_restores_the_data_exactly():
     # The property reached the cases that matter, not just empty stores.
     for case in (*ACTIONS, "five or more changes undone and redone", "undone after a restart"):
         assert REACHED[case] > 0, f"never reached: {case} ({dict(REACHED)})"
+
+
+def test_a_change_opened_inside_a_batch_still_records_all_of_it(store: Store):
+    before = store.export_tables()
+    with store.batch():
+        store.add_contact(Contact(name="Early", created_at=NOW.isoformat()))  # before the change
+        with store.change("both"):
+            store.add_contact(Contact(name="Late", created_at=NOW.isoformat()))
+    assert store.undo() == "both"
+    assert store.export_tables() == before
+
+
+def test_an_entry_holds_only_the_records_it_changed(store: Store):
+    for i in range(30):
+        _contact(store, f"P{i}")
+    actions.skip_today(store, "c7", NOW)
+    entries, _ = undo_log.history(store.folder)
+    entry = undo_log.read_entry(store.folder, entries[-1]["n"])
+    assert list(entry["changes"]) == ["contacts.json"]
+    assert list(entry["changes"]["contacts.json"]["contacts"]) == ["7"]
