@@ -271,6 +271,8 @@ class CrmApp(LiveApp, App[None]):
         yield SystemCommand(
             "Import contacts", "From LinkedIn, Google or vCard files", self.action_import_contacts
         )
+        yield SystemCommand("Undo", "Take back the last change (u)", self.action_undo)
+        yield SystemCommand("Redo", "Apply again what undo took back (U)", self.action_redo)
         for mode in ("contacts", "today", "articles", "feeds"):
             yield SystemCommand(
                 f"Go to {mode.title()}",
