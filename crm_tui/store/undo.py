@@ -137,7 +137,10 @@ def record(folder: Path, change: Change, changes: Changes, at: str) -> list[tupl
     """The files that log ``changes`` as a new entry (to commit with the data), or none."""
     if not changes:
         return []
-    index = read_index(folder)
+    try:
+        index = read_index(folder)
+    except CorruptFile:  # a damaged log must not stop the data being saved: start afresh
+        index = {"entries": [], "position": 0}
     entries = index["entries"][: index["position"]]  # a new change ends what could be redone
     number = max((e["n"] for e in index["entries"]), default=0) + 1
     label = change.label or change.fallback or "a change"

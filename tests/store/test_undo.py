@@ -263,3 +263,13 @@ def test_an_entry_holds_only_the_records_it_changed(store: Store):
     entry = undo_log.read_entry(store.folder, entries[-1]["n"])
     assert list(entry["changes"]) == ["contacts.json"]
     assert list(entry["changes"]["contacts.json"]["contacts"]) == ["7"]
+
+
+def test_a_damaged_log_never_blocks_a_change(store: Store):
+    _contact(store, "Ann")
+    (store.folder / undo_log.INDEX).write_text("{not json")
+    with pytest.raises(Exception, match="undo log"):
+        store.undo()
+    _contact(store, "Bob")  # saved, and the log starts again from here
+    assert store.undo() == "adding Bob"
+    assert [c.name for c in store.contacts()] == ["Ann"]
