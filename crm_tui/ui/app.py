@@ -197,13 +197,14 @@ class CrmApp(LiveApp, App[None]):
             return False
         return True
 
-    def write(self, change: Callable[[], T], done: str | None = None) -> T | None:
-        """Run a store write as one undoable change (named by what it does, else by
-        ``done``); a StoreError becomes a notification, never a crash."""
+    def write(self, change: Callable[[], T], done: str | None = None, label: str = "") -> T | None:
+        """Run a store write as one undoable change, named by ``label`` (what undo will
+        say it took back), else by the action it runs, else by ``done`` (the notification
+        shown after it); a StoreError becomes a notification, never a crash."""
         if not self.can_write():
             return None
         try:
-            with self.store.change(fallback=done or "a change"):
+            with self.store.change(label, fallback=done or "a change"):
                 result = change()
         except StoreError as exc:
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
@@ -240,7 +241,8 @@ class CrmApp(LiveApp, App[None]):
         def saved(contact: Any) -> None:
             if contact is None:
                 return
-            added = self.write(lambda: self.store.add_contact(contact), f"Added {contact.name}")
+            added = self.write(lambda: self.store.add_contact(contact), f"Added {contact.name}",
+                               label=f"adding {contact.name}")
             if added is not None:
                 self.open_contact(added.id)
 

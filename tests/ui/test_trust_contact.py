@@ -174,3 +174,20 @@ async def test_the_thread_form_has_talking_points_apart_from_the_private_note(ma
         newest = max(app.store.threads(contact_id=cid), key=lambda t: int(t.id[1:]))
         assert newest.talking_points == "your streaming plans\nthe team's on-call"
         assert newest.note == "salary seemed low"
+
+
+async def test_deleting_a_contact_is_undone_by_name(make_app, empty_paths, now) -> None:
+    cid = _one(empty_paths, now)
+    app = make_app(empty_paths)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open(app, pilot, cid)
+        await pilot.press("D")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.store.contact(cid) is None
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.store.contact(cid).touch_count == 2
+        assert len(app.store.threads(contact_id=cid)) == 1
+        assert "Undid: deleting Dana Kim" in _notes(app)

@@ -133,7 +133,8 @@ class ContactScreen(Screen[None]):
 
         def saved(edited: Contact | None) -> None:
             if edited is not None:
-                app.write(lambda: app.store.update_contact(edited), f"Saved {edited.name}")
+                app.write(lambda: app.store.update_contact(edited), f"Saved {edited.name}",
+                          label=f"edit of {fmt.one_line(edited.name)}")
 
         app.push_screen(ContactForm(contact, app.now), saved)
 
@@ -162,7 +163,8 @@ class ContactScreen(Screen[None]):
 
         def opened(thread: Thread | None) -> None:
             if thread is not None:
-                app.write(lambda: app.store.add_thread(thread), f"Opened a {thread.kind} thread")
+                app.write(lambda: app.store.add_thread(thread), f"Opened a {thread.kind} thread",
+                          label=f"opening {fmt.one_line(contact.name)}'s {thread.kind}")
 
         app.push_screen(ThreadForm(contact, app.now), opened)
 
@@ -254,7 +256,7 @@ class ContactScreen(Screen[None]):
                 contact.notes = f"{contact.notes}\n\n{entry}" if contact.notes else entry
                 return app.store.update_contact(contact)
 
-            app.write(save, "Note added")
+            app.write(save, "Note added", label=f"note on {fmt.one_line(contact.name)}")
 
         app.push_screen(NoteDialog(contact), added)
 
@@ -296,7 +298,8 @@ class ContactScreen(Screen[None]):
         def confirmed(yes: bool | None) -> None:
             if not yes:
                 return
-            if app.write(lambda: app.store.delete_contact(contact.id) or True, "Contact deleted"):
+            if app.write(lambda: app.store.delete_contact(contact.id) or True, "Contact deleted",
+                         label=f"deleting {fmt.one_line(contact.name)}"):
                 self.dismiss()
 
         app.push_screen(

@@ -196,7 +196,7 @@ class FeedsScreen(DataScreen):
                 return
             try:
                 result = self.app.write(  # type: ignore[attr-defined]
-                    lambda: opml.import_opml(self.store, Path(path), self.now)
+                    lambda: opml.import_opml(self.store, Path(path), self.now), label="OPML import"
                 )
             except opml.OpmlError as exc:
                 self.notify(str(exc), title="OPML not imported", severity="error", markup=False)
