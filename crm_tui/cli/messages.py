@@ -82,4 +82,7 @@ def draft(env: Env, contact: str, thread_id: str | None, step: str | None, artic
                    f"(aim for {drafts.WORD_LIMIT} or fewer)", err=True)
     if result.hint:
         click.echo(f"crm-tui: note: {result.hint}", err=True)
+    if not env.settings.me.name.strip():
+        click.echo("crm-tui: note: no [me] name in config.toml, so the message is not signed "
+                   "(the TUI's composer asks for it once)", err=True)
     click.echo(drafts.as_text(result))

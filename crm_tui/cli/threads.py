@@ -187,6 +187,8 @@ def today(env: Env, as_json: bool, limit: int | None, show_all: bool) -> None:
         rows = rows[:limit]
     if as_json:
         echo_json([s.to_json() for s in rows])
+        if held:  # the array stays as it was; the count goes to stderr
+            click.echo(f"crm-tui: note: {cadence.held_back_line(held)}", err=True)
         return
     if not rows:
         ahead = [s for s in found if s.status in ("upcoming", "waiting")
