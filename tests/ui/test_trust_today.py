@@ -152,3 +152,24 @@ async def test_no_feed_timer_when_refresh_minutes_is_0(make_app: Any, empty_path
     app = make_app(empty_paths, settings=settings)
     async with app.run_test(size=SIZE):
         assert "feeds-refresh" not in {t.name for t in app._timers}
+
+
+async def test_escape_on_a_reply_with_a_typed_note_asks_first(app: Any, data: dict[str, str]) -> None:
+    from textual.widgets import Input
+
+    from crm_tui.ui.dialogs.confirm import ConfirmDialog
+    from crm_tui.ui.dialogs.reply import ReplyDialog
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_today(pilot)
+        await select(pilot, screen, data["ravi"], "follow-up-1")
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReplyDialog)
+        app.screen.query_one("#reply-note", Input).value = "They will decide on Friday"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen.query_one("#reply-note", Input).value == "They will decide on Friday"
