@@ -99,5 +99,9 @@ class LiveApp:
         except StoreError as exc:
             app.notify(str(exc), title="Feeds not saved", severity="error", markup=False)
             return
+        except Exception as exc:  # a background nicety must never take the app down
+            app.notify(f"Feeds were not refreshed: {exc}", title="Feeds", severity="warning",
+                       markup=False)
+            return
         if summary.new_articles:
             app.refresh_data()
