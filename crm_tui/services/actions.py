@@ -7,6 +7,7 @@ reminder"). Errors the user can cause raise :class:`ActionError` with a message 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import arrow
@@ -207,3 +208,53 @@ def share_article(store: Store, contact_id: str, article: Article, now: arrow.Ar
         store.add_share(Share(article_id=article.id, contact_id=contact_id, at=touch.at,
                               touch_id=touch.id))
     return touch
+
+
+@dataclass(frozen=True)
+class TouchEntry:
+    """A touch as the log form fills it in: a reply (``in``) or a message sent (``out``)."""
+
+    contact_id: str
+    at: arrow.Arrow
+    direction: str
+    channel: str
+    note: str = ""
+    thread_id: str | None = None
+    outcome: str | None = None  # replies only: asked, rejected, paid
+    step: str | None = None  # what an outbound touch fulfils, when a step was due
+
+
+def log_entry(store: Store, entry: TouchEntry) -> Touch:
+    """Log a touch from the form. A reply goes through :func:`reply` (it pauses the
+    sequence; ``paid`` closes the invoice); an outbound touch is logged as it is."""
+    if entry.direction == "in":
+        return reply(store, entry.contact_id, entry.at, thread_id=entry.thread_id,
+                     outcome=entry.outcome, note=entry.note, channel=entry.channel)
+    with store.change(f"touch with {_name(store, entry.contact_id)}"):
+        return store.log_touch(Touch(contact_id=entry.contact_id, at=entry.at.isoformat(),
+                                     direction="out", channel=entry.channel, note=entry.note,
+                                     thread_id=entry.thread_id, step=entry.step))
+
+
+def mark_sent(store: Store, s: Suggestion, recipient_id: str, now: arrow.Arrow, channel: str,
+              note: str, article_id: str | None = None) -> Touch | None:
+    """The composer's "mark sent": log the message as the touch that fulfils ``s``.
+
+    A closing note (``move-on``) is a real touch too, and closes the thread; anything else
+    goes through :func:`done`. A message sharing an article is a share on no thread
+    (:func:`share_article`), whatever step it was composed from: it must not count as the
+    thread's reminder or follow-up."""
+    if article_id is not None:
+        article = store.article(article_id)
+        if article is None:
+            raise ActionError(f"no article {article_id!r}")
+        return share_article(store, recipient_id, article, now, channel=channel, note=note)
+    if s.step == "move-on":
+        with store.change(f"closing note to {_name(store, recipient_id)}"):
+            touch = store.log_touch(Touch(
+                contact_id=recipient_id, at=now.isoformat(), direction="out", channel=channel,
+                note=note, thread_id=s.thread_id, article_id=article_id, step=s.step))
+            if s.thread_id:
+                move_on(store, s.thread_id, now)
+        return touch
+    return done(store, s, now, channel=channel, note=note, article_id=article_id)

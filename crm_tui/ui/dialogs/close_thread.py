@@ -11,7 +11,7 @@ from textual.widgets import Input, Select
 from crm_tui.domain.models import Contact, Thread
 from crm_tui.domain.text import clean
 from crm_tui.ui import format as fmt
-from crm_tui.ui.widgets.form import FormDialog
+from crm_tui.ui.dialogs.form import FormDialog
 
 # Why a thread ends, by kind; the last choice lets the user type their own.
 REASONS = {

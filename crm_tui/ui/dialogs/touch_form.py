@@ -13,8 +13,8 @@ from crm_tui.domain import validate
 from crm_tui.domain.models import CHANNELS, Contact, Thread, Touch
 from crm_tui.services.touch_edits import TouchEdit
 from crm_tui.ui import format as fmt
+from crm_tui.ui.dialogs.form import FormDialog
 from crm_tui.ui.widgets import checks
-from crm_tui.ui.widgets.form import FormDialog
 
 _NO_THREAD = "-"
 
