@@ -16,7 +16,7 @@ from crm_tui.interop import backup
 
 
 def export(app: Any) -> dict[str, Any]:
-    return backup.document(app.store, app.env.paths)["tables"]
+    return backup.document(app.store, app.ctx.env.paths)["tables"]
 
 
 async def test_sharing_from_a_thread_row_is_a_share_on_no_thread(app: Any, data: dict[str, str],
@@ -114,7 +114,7 @@ async def test_a_new_day_recomputes_today(make_app: Any, empty_paths: Any, now: 
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_today(pilot)
         assert not screen.suggestions  # due tomorrow
-        app.env.now = now.shift(days=1)  # midnight passes with the app open
+        app.ctx.env.now = now.shift(days=1)  # midnight passes with the app open
         app.check_day()
         await pilot.pause()
         assert [s.contact for s in screen.suggestions.values()] == ["Nina Tomorrow"]
