@@ -68,7 +68,9 @@ def feeds_add(env: Env, location: str, title: str, tags: tuple[str, ...]) -> Non
     with open_store(env) as store:
         if any(f.url == url for f in store.feeds()):
             fail(f"already subscribed to {url}")
-        feed = store.add_feed(Feed(url=url, title=clean(title, 300), tags=clean_list(tags), added_at=env.now.isoformat()))
+        with store.change(f"adding the feed {url}"):
+            feed = store.add_feed(Feed(url=url, title=clean(title, 300), tags=clean_list(tags),
+                                       added_at=env.now.isoformat()))
     click.echo(feed.id)
 
 
@@ -79,7 +81,8 @@ def feeds_remove(env: Env, feed: str) -> None:
     """Unsubscribe from FEED (id, URL or title); its articles go, shared ones stay."""
     with open_store(env) as store:
         found = _resolve_feed(store, feed)
-        store.delete_feed(found.id)
+        with store.change(f"removing the feed {found.title or found.url}"):
+            store.delete_feed(found.id)
     click.echo(f"removed {found.id} {found.title or found.url}")
 
 
@@ -95,7 +98,8 @@ def feeds_rename(env: Env, feed: str, title: str) -> None:
     with open_store(env) as store:
         found = _resolve_feed(store, feed)
         found.title = title
-        store.update_feed(found)
+        with store.change(f"renaming a feed to {title}"):
+            store.update_feed(found)
     click.echo(f"{found.id} {title}")
 
 
@@ -141,7 +145,7 @@ def feeds_refresh(env: Env, as_json: bool) -> None:
             detail = f": {event.detail}" if event.detail else ""
             click.echo(f"  {event.state:<12} {event.title}{detail}", err=True)
 
-    with open_store(env, undoable=False) as store:
+    with open_store(env) as store:
         summary = service.refresh_sync(store, env.settings, env.now, progress if show_progress else None)
     if as_json:
         data = summary.to_json()
@@ -162,7 +166,8 @@ def feeds_import_opml(env: Env, file: Path) -> None:
 
     with open_store(env) as store:
         try:
-            result = import_opml(store, file, env.now)
+            with store.change(f"OPML import of {file.name}"):
+                result = import_opml(store, file, env.now)
         except OpmlError as exc:
             fail(str(exc))
     for url in result.rejected:

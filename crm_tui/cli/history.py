@@ -23,7 +23,7 @@ from crm_tui.services import touch_edits
 @pass_env
 def undo(env: Env) -> None:
     """Take back the last change (repeat to go further back; `redo` re-applies it)."""
-    with open_store(env, undoable=False) as store:
+    with open_store(env) as store:
         label = store.undo()
     click.echo(f"Undid: {label}" if label else "Nothing to undo.")
 
@@ -32,7 +32,7 @@ def undo(env: Env) -> None:
 @pass_env
 def redo(env: Env) -> None:
     """Apply again the last change that `undo` took back."""
-    with open_store(env, undoable=False) as store:
+    with open_store(env) as store:
         label = store.redo()
     click.echo(f"Redid: {label}" if label else "Nothing to redo.")
 

@@ -18,10 +18,10 @@ from crm_tui.domain.models import Contact
 from crm_tui.env import Env
 from crm_tui.services.importer import PreparedImport, commit_prepared
 from crm_tui.store.repository import Store
-from crm_tui.ui import live
+from crm_tui.ui import allday
 from crm_tui.ui.commands import MODES, ContactsProvider, system_commands
 from crm_tui.ui.context import Change, UiContext, is_write_action, writes
-from crm_tui.ui.live import LiveApp
+from crm_tui.ui.allday import LiveApp
 from crm_tui.ui.terminal import TerminalWatch
 
 
@@ -62,9 +62,11 @@ class CrmApp(LiveApp, App[None]):
         Binding("3", "switch_mode('articles')", "Articles", id="app.articles"),
         Binding("4", "switch_mode('feeds')", "Feeds", id="app.feeds"),
         Binding("question_mark", "help", "Keys", id="app.help"),
+        Binding("S", "sync", "Sync mail", show=False, id="app.sync"),
+        Binding("W", "correspondents", "Who wrote", show=False, id="app.correspondents"),
         Binding("ctrl+p", "command_palette", "Find", show=False, id="app.palette"),
         Binding("q", "quit", "Quit", show=False, id="app.quit"),
-        *live.BINDINGS,
+        *allday.BINDINGS,
     ]
 
     def __init__(self, env: Env, store: Store, readonly_reason: str | None = None) -> None:
@@ -90,12 +92,19 @@ class CrmApp(LiveApp, App[None]):
         if self.ctx.readonly:
             # Every screen's header says it (and turns red, see app.tcss); the Contacts and
             # Contact screens also show the reason in a banner.
-            self.title = "crm-tui READ-ONLY (another crm-tui has the data)"
+            self.title = "crm-tui READ-ONLY"
             self.add_class("-readonly")
         for problem in settings.problems:
             self.notify(problem, title="Config", severity="warning", timeout=10)
         for line in self.ctx.store.recovered:
             self.notify(line, title="Data", severity="warning", timeout=10)
+        from crm_tui.ui import reminders
+        from crm_tui.ui.live import watch_store
+
+        watch_store(self)  # other processes' saves appear without a key press
+        reminders.install(self)
+        if settings.sources.sync_on_start and not self.ctx.readonly:
+            self.action_sync(quiet=True)
         self.start_live()
 
     def on_ready(self) -> None:
@@ -174,6 +183,19 @@ class CrmApp(LiveApp, App[None]):
                                f"Imported {count:,} contacts", Change.everything(), expected=(OSError,))
 
         self.push_screen(ImportDialog(self.ctx.store, self.ctx.now), chosen)
+
+    @writes
+    def action_sync(self, quiet: bool = False) -> None:
+        """Sync mail (and every configured source) in a worker; see ui/sync_runner.py."""
+        from crm_tui.ui.sync_runner import SyncRunner
+
+        runner = self.__dict__.setdefault("_sync_runner", SyncRunner(self))
+        runner.start(quiet=quiet)
+
+    def action_correspondents(self) -> None:
+        from crm_tui.ui.screens.correspondents import CorrespondentsScreen
+
+        self.push_screen(CorrespondentsScreen())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -65,6 +65,9 @@ def system_commands(screen: Screen[Any], run: Callable[[str, Any], Any],
            partial(run, "app.import_contacts", None))
     yield "Undo", "Take back the last change (u)", partial(run, "app.undo", None)
     yield "Redo", "Apply again what undo took back (U)", partial(run, "app.redo", None)
+    yield ("Sync mail", "Log touches from your Maildirs and mbox files (S)", partial(run, "app.sync", None))
+    yield ("People who wrote to you", "Correspondents who are not contacts: add or ignore them (W)",
+           partial(run, "app.correspondents", None))
     for mode in MODES:
         yield (f"Go to {mode.title()}", f"Switch to the {mode.title()} screen",
                partial(switch_mode, mode))

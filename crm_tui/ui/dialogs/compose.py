@@ -44,8 +44,9 @@ STEP_LABELS = {
     "move-on": "closing note (move on)", "application-follow-up": "application follow-up",
     "ask-connection": "ask your connection", "payment-reminder": "payment reminder",
     "keep-in-touch": "keep in touch", "rekindle": "rekindle", "reply-requested": "what they asked for",
+    "reply-received": "an answer to their mail",
     "graceful-close": "graceful close", "congratulate": "congratulations",
-    "share-article": "share an article",
+    "share-article": "share an article", "birthday": "birthday wishes",
 }
 
 
