@@ -185,15 +185,18 @@ def history(folder: Path) -> tuple[list[dict[str, Any]], int]:
 
 def _step(store: Store, back: bool) -> str | None:
     store._check_writable()
-    index = read_index(store.folder)
-    entries, position = index["entries"], index["position"]
-    if (back and position == 0) or (not back and position >= len(entries)):
-        return None
-    meta = entries[position - 1] if back else entries[position]
-    entry = read_entry(store.folder, meta["n"])
-    moved = {"entries": entries, "position": position - 1 if back else position + 1}
-    with store.change(meta["label"]) as change:
+    # The log is read inside the batch, under the write lock: two processes undoing at once
+    # take back two different changes, never the same one twice.
+    with store.change() as change:
         change.replay = True
+        index = read_index(store.folder)
+        entries, position = index["entries"], index["position"]
+        if (back and position == 0) or (not back and position >= len(entries)):
+            return None
+        meta = entries[position - 1] if back else entries[position]
+        entry = read_entry(store.folder, meta["n"])
+        moved = {"entries": entries, "position": position - 1 if back else position + 1}
+        change.label = str(meta["label"])
         change.extra_writes = [(store.folder / INDEX, index_bytes(moved))]
         _apply(store, entry.get("changes", {}), 0 if back else 1)
     return str(meta["label"])

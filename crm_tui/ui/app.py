@@ -19,9 +19,9 @@ from crm_tui.env import Env
 from crm_tui.services.importer import PreparedImport, commit_prepared
 from crm_tui.store.repository import Store
 from crm_tui.ui import allday
+from crm_tui.ui.allday import LiveApp
 from crm_tui.ui.commands import MODES, ContactsProvider, system_commands
 from crm_tui.ui.context import Change, UiContext, is_write_action, writes
-from crm_tui.ui.allday import LiveApp
 from crm_tui.ui.terminal import TerminalWatch
 
 
