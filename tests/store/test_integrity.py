@@ -21,7 +21,7 @@ from crm_tui.domain.models import (
     Thread,
     Touch,
 )
-from crm_tui.store import repository
+from crm_tui.store import backups, schema
 from crm_tui.store.repository import Store
 from crm_tui.store.storage import CorruptFile, NewerSchema, StoreError, WriteFailed
 
@@ -91,7 +91,7 @@ def test_newer_schema_is_refused_and_left_untouched(paths, now):
     seed(paths.data, now).close()
     contacts = paths.data / "contacts.json"
     doc = orjson.loads(contacts.read_bytes())
-    doc["_schema"] = repository.SCHEMA_VERSION + 1
+    doc["_schema"] = schema.VERSION + 1
     contacts.write_bytes(orjson.dumps(doc))
     before = files(paths.data)
     with pytest.raises(NewerSchema) as info:
@@ -118,8 +118,8 @@ def test_migration_runs_backs_up_and_stamps_the_new_version(paths, now, monkeypa
                 doc["name"] = doc["name"].upper()
         return tables
 
-    monkeypatch.setattr(repository, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(repository.MIGRATIONS, 1, v1_to_v2)
+    monkeypatch.setattr(schema, "VERSION", 2)
+    monkeypatch.setitem(schema.MIGRATIONS, 1, v1_to_v2)
     with Store.open(paths.data, today=now) as store:
         assert store.contacts()[0].name == "ADA"
         assert store.touches()[0].note == "hello"  # shards migrate when first read
@@ -133,8 +133,8 @@ def test_migration_runs_backs_up_and_stamps_the_new_version(paths, now, monkeypa
 def test_readonly_open_migrates_in_memory_only(paths, now, monkeypatch):
     seed(paths.data, now).close()
     before = files(paths.data)
-    monkeypatch.setattr(repository, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(repository.MIGRATIONS, 1, lambda stem, tables: tables)
+    monkeypatch.setattr(schema, "VERSION", 2)
+    monkeypatch.setitem(schema.MIGRATIONS, 1, lambda stem, tables: tables)
     with Store.open(paths.data, readonly=True) as store:
         assert store.contacts()[0].name == "Ada"
     assert files(paths.data) == before
@@ -301,7 +301,7 @@ def test_daily_backups_rotate_and_keep_five(paths, now):
         with Store.open(paths.data, today=now.shift(days=day)) as store:
             store.add_contact(Contact(name=f"Day {day}"))
     days = sorted(p.name for p in (paths.data / "backups").iterdir())
-    assert len(days) == repository.KEEP_BACKUPS
+    assert len(days) == backups.KEEP_BACKUPS
     assert days[-1] == now.shift(days=8).format("YYYY-MM-DD")
     # A backup holds the state as it was when that day's first open happened.
     newest = paths.data / "backups" / days[-1] / "contacts.json"

@@ -1,0 +1,170 @@
+"""One TinyDB table in its own file, mirrored in memory as domain records keyed by id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import MISSING, dataclass
+from dataclasses import fields as dataclass_fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+from tinydb import TinyDB
+from tinydb.table import Document
+
+from crm_tui.domain.models import Record
+from crm_tui.store import schema
+from crm_tui.store.storage import CorruptFile, NewerSchema, SafeJSONStorage
+
+R = TypeVar("R", bound=Record)
+
+# Contacts' touch summaries live in summaries.json, not contacts.json.
+SUMMARY_FIELDS = ("last_in", "last_out", "touch_count")
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
+
+
+def _empty_defaults(cls: type[Any]) -> tuple[str, ...]:
+    """The fields of a record class whose default is empty (None, "", [] or {})."""
+    names = []
+    for f in dataclass_fields(cls):
+        if f.default is not MISSING:
+            default = f.default
+        elif f.default_factory is not MISSING:
+            default = f.default_factory()
+        else:
+            continue
+        if default in _EMPTY and f.name != "id":
+            names.append(f.name)
+    return tuple(names)
+
+
+@dataclass
+class Summary(Record):
+    id: str = ""
+    last_in: str | None = None
+    last_out: str | None = None
+    touch_count: int = 0
+
+
+class Table:
+    """One TinyDB table in its own file, mirrored as domain records keyed by id."""
+
+    # Fields kept in another table (contacts' touch summaries live in summaries.json).
+    strip: tuple[str, ...] = ()
+
+    def __init__(self, folder: Path, stem: str, cls: type[R], prefix: str, readonly: bool) -> None:
+        self.path = folder / f"{stem}.json"
+        self.stem = stem
+        self.cls = cls
+        self.prefix = prefix
+        self.db = TinyDB(self.path, storage=SafeJSONStorage, schema=schema.VERSION, readonly=readonly)
+        self.storage: SafeJSONStorage = self.db.storage  # type: ignore[assignment]
+        self.table = self.db.table(stem, cache_size=0)
+        self._records: dict[str, Any] | None = None
+        self.loaded = False
+        self.omit_empty = _empty_defaults(cls)
+        # Set by the store for tables read on first use rather than at open.
+        self.loader: Callable[[Table], None] | None = None
+        # The records, once wanted, are built from the parsed document in memory (which
+        # every save updates first), not read from disk: saving need not build them.
+        self.builds_from_cache = False
+        self.raw_schema: int | None = None  # schema of the cached raw document (shards)
+
+    @property
+    def records(self) -> dict[str, Any]:
+        if self._records is None:
+            if self.loader is None:
+                raise RuntimeError(f"{self.path.name} was not loaded")
+            self.loader(self)
+        return self._records  # type: ignore[return-value]
+
+    @records.setter
+    def records(self, value: dict[str, Any]) -> None:
+        self._records = value
+
+    def load(self, migrate: bool) -> None:
+        found, tables = self.storage.load()
+        if found > schema.VERSION:
+            raise NewerSchema(self.path, found, schema.VERSION)
+        if found < schema.VERSION:
+            for version in range(found, schema.VERSION):
+                tables = schema.MIGRATIONS[version](self.stem, tables)
+            self.storage._cache = tables
+            if migrate:
+                self.storage.write(tables)
+        self.build(tables)
+
+    def build(self, tables: dict[str, Any]) -> None:
+        """The records of an already parsed (and current-schema) document."""
+        raw = tables.get(self.stem, {})
+        prefix, build = self.prefix, self.cls.from_dict
+        records: dict[str, Any] = {}
+        try:
+            for doc_id, doc in sorted(raw.items(), key=lambda kv: int(kv[0])):
+                key = prefix + doc_id
+                record = records[key] = build(doc)
+                record.id = key
+            self.records = records
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise CorruptFile(self.path, f"a record does not fit: {exc}") from exc
+        self.loaded = True
+
+    def next_id(self) -> str:
+        # The counter never goes back, so a deleted record's id is never reused. A table
+        # read on first use loads now, before its counter is looked at (it is in the file).
+        records = self.records
+        counter = self.storage.meta.get("next_id")
+        if counter is None:
+            counter = max((self.doc_id(i) for i in records), default=0)
+        number = int(counter) + 1
+        self.storage.meta["next_id"] = number
+        return f"{self.prefix}{number}"
+
+    def doc_id(self, record_id: str) -> int:
+        if not record_id.startswith(self.prefix) or not record_id[len(self.prefix):].isdigit():
+            raise KeyError(record_id)
+        return int(record_id[len(self.prefix):])
+
+    def save(self, record: Any) -> None:
+        # orjson serialises dataclasses natively, several times faster than asdict().
+        doc = orjson.loads(orjson.dumps(record))
+        doc.pop("id", None)
+        for name in self.strip:
+            doc.pop(name, None)
+        # Empty values of fields that default to empty are left out: smaller files that
+        # parse faster and diff better; loading restores the default.
+        for name in self.omit_empty:
+            if name in doc and doc[name] in _EMPTY:
+                del doc[name]
+        doc_id = self.doc_id(record.id)
+        if self.storage.deferred:
+            # In a batch, TinyDB's per-operation rebuild of the whole table would make
+            # bulk work quadratic; edit the cached document and write once at the end.
+            raw = self._raw()
+            raw.setdefault(self.table.name, {})[str(doc_id)] = doc
+            self.storage.pending = raw
+        else:
+            self.table.upsert(Document(doc, doc_id=doc_id))
+        if self._records is not None or not self.builds_from_cache:
+            self.records[record.id] = record
+
+    def _raw(self) -> dict[str, Any]:
+        """The storage's cached document itself (not a copy), for in-place batch edits."""
+        raw = self.storage.read()
+        if raw is None:
+            raw = self.storage._cache = {}
+        return raw
+
+    def remove(self, ids: Iterable[str]) -> None:
+        ids = [i for i in ids if i in self.records]
+        if not ids:
+            return
+        if self.storage.deferred:
+            raw = self._raw()
+            for i in ids:
+                raw.get(self.table.name, {}).pop(str(self.doc_id(i)), None)
+            self.storage.pending = raw
+        else:
+            self.table.remove(doc_ids=[self.doc_id(i) for i in ids])
+        for i in ids:
+            self.records.pop(i, None)

@@ -1,0 +1,219 @@
+"""Touches, sharded by month, and the per-contact summaries derived from them.
+
+A touch is written to its month's shard first and then to the summaries; each shard stamps
+a sequence number that the summaries file records, so after a crash between the two writes
+the next open notices and recomputes the summaries. Touch ids name their shard:
+``2026-03.15``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+import arrow
+
+from crm_tui.domain.models import Contact, Touch
+from crm_tui.store import schema
+from crm_tui.store.core import StoreCore
+from crm_tui.store.storage import CorruptFile
+from crm_tui.store.table import Summary, Table
+
+
+class TouchLog(StoreCore):
+    """The store's touches and summaries (see the module docstring)."""
+
+    def _open_shard(self, month: str, load: bool) -> Table:
+        table = Table(self.folder, f"touches-{month}", Touch, f"{month}.", self.readonly)
+        table.table = table.db.table("touches", cache_size=0)
+        table.stem = "touches"
+        table.storage.deferred = self._batch_depth > 0
+        if load:
+            self._load_table(table)
+        return table
+
+    def _shard(self, month: str) -> Table:
+        table = self._shards.get(month)
+        if table is None:
+            table = self._open_shard(month, load=True)
+            self._shards[month] = table
+        elif not table.loaded:
+            self._load_table(table)
+        return table
+
+    def _save_summary(self, contact: Contact, force: bool = False) -> None:
+        table = self._tables["summaries"]
+        summary = Summary(contact.id, contact.last_in, contact.last_out, contact.touch_count)
+        if force or table.records.get(contact.id, Summary(contact.id)) != summary:
+            self._persist(table, lambda: table.save(summary))
+
+    # ----------------------------------------------------------------- touches
+    def touch_months(self) -> list[str]:
+        """The months ("YYYY-MM") that have touches, oldest first."""
+        return sorted(self._shards)
+
+    @staticmethod
+    def _month_of(at: str) -> str:
+        return datetime.fromisoformat(at).strftime("%Y-%m")
+
+    @staticmethod
+    def _month_of_id(touch_id: str) -> str:
+        return touch_id.rsplit(".", 1)[0]
+
+    def log_touch(self, touch: Touch) -> Touch:
+        """Store a touch and update the contact's summary (both durable on return)."""
+        self._check_writable()
+        contact = self.contact(touch.contact_id)
+        if contact is None:
+            raise KeyError(touch.contact_id)
+        month = self._month_of(touch.at)
+        shard = self._shard(month)
+        touch.id = shard.next_id()
+        self._bump_seq(month)
+        self._persist(shard, lambda: shard.save(touch))
+        self._summarise(contact, [touch])
+        self._save_summary(contact, force=True)
+        return touch
+
+    def log_touches(self, touches: Iterable[Touch]) -> list[Touch]:
+        """Log many touches: one write per month file, the summaries written once."""
+        with self.batch():
+            return [self.log_touch(t) for t in touches]
+
+    def update_touch(self, touch: Touch) -> Touch:
+        """Rewrite a touch's note, channel, thread... (not its time or contact)."""
+        shard = self._shard(self._month_of_id(touch.id))
+        old = shard.records.get(touch.id)
+        if old is None:
+            raise KeyError(touch.id)
+        if (old.at, old.contact_id, old.direction) != (touch.at, touch.contact_id, touch.direction):
+            raise ValueError("a touch's time, contact and direction cannot change; delete and log it again")
+        self._persist(shard, lambda: shard.save(touch))
+        return touch
+
+    def delete_touch(self, touch_id: str) -> None:
+        month = self._month_of_id(touch_id)
+        if month not in self._shards:
+            raise KeyError(touch_id)
+        shard = self._shard(month)
+        touch = shard.records.get(touch_id)
+        if touch is None:
+            raise KeyError(touch_id)
+        with self.batch():
+            self._bump_seq(month)
+            self._persist(shard, lambda: shard.remove([touch_id]))
+            contact = self.contact(touch.contact_id)
+            if contact:
+                self._resummarise([contact])
+                self._save_summary(contact, force=True)
+
+    def touch(self, touch_id: str) -> Touch | None:
+        month = self._month_of_id(touch_id)
+        if month not in self._shards:
+            return None
+        return self._shard(month).records.get(touch_id)
+
+    def touches(
+        self,
+        contact_ids: Iterable[str] | None = None,
+        thread_id: str | None = None,
+        since: str | None = None,
+    ) -> list[Touch]:
+        """Touches, oldest first, filtered by contacts, thread and start time (ISO).
+
+        Only the month shards from ``since`` on are read (with a month of slack: shards go
+        by the touch's own offset, ``since`` may be in another zone)."""
+        wanted = set(contact_ids) if contact_ids is not None else None
+        parse = datetime.fromisoformat
+        start = parse(arrow.get(since).isoformat()) if since else None
+        first = arrow.get(since).shift(months=-1).format("YYYY-MM") if since else ""
+        found: list[Touch] = []
+        for month in self.touch_months():
+            if month < first:
+                continue
+            shard = self._shards[month]
+            if wanted is not None and not shard.loaded:
+                # A few contacts' touches (a contact screen, the open threads): filter the
+                # raw documents and build only the matches, not every touch of the month.
+                found.extend(self._raw_touches(shard, wanted, thread_id))
+                continue
+            for t in self._shard(month).records.values():
+                if wanted is not None and t.contact_id not in wanted:
+                    continue
+                if thread_id is not None and t.thread_id != thread_id:
+                    continue
+                found.append(t)
+        if start is not None:
+            found = [t for t in found if parse(t.at) >= start]
+        found.sort(key=lambda t: (parse(t.at), t.id))
+        return found
+
+    def _raw_touches(self, shard: Table, wanted: set[str], thread_id: str | None) -> list[Touch]:
+        if shard.storage._cache is None or shard.raw_schema is None:
+            with self._naming_backup():
+                shard.raw_schema, _ = shard.storage.load()
+        found, tables = shard.raw_schema, shard.storage._cache or {}
+        if found != schema.VERSION:  # needs migrating: take the ordinary path
+            return [t for t in self._shard(shard.path.stem[len("touches-"):]).records.values()
+                    if t.contact_id in wanted and (thread_id is None or t.thread_id == thread_id)]
+        out = []
+        for doc_id, doc in tables.get("touches", {}).items():
+            if doc.get("contact_id") in wanted and (thread_id is None or doc.get("thread_id") == thread_id):
+                try:
+                    out.append(Touch.from_dict({**doc, "id": f"{shard.prefix}{doc_id}"}))
+                except (TypeError, ValueError) as exc:
+                    raise CorruptFile(shard.path, f"a record does not fit: {exc}",
+                                      self.newest_good_backup(shard.path.name)) from None
+        return out
+
+    @staticmethod
+    def _summarise(contact: Contact, touches: Iterable[Touch]) -> None:
+        parse = datetime.fromisoformat
+        for t in touches:
+            if t.direction == "in":
+                if not contact.last_in or parse(t.at) > parse(contact.last_in):
+                    contact.last_in = t.at
+            elif not contact.last_out or parse(t.at) > parse(contact.last_out):
+                contact.last_out = t.at
+            contact.touch_count += 1
+
+    def _resummarise(self, contacts: Iterable[Contact]) -> None:
+        contacts = list(contacts)
+        by_id = {c.id: c for c in contacts}
+        for c in contacts:
+            c.last_in = c.last_out = None
+            c.touch_count = 0
+        for t in self.touches(contact_ids=by_id):
+            self._summarise(by_id[t.contact_id], [t])
+
+    def _bump_seq(self, month: str) -> None:
+        """Stamp the shard and (on the next summaries write) the summaries with a new seq."""
+        shard = self._shard(month)
+        seq = int(shard.storage.meta.get("seq", 0)) + 1
+        shard.storage.meta["seq"] = seq
+        meta = self._tables["summaries"].storage.meta
+        meta["touch_seq"] = {**meta.get("touch_seq", {}), month: seq}
+
+    def _check_summaries(self) -> None:
+        """After a crash between a touch write and its summary write, recompute summaries."""
+        recorded = self._tables["summaries"].storage.meta.get("touch_seq", {})
+        stale = []
+        for month in self.touch_months():
+            path = self.folder / f"touches-{month}.json"
+            with open(path, "rb") as handle:
+                match = re.search(rb'"seq":\s*(\d+)', handle.read(256))
+            if match and int(match.group(1)) != int(recorded.get(month, -1)):
+                stale.append(month)
+        if not stale:
+            return
+        contacts = self.contacts()
+        with self.batch():
+            self._resummarise(contacts)
+            meta = self._tables["summaries"].storage.meta
+            meta["touch_seq"] = {
+                m: int(self._shard(m).storage.meta.get("seq", 0)) for m in self.touch_months()
+            }
+            for c in contacts:
+                self._save_summary(c, force=True)
+        self.recovered.append(f"touch summaries recomputed after an interrupted write ({', '.join(stale)})")
