@@ -139,8 +139,17 @@ def feeds_refresh(env: Env, as_json: bool) -> None:
             detail = f": {event.detail}" if event.detail else ""
             click.echo(f"  {event.state:<12} {event.title}{detail}", err=True)
 
-    with env.store() as store:
-        summary = service.refresh_sync(store, env.settings, env.now, progress if show_progress else None)
+    import asyncio
+
+    # Fetch and parse on a read-only view (no lock held: the TUI or another command can
+    # write meanwhile); take the write lock only to record what came back.
+    with env.store(write=False) as snapshot:
+        outcomes, summary = asyncio.run(
+            service.collect(snapshot, env.settings, env.now, progress if show_progress else None)
+        )
+    if outcomes:
+        with env.store() as store:
+            service.apply(store, env.settings.feeds, env.now, service.rebase(store, outcomes), summary)
     if as_json:
         data = summary.to_json()
         echo_json({key: data[key] for key in ("fetched", "not_modified", "failed", "new_articles", "errors")}

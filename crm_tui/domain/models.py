@@ -202,6 +202,8 @@ class Feed(Record):
     warning: str | None = None  # e.g. bozo feed kept with entries
     errors: int = 0  # consecutive errors
     retry_after: str | None = None  # ISO datetime before which we do not fetch again
+    body_hash: str | None = None  # digest of the last body parsed: an unchanged one is not parsed again
+    contact_id: str | None = None  # the contact whose blog or newsletter this is
 
 
 @dataclass

@@ -83,6 +83,7 @@ class FetchResult:
     error: str | None = None
     retry_after: str | None = None  # the Retry-After header of a 429/503, as received
     status: int | None = None
+    body_hash: str | None = None  # set by the caller (see service.refresh)
 
 
 class TooLarge(Exception):

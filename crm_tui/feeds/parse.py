@@ -33,6 +33,7 @@ from typing import Any
 
 import feedparser
 
+from crm_tui.feeds.bounds import MAX_ENTRIES, ParseTimeout, deadline, trim_entries
 from crm_tui.domain.text import _BLOCKS, _SKIP, clean, clean_list, clean_multiline, html_to_text
 from crm_tui.feeds.links import web_key
 
@@ -76,16 +77,24 @@ def parse_feed(
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     if base_url and "content-location" not in response_headers:
         response_headers["content-location"] = base_url  # base for relative links
+    body, cut = trim_entries(body)
     try:
-        data = feedparser.parse(
-            io.BytesIO(body),
-            response_headers=response_headers,
-            resolve_relative_uris=False,
-            sanitize_html=False,
-        )
+        with deadline():
+            data = feedparser.parse(
+                io.BytesIO(body),
+                response_headers=response_headers,
+                resolve_relative_uris=False,
+                sanitize_html=False,
+            )
+    except ParseTimeout as exc:
+        return ParsedFeed(error=str(exc))
     except Exception as exc:  # feedparser is loose; a crash in it must not stop a refresh
         return ParsedFeed(error=f"could not parse: {clean(type(exc).__name__)}: {clean(exc, 200)}")
-    entries, skipped = _entries(data.get("entries", []), known)
+    raw = data.get("entries", [])
+    total = len(raw) + cut
+    if len(raw) > MAX_ENTRIES:
+        raw = sorted(raw, key=_stamp, reverse=True)[:MAX_ENTRIES]
+    entries, skipped = _entries(raw, known)
     problem = None
     if data.get("bozo"):
         problem = clean(f"{type(data.get('bozo_exception')).__name__}: {data.get('bozo_exception')}", 200)
@@ -95,7 +104,15 @@ def parse_feed(
         return ParsedFeed(title=title, error=f"not a feed ({detail})")
     count = len(entries) + skipped
     warning = f"feed is not well-formed, kept its {count} entries ({problem})" if problem and count else None
+    if total > count:
+        capped = f"took the newest {count} of its {total} entries"
+        warning = f"{warning}; {capped}" if warning else capped
     return ParsedFeed(title=title, entries=entries, warning=warning, known=skipped)
+
+
+def _stamp(entry: Any) -> tuple[int, ...]:
+    stamp = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+    return tuple(stamp[:6]) if stamp else ()
 
 
 def _entries(raw: list[Any], known: frozenset[str]) -> tuple[list[ParsedEntry], int]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import email.utils
+import hashlib
 import multiprocessing
 import threading
 from datetime import datetime, timezone
@@ -95,6 +96,29 @@ async def refresh(
     transport: Any = None,
 ) -> RefreshSummary:
     """Fetch every enabled feed (or ``feed_ids``) and store what is new."""
+    outcomes, summary = await collect(store, settings, now, progress, feed_ids, transport)
+    if outcomes:
+        apply(store, settings.feeds, now, outcomes, summary)
+    return summary
+
+
+Outcome = tuple[Feed, FetchResult, "ParsedFeed | None"]
+
+
+async def collect(
+    store: Store,
+    settings: Settings,
+    now: arrow.Arrow,
+    progress: Progress | None = None,
+    feed_ids: list[str] | None = None,
+    transport: Any = None,
+) -> tuple[list[Outcome], RefreshSummary]:
+    """Fetch and parse, reading ``store`` only: a read-only store (no lock) will do.
+
+    The command line runs this on a read-only store and takes the write lock only for
+    :func:`apply` (see :func:`rebase`): nothing waits on the network or on feedparser
+    while holding the lock.
+    """
     summary = RefreshSummary()
     feeds = [f for f in store.feeds() if f.enabled and (feed_ids is None or f.id in feed_ids)]
     due: list[Feed] = []
@@ -104,7 +128,7 @@ async def refresh(
         else:
             due.append(feed)
     if not due:
-        return summary
+        return [], summary
     by_id = {f.id: f for f in due}
 
     def emit(feed: Feed, state: str, detail: str = "") -> None:
@@ -115,15 +139,23 @@ async def refresh(
     # A feed without validators (new, or a server that gives none) will send a body: import
     # the parser now and parse in worker processes forked now. When every feed can answer
     # 304, nothing is imported or forked unless a body does come (then parsed in a thread).
-    expect_bodies = any(not f.etag and not f.last_modified for f in due)
+    expect_bodies = any(not f.etag and not f.last_modified and not f.body_hash for f in due)
     parser = _Parser(len(due), settings.feeds, warm=expect_bodies)
-    outcomes: list[tuple[Feed, FetchResult, ParsedFeed | None]] = []
+    outcomes: list[Outcome] = []
     loop = asyncio.get_running_loop()
     try:
         pending: list[asyncio.Future[tuple[FetchResult, ParsedFeed | None]]] = []
         known: dict[str, set[str]] | None = None  # feed id -> identities of stored entries
         async for result in fetch_all(requests, settings.feeds, lambda r: emit(by_id[r.feed_id], "fetching"), transport):
             if result.state == "ok":
+                result.body_hash = body_digest(result.body)
+                if result.body_hash == by_id[result.feed_id].body_hash:
+                    # The same bytes as last time (a server with no ETag/Last-Modified, or
+                    # one that ignores them): nothing to parse, nothing new.
+                    result.state, result.body = "not-modified", b""
+                    outcomes.append((by_id[result.feed_id], result, None))
+                    _report(by_id[result.feed_id], result, None, emit)
+                    continue
                 if known is None:  # read once, on the first body: an all-304 refresh never does
                     known = {}
                     for article in store.articles():
@@ -139,8 +171,19 @@ async def refresh(
             _report(by_id[result.feed_id], result, parsed, emit)
     finally:
         parser.close()
-    apply(store, settings.feeds, now, outcomes, summary)
-    return summary
+    return outcomes, summary
+
+
+def rebase(store: Store, outcomes: list[Outcome]) -> list[Outcome]:
+    """``outcomes`` collected on an earlier read of the store, onto ``store`` as it is now:
+    each feed record re-read (a rename made meanwhile is kept); a feed removed meanwhile
+    is left out."""
+    fresh: list[Outcome] = []
+    for feed, result, parsed in outcomes:
+        current = store.feed(feed.id)
+        if current is not None:
+            fresh.append((current, result, parsed))
+    return fresh
 
 
 class _Parser:
@@ -213,7 +256,7 @@ def apply(
     store: Store,
     settings: FeedSettings,
     now: arrow.Arrow,
-    outcomes: list[tuple[Feed, FetchResult, ParsedFeed | None]],
+    outcomes: list[Outcome],
     summary: RefreshSummary,
 ) -> None:
     """Record every outcome and the new articles in one batch, then apply retention.
@@ -255,6 +298,7 @@ def apply(
                 else:
                     assert parsed is not None
                     feed.last_status = "updated"
+                    feed.body_hash = result.body_hash
                     feed.warning = parsed.warning
                     if not feed.title and parsed.title:
                         feed.title = parsed.title
@@ -273,6 +317,11 @@ def apply(
         old_ids = [a.id for a in existing if id(a) in doomed]
         store.delete_articles(old_ids)
         summary.purged = len(old_ids)
+
+
+def body_digest(body: bytes) -> str:
+    """What identifies a body: BLAKE2b, 128 bits (~0.1 ms for a 100 KB feed)."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
 def _failure(feed: Feed, error: str, summary: RefreshSummary) -> None:
