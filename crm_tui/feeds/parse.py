@@ -78,6 +78,12 @@ def parse_feed(
     if base_url and "content-location" not in response_headers:
         response_headers["content-location"] = base_url  # base for relative links
     body, cut = trim_entries(body)
+    if _utf8_despite_its_label(body):
+        # Bytes that are valid UTF-8 (and not plain ASCII) are UTF-8, whatever the XML
+        # declaration or the server says ("Euro \u20ac" declared windows-1252 would read
+        # "Euro \u00e2\u201a\u00ac"): the HTTP charset outranks the declaration in
+        # feedparser (RFC 3023), so say it there. Miniflux decides the same way.
+        response_headers["content-type"] = "application/xml; charset=utf-8"
     try:
         with deadline():
             data = feedparser.parse(
@@ -108,6 +114,18 @@ def parse_feed(
         capped = f"took the newest {count} of its {total} entries"
         warning = f"{warning}; {capped}" if warning else capped
     return ParsedFeed(title=title, entries=entries, warning=warning, known=skipped)
+
+
+def _utf8_despite_its_label(body: bytes) -> bool:
+    """Whether ``body`` is non-ASCII, valid UTF-8 and not UTF-16/32 (no NUL, no BOM of
+    theirs): legacy single-byte text almost never decodes as UTF-8 by chance."""
+    if body.isascii() or b"\x00" in body or body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _stamp(entry: Any) -> tuple[int, ...]:
