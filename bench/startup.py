@@ -59,8 +59,8 @@ def _crm_app(home: str):  # type: ignore[no-untyped-def]
     """The app as `crm-tui` makes it (crm_tui.cli.tui.make_app), for run_test."""
     sys.path.insert(0, str(ROOT))
     from crm_tui import clock, config
-    from crm_tui.cli.common import Env
     from crm_tui.cli.tui import make_app
+    from crm_tui.env import Env
     from crm_tui.paths import resolve
 
     paths = resolve(home)

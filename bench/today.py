@@ -60,9 +60,10 @@ def main() -> None:
     os.environ.update({"CRM_TUI_NOW": env["CRM_TUI_NOW"], "TZ": env["TZ"]})
     ensure_store(args.home, args.contacts, args.touches, env)
 
-    from crm_tui import clock, config, engine
+    from crm_tui import clock, config
     from crm_tui.domain import cadence
     from crm_tui.paths import resolve
+    from crm_tui.services import engine
     from crm_tui.store.repository import Store
 
     paths = resolve(args.home)

@@ -60,10 +60,10 @@ async def shoot(out: Path, only: list[str] | None, template: Path) -> list[Path]
     import shutil
 
     from crm_tui import clock, config
-    from crm_tui.app import CrmApp
-    from crm_tui.cli.common import Env
+    from crm_tui.env import Env
     from crm_tui.paths import resolve
     from crm_tui.store.repository import Store
+    from crm_tui.ui.app import CrmApp
 
     now = clock.now()
     written: list[Path] = []
@@ -100,8 +100,9 @@ def main() -> None:
     os.environ["TEXTUAL_ANIMATIONS"] = "none"
     sys.path.insert(0, str(ROOT))
     args.out.mkdir(parents=True, exist_ok=True)
-    from crm_tui import clock, demo
+    from crm_tui import clock
     from crm_tui.paths import resolve
+    from crm_tui.services import demo
 
     with tempfile.TemporaryDirectory(prefix="crm-tui-demo-") as template:
         # Materialised outside the app's event loop (it fetches the local demo feeds).

@@ -10,8 +10,8 @@ import tempfile
 import click
 
 from crm_tui import __version__, clock, config, paths
-from crm_tui.cli.common import Env, fail
-
+from crm_tui.cli.common import fail
+from crm_tui.env import Env
 
 # Which module defines each subcommand: only that one is imported, so a one-shot command
 # does not pay for the imports of every other (start-up time matters for `today` in cron).
@@ -103,7 +103,7 @@ def cli(ctx: click.Context, home: str | None, demo: bool) -> None:
     except ValueError as exc:
         fail(str(exc))
     if demo:
-        from crm_tui import demo as demo_data
+        from crm_tui.services import demo as demo_data
 
         home = tempfile.mkdtemp(prefix="crm-tui-demo-")
         atexit.register(shutil.rmtree, home, True)

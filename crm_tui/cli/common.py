@@ -5,16 +5,15 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import arrow
 import click
 import orjson
 
-from crm_tui import clock, config
+from crm_tui import clock
 from crm_tui.domain.models import Contact, Thread
-from crm_tui.paths import Paths
+from crm_tui.env import Env
 from crm_tui.store.repository import Locked, Store
 from crm_tui.store.storage import StoreError
 
@@ -25,47 +24,33 @@ EXIT_LOCKED = 3
 WRITE_WAIT_SECONDS = 5.0
 
 
-@dataclass
-class Env:
-    """The resolved environment of one command-line invocation."""
-
-    paths: Paths
-    settings: config.Settings
-    now: arrow.Arrow
-    demo: bool = False
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    @contextlib.contextmanager
-    def store(self, write: bool = True) -> Iterator[Store]:
-        """Open the store for one command. Errors become clear messages and exit codes."""
-        try:
-            store = Store.open(
-                self.paths.data,
-                readonly=not write,
-                wait=WRITE_WAIT_SECONDS if write else 0.0,
-                today=self.now,
-            )
-        except Locked as exc:
-            fail(f"{exc}", EXIT_LOCKED)
-        except StoreError as exc:
-            fail(str(exc))
-        try:
-            for line in store.recovered:
-                click.echo(f"note: {line}", err=True)
-            yield store
-        except StoreError as exc:
-            fail(str(exc))
-        finally:
-            store.close()
+@contextlib.contextmanager
+def open_store(env: Env, write: bool = True) -> Iterator[Store]:
+    """Open the store for one command. Errors become clear messages and exit codes."""
+    try:
+        store = Store.open(
+            env.paths.data,
+            readonly=not write,
+            wait=WRITE_WAIT_SECONDS if write else 0.0,
+            today=env.now,
+        )
+    except Locked as exc:
+        fail(f"{exc}", EXIT_LOCKED)
+    except StoreError as exc:
+        fail(str(exc))
+    try:
+        for line in store.recovered:
+            click.echo(f"note: {line}", err=True)
+        yield store
+    except StoreError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     click.echo(f"crm-tui: {message}", err=True)
     sys.exit(code)
-
-
-def env_of(ctx: click.Context) -> Env:
-    return ctx.ensure_object(dict)["env"]
 
 
 pass_env = click.make_pass_decorator(Env, ensure=False)

@@ -9,6 +9,7 @@ from crm_tui.cli.common import (
     Env,
     echo_json,
     fail,
+    open_store,
     parse_when,
     pass_env,
     resolve_contact,
@@ -53,7 +54,7 @@ def add(env: Env, name: str, email: str, company: str, role: str, tags: tuple[st
         notes=clean_multiline(note),
         created_at=env.now.isoformat(),
     )
-    with env.store() as store:
+    with open_store(env) as store:
         store.add_contact(contact)
     if as_json:
         echo_json(contact.to_dict())
@@ -79,7 +80,7 @@ def log(env: Env, contact: str, inbound: bool, channel: str, note: str, at: str 
     when = parse_when(at, env.now)
     if outcome and not inbound:
         fail("--outcome describes a reply: use it with --in")
-    with env.store() as store:
+    with open_store(env) as store:
         person = resolve_contact(store, contact)
         if thread_id:
             thread = resolve_thread(store, thread_id)
@@ -109,7 +110,7 @@ def log(env: Env, contact: str, inbound: bool, channel: str, note: str, at: str 
 @pass_env
 def list_contacts(env: Env, as_json: bool, tag: str | None) -> None:
     """List contacts, longest since the last touch first."""
-    with env.store(write=False) as store:
+    with open_store(env, write=False) as store:
         people = store.contacts()
     if tag:
         people = [c for c in people if tag.casefold() in (t.casefold() for t in c.tags)]

@@ -12,9 +12,10 @@ from pathlib import Path
 import click
 
 from crm_tui.cli import cli
-from crm_tui.cli.common import Env, echo_json, fail, pass_env, resolve_contact
+from crm_tui.cli.common import echo_json, fail, open_store, pass_env, resolve_contact
 from crm_tui.domain.models import Article, Feed, Share, Touch
 from crm_tui.domain.text import clean, clean_list
+from crm_tui.env import Env
 from crm_tui.store.repository import Store
 
 
@@ -67,7 +68,7 @@ def feeds_add(
     from crm_tui.feeds.links import feed_location
 
     if contact:  # a wrong name is an error before any network
-        with env.store(write=False) as store:
+        with open_store(env, write=False) as store:
             resolve_contact(store, contact)
     try:
         web = web_address(location)
@@ -95,7 +96,7 @@ def feeds_add(
                 fail(f"{found.page} links to {chosen.url}, which is not a usable feed: {problem}")
             click.echo(f"found {chosen.url}" + (f" ({chosen.title})" if chosen.title else ""), err=True)
         url = chosen.url
-    with env.store() as store:
+    with open_store(env) as store:
         person = resolve_contact(store, contact) if contact else None
         if any(f.url == url for f in store.feeds()):
             fail(f"already subscribed to {url}")
@@ -111,7 +112,7 @@ def feeds_add(
 @pass_env
 def feeds_remove(env: Env, feed: str) -> None:
     """Unsubscribe from FEED (id, URL or title); its articles go, shared ones stay."""
-    with env.store() as store:
+    with open_store(env) as store:
         found = _resolve_feed(store, feed)
         store.delete_feed(found.id)
     click.echo(f"removed {found.id} {found.title or found.url}")
@@ -126,7 +127,7 @@ def feeds_rename(env: Env, feed: str, title: str) -> None:
     title = clean(title, 300)
     if not title:
         fail("a title cannot be empty")
-    with env.store() as store:
+    with open_store(env) as store:
         found = _resolve_feed(store, feed)
         found.title = title
         store.update_feed(found)
@@ -138,7 +139,7 @@ def feeds_rename(env: Env, feed: str, title: str) -> None:
 @pass_env
 def feeds_list(env: Env, as_json: bool) -> None:
     """List subscriptions with their status."""
-    with env.store(write=False) as store:
+    with open_store(env, write=False) as store:
         subscribed = store.feeds()
         counts: dict[str, int] = {}
         for article in store.articles():
@@ -166,7 +167,7 @@ def feeds_list(env: Env, as_json: bool) -> None:
 @pass_env
 def feeds_refresh(env: Env, as_json: bool) -> None:
     """Fetch every enabled feed. Exits 0 even when some feeds fail (they are listed)."""
-    from crm_tui.feeds import service
+    from crm_tui.services import feeds as service
 
     show_progress = not as_json and sys.stderr.isatty()
 
@@ -179,12 +180,12 @@ def feeds_refresh(env: Env, as_json: bool) -> None:
 
     # Fetch and parse on a read-only view (no lock held: the TUI or another command can
     # write meanwhile); take the write lock only to record what came back.
-    with env.store(write=False) as snapshot:
+    with open_store(env, write=False) as snapshot:
         outcomes, summary = asyncio.run(
             service.collect(snapshot, env.settings, env.now, progress if show_progress else None)
         )
     if outcomes:
-        with env.store() as store:
+        with open_store(env) as store:
             service.apply(store, env.settings.feeds, env.now, service.rebase(store, outcomes), summary)
     if as_json:
         data = summary.to_json()
@@ -203,7 +204,7 @@ def feeds_import_opml(env: Env, file: Path) -> None:
     """Subscribe to the feeds of an OPML FILE (folders become tags; known feeds skipped)."""
     from crm_tui.feeds.opml import OpmlError, import_opml
 
-    with env.store() as store:
+    with open_store(env) as store:
         try:
             result = import_opml(store, file, env.now)
         except OpmlError as exc:
@@ -224,7 +225,7 @@ def feeds_import_newsboat(env: Env, path: Path | None) -> None:
     path = path or default_path()
     if path is None:
         fail("no newsboat urls file at ~/.newsboat/urls or ~/.config/newsboat/urls; name one")
-    with env.store() as store:
+    with open_store(env) as store:
         try:
             result = import_newsboat(store, path, env.now)
         except NewsboatError as exc:
@@ -242,7 +243,7 @@ def feeds_export_opml(env: Env, file: Path) -> None:
     """Write the subscriptions to an OPML FILE ('-' for standard output)."""
     from crm_tui.feeds.opml import export_opml
 
-    with env.store(write=False) as store:
+    with open_store(env, write=False) as store:
         data = export_opml(store.feeds())
     if str(file) == "-":
         click.echo(data.decode("utf-8"), nl=False)
@@ -279,7 +280,7 @@ def _article_json(article: Article, feeds_by_id: dict[str, Feed], score: float |
 @pass_env
 def articles(env: Env, for_contact: str | None, limit: int, as_json: bool) -> None:
     """Recent articles, newest first; with --for, the best ones to send that contact."""
-    with env.store(write=False) as store:
+    with open_store(env, write=False) as store:
         feeds_by_id = {f.id: f for f in store.feeds()}
         if for_contact:
             from crm_tui.feeds.rank import ranker
@@ -308,7 +309,7 @@ def articles(env: Env, for_contact: str | None, limit: int, as_json: bool) -> No
 @pass_env
 def share(env: Env, article: str, contact: str, print_only: bool) -> None:
     """Compose a note sharing ARTICLE with CONTACT and log it as sent (unless --print)."""
-    with env.store(write=not print_only) as store:
+    with open_store(env, write=not print_only) as store:
         item = _resolve_article(store, article)
         person = resolve_contact(store, contact)
         subject, body, channel = _compose(env, store, person, item)
@@ -334,7 +335,7 @@ def share(env: Env, article: str, contact: str, print_only: bool) -> None:
 def _compose(env: Env, store: Store, person, item: Article) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
     """The messages issue's composer; a plain note if it is not available."""
     try:
-        from crm_tui.drafting import draft_for
+        from crm_tui.services.drafting import draft_for
     except ImportError:
         draft_for = None
     if draft_for is not None:

@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from crm_tui.cli import cli
-from crm_tui.cli.common import Env, echo_json, fail, pass_env
-from crm_tui.interop import KINDS, InteropError, import_file
-from crm_tui.interop import backup, csvexport, vcard
+from crm_tui.cli.common import echo_json, fail, open_store, pass_env
+from crm_tui.env import Env
+from crm_tui.interop import KINDS, InteropError, backup, csvexport, vcard
+from crm_tui.services.importer import import_file
 
 
 @cli.command(name="import")
@@ -25,7 +26,7 @@ def import_contacts(env: Env, kind: str, path: Path, dry_run: bool, as_json: boo
     Matching contacts (by email, LinkedIn URL, or name + company) are updated without
     losing anything you typed; a re-import of the same file changes nothing.
     """
-    with env.store(write=not dry_run) as store:
+    with open_store(env, write=not dry_run) as store:
         try:
             report = import_file(store, kind, path, env.now, dry_run=dry_run)
         except InteropError as exc:
@@ -44,7 +45,7 @@ def import_contacts(env: Env, kind: str, path: Path, dry_run: bool, as_json: boo
 def export_contacts(env: Env, kind: str, path: Path) -> None:
     """Export to PATH: vcard (a .vcf file, or a folder: one card per contact, for khard and
     vdirsyncer), csv (one row per contact) or json (a full backup for `crm-tui restore`)."""
-    with env.store(write=False) as store:
+    with open_store(env, write=False) as store:
         try:
             if kind == "json":
                 counts = backup.export_json(store, env.paths, path)
@@ -67,7 +68,7 @@ def export_contacts(env: Env, kind: str, path: Path) -> None:
 @pass_env
 def restore(env: Env, file: Path) -> None:
     """Restore a JSON backup (from `crm-tui export json`) into an empty home."""
-    with env.store() as store:
+    with open_store(env) as store:
         try:
             counts = backup.restore(store, env.paths, file)
         except InteropError as exc:

@@ -5,9 +5,17 @@ from __future__ import annotations
 import click
 
 from crm_tui.cli import cli
-from crm_tui.cli.common import Env, echo_json, fail, pass_env, resolve_contact, resolve_thread
-from crm_tui.domain import compose
+from crm_tui.cli.common import (
+    echo_json,
+    fail,
+    open_store,
+    pass_env,
+    resolve_contact,
+    resolve_thread,
+)
+from crm_tui.domain import drafts, template_library
 from crm_tui.domain.models import CHANNELS, STEPS
+from crm_tui.env import Env
 
 
 @cli.command()
@@ -32,14 +40,14 @@ def draft(env: Env, contact: str, thread_id: str | None, step: str | None, artic
     Emails print a subject line, a blank line, then the body. Templates can be added or
     replaced in templates.toml in the config folder (see docs/templates.md).
     """
-    from crm_tui import drafting
+    from crm_tui.services import drafting
 
     if step is not None and step not in STEPS:
         fail(f"unknown step {step!r}; valid steps: {', '.join(STEPS)}")
-    library, problems = compose.load_library(env.paths.templates_file)
+    library, problems = template_library.load_library(env.paths.templates_file)
     for problem in problems:
         click.echo(f"crm-tui: warning: {problem}", err=True)
-    with env.store(write=False) as store:
+    with open_store(env, write=False) as store:
         person = resolve_contact(store, contact)
         thread = resolve_thread(store, thread_id) if thread_id else None
         if thread is not None and person.id not in (thread.contact_id, thread.via) \
@@ -69,7 +77,7 @@ def draft(env: Env, contact: str, thread_id: str | None, step: str | None, artic
         click.echo(f"crm-tui: warning: {warning}", err=True)
     if result.over_limit:
         click.echo(f"crm-tui: note: {result.words} words; shorter notes get more replies "
-                   f"(aim for {compose.WORD_LIMIT} or fewer)", err=True)
+                   f"(aim for {drafts.WORD_LIMIT} or fewer)", err=True)
     if result.hint:
         click.echo(f"crm-tui: note: {result.hint}", err=True)
-    click.echo(compose.as_text(result))
+    click.echo(drafts.as_text(result))

@@ -12,19 +12,27 @@ from datetime import timedelta
 
 import click
 
-from crm_tui import actions, engine
 from crm_tui.cli import cli
 from crm_tui.cli.common import (
     Env,
     echo_json,
     fail,
+    open_store,
     parse_when,
     pass_env,
     resolve_contact,
     resolve_thread,
 )
-from crm_tui.domain.models import CHANNELS, REPLY_ASKED, REPLY_PAID, REPLY_REJECTED, Suggestion, Thread
+from crm_tui.domain.models import (
+    CHANNELS,
+    REPLY_ASKED,
+    REPLY_PAID,
+    REPLY_REJECTED,
+    Suggestion,
+    Thread,
+)
 from crm_tui.domain.text import clean, clean_multiline
+from crm_tui.services import actions, engine
 from crm_tui.store.repository import Store
 
 
@@ -67,7 +75,7 @@ def open_thread(env: Env, contact: str, kind: str, at: str | None, decision_by: 
             fail(f"{option} is for --kind {wanted}")
     when = parse_when(at, env.now)
     decision = parse_when(decision_by, env.now, "--decision-by").format("YYYY-MM-DD") if decision_by else None
-    with env.store() as store:
+    with open_store(env) as store:
         person = resolve_contact(store, contact)
         panel = []
         for query in interviewers:
@@ -99,7 +107,7 @@ def open_thread(env: Env, contact: str, kind: str, at: str | None, decision_by: 
 @pass_env
 def close_thread(env: Env, thread_id: str, reason: str) -> None:
     """Close THREAD: nothing more is suggested on it."""
-    with env.store() as store:
+    with open_store(env) as store:
         found = resolve_thread(store, thread_id)
         actions.close_thread(store, found.id, env.now, clean(reason, 200))
     click.echo(f"closed {found.id}")
@@ -112,7 +120,7 @@ def close_thread(env: Env, thread_id: str, reason: str) -> None:
 @pass_env
 def list_threads(env: Env, contact: str | None, open_only: bool, as_json: bool) -> None:
     """List threads (of CONTACT), open ones first."""
-    with env.store(write=False) as store:
+    with open_store(env, write=False) as store:
         person = resolve_contact(store, contact) if contact else None
         found = store.threads(contact_id=person.id if person else None, open_only=open_only)
         if person:
@@ -158,7 +166,7 @@ def _thread_detail(t: Thread, names: dict[str, str]) -> str:
 @pass_env
 def today(env: Env, as_json: bool, limit: int | None, show_all: bool) -> None:
     """Who to ping today, most urgent first."""
-    with env.store(write=False) as store:
+    with open_store(env, write=False) as store:
         found = engine.suggestions(store, env.settings, env.now)
     rows = [s for s in found if s.status != "closed"] if show_all else [
         s for s in found if s.status in ("due", "overdue")]
@@ -228,7 +236,7 @@ def _pick(store: Store, env: Env, contact_id: str, thread_id: str | None) -> Sug
 def done(env: Env, contact: str, thread_id: str | None, note: str, channel: str | None,
          article_id: str | None) -> None:
     """Mark CONTACT's most urgent step done (logs the outbound touch on its thread)."""
-    with env.store() as store:
+    with open_store(env) as store:
         person = resolve_contact(store, contact)
         if thread_id:
             resolve_thread(store, thread_id)
@@ -262,7 +270,7 @@ def reply(env: Env, contact: str, thread_id: str | None, outcome: str | None, no
           channel: str, at: str | None) -> None:
     """Log a reply from CONTACT: it pauses the thread's follow-ups; prints the touch id."""
     when = parse_when(at, env.now)
-    with env.store() as store:
+    with open_store(env) as store:
         person = resolve_contact(store, contact)
         if thread_id:
             resolve_thread(store, thread_id)
@@ -289,7 +297,7 @@ def snooze(env: Env, contact: str, until: str) -> None:
         day = (env.now.date() + timedelta(days=int(relative.group(1)))).isoformat()
     else:
         day = parse_when(until, env.now, "--until").format("YYYY-MM-DD")
-    with env.store() as store:
+    with open_store(env) as store:
         person = resolve_contact(store, contact)
         try:
             updated = actions.snooze(store, person.id, day, env.now)
@@ -304,7 +312,7 @@ def snooze(env: Env, contact: str, until: str) -> None:
 @pass_env
 def skip(env: Env, contact: str) -> None:
     """Hide CONTACT from today's list (back tomorrow)."""
-    with env.store() as store:
+    with open_store(env) as store:
         person = resolve_contact(store, contact)
         actions.skip_today(store, person.id, env.now)
     click.echo(f"{person.name} skipped for today")
@@ -315,7 +323,7 @@ def skip(env: Env, contact: str) -> None:
 @pass_env
 def move_on(env: Env, thread_id: str) -> None:
     """Close THREAD and let its contact return to keep-in-touch."""
-    with env.store() as store:
+    with open_store(env) as store:
         found = resolve_thread(store, thread_id)
         actions.move_on(store, found.id, env.now)
     click.echo(f"moved on: {found.id} closed")

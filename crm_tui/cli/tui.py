@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crm_tui import perf
-from crm_tui.cli.common import Env, fail
+from crm_tui.cli.common import fail
+from crm_tui.env import Env
 from crm_tui.store.repository import Locked, Store
 from crm_tui.store.storage import StoreError
 
 if TYPE_CHECKING:
-    from crm_tui.app import CrmApp
+    from crm_tui.ui.app import CrmApp
 
 
 def run_tui(env: Env) -> None:
@@ -29,7 +30,7 @@ def make_app(env: Env) -> CrmApp:
     starts it; bench/startup.py times this same path."""
     perf.pause_gc_for_startup()  # until the first frame (CrmApp.on_ready)
     try:
-        from crm_tui.app import CrmApp
+        from crm_tui.ui.app import CrmApp
 
         readonly_reason = None
         try:

@@ -93,7 +93,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import arrow
 
 from crm_tui.config import CadenceSettings
-from crm_tui.domain.businessdays import add_business_days, business_days_between, ordinal
+from crm_tui.domain.businessdays import (
+    add_business_days,
+    business_days_between,
+    ordinal,
+)
 from crm_tui.domain.models import (
     KEEP_IN_TOUCH,
     REPLY_ASKED,

@@ -27,14 +27,21 @@ import calendar
 import hashlib
 import io
 import re
-from html import unescape
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 
 import feedparser
 
+from crm_tui.domain.text import (
+    _BLOCKS,
+    _SKIP,
+    clean,
+    clean_list,
+    clean_multiline,
+    html_to_text,
+)
 from crm_tui.feeds.bounds import MAX_ENTRIES, ParseTimeout, deadline, trim_entries
-from crm_tui.domain.text import _BLOCKS, _SKIP, clean, clean_list, clean_multiline, html_to_text
 from crm_tui.feeds.links import web_key
 
 SUMMARY_CHARS = 1200  # enough for ranking and a preview; the link has the rest

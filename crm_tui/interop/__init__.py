@@ -4,8 +4,7 @@ Pure Python: never imports textual. Every imported string is cleaned like feed t
 """
 
 from crm_tui.interop.decode import InteropError
-from crm_tui.interop.importer import import_file
 from crm_tui.interop.merge import ImportReport
 from crm_tui.interop.records import KINDS
 
-__all__ = ["KINDS", "ImportReport", "InteropError", "import_file"]
+__all__ = ["KINDS", "ImportReport", "InteropError"]

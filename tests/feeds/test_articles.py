@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from crm_tui.config import Settings
 from crm_tui.domain.models import Article, Contact, Dismissal, Feed, Share
-from crm_tui.feeds import rank, service
+from crm_tui.feeds import rank
+from crm_tui.services import feeds as service
 
 from .helpers import rss
 

@@ -10,7 +10,7 @@ from werkzeug import Response
 
 from crm_tui.config import Settings
 from crm_tui.domain.models import Feed
-from crm_tui.feeds import service
+from crm_tui.services import feeds as service
 
 from .helpers import simple_rss
 
@@ -188,7 +188,7 @@ async def test_https_goes_through_a_verifying_transport_built_on_first_use(https
     import ssl
 
     from crm_tui.config import FeedSettings
-    from crm_tui.feeds.fetch import Fetcher, FetchRequest, _LazyTransport, _NO_TLS
+    from crm_tui.feeds.fetch import _NO_TLS, Fetcher, FetchRequest, _LazyTransport
 
     httpserver.expect_request("/feed").respond_with_data(simple_rss(1), headers=RSS)
     async with Fetcher(FeedSettings(timeout=2)) as fetcher:
@@ -215,7 +215,7 @@ def test_the_refresh_path_imports_nothing_heavy():
     import sys
 
     code = (
-        "import sys, crm_tui.feeds.service, crm_tui.feeds.fetch;"
+        "import sys, crm_tui.services.feeds, crm_tui.feeds.fetch;"
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'feedparser', 'numpy', 'bm25s', 'scipy', 'textual', 'rich', 'pygments', 'Stemmer'}))"
     )

@@ -8,9 +8,9 @@ import re
 from crm_tui.config import Settings
 from crm_tui.domain.models import Feed
 from crm_tui.domain.text import html_to_text
-from crm_tui.feeds import service
 from crm_tui.feeds.links import normalise, safe_to_open
 from crm_tui.feeds.parse import parse_feed
+from crm_tui.services import feeds as service
 
 from .helpers import rss
 

@@ -14,9 +14,10 @@ import arrow
 import pytest
 
 from crm_tui import config
-from crm_tui.domain.models import Contact, Share, Thread, Touch, Feed, Article
-from crm_tui.interop import InteropError, backup, csvexport, import_file, vcard
+from crm_tui.domain.models import Article, Contact, Feed, Share, Thread, Touch
+from crm_tui.interop import InteropError, backup, csvexport, vcard
 from crm_tui.paths import resolve
+from crm_tui.services.importer import import_file
 from crm_tui.store.repository import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "interop"

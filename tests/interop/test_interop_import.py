@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from crm_tui.interop import InteropError, import_file
+from crm_tui.interop import InteropError
 from crm_tui.interop.decode import decode
+from crm_tui.services.importer import import_file
 from crm_tui.store.repository import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "interop"

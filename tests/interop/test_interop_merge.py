@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crm_tui.domain.models import Contact, Thread, Touch
-from crm_tui.interop import import_file
+from crm_tui.services.importer import import_file
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "interop"
 

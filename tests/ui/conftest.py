@@ -13,20 +13,17 @@ from typing import Any
 
 import arrow
 import pytest
+from support import make_env
 
 from crm_tui import config
-from crm_tui.cli.common import Env
 from crm_tui.paths import Paths, resolve
 from crm_tui.store.repository import Store
-
-# Every snapshot is taken at this size (the issue asks for 120x36).
-SNAPSHOT_SIZE = (120, 36)
 
 
 @pytest.fixture
 def demo_paths(isolated_home: Path, now: arrow.Arrow) -> Paths:
     """A fresh home holding the bundled demo, dated relative to the pinned clock."""
-    from crm_tui import demo
+    from crm_tui.services import demo
 
     paths = resolve(isolated_home)
     demo.materialize(paths, now)
@@ -39,9 +36,6 @@ def empty_paths(isolated_home: Path) -> Paths:
     return resolve(isolated_home)
 
 
-def make_env(paths: Paths, now: arrow.Arrow) -> Env:
-    return Env(paths=paths, settings=config.load(paths.config_file), now=now)
-
 
 @pytest.fixture
 def make_app(now: arrow.Arrow) -> Iterator[Callable[..., Any]]:
@@ -50,7 +44,7 @@ def make_app(now: arrow.Arrow) -> Iterator[Callable[..., Any]]:
     The store is opened writable (or read-only when ``readonly_reason`` is given, like a
     second instance) and closed after the test. ``app.store`` is the store to assert on.
     """
-    from crm_tui.app import CrmApp
+    from crm_tui.ui.app import CrmApp
 
     opened: list[Store] = []
 
@@ -75,3 +69,17 @@ def make_app(now: arrow.Arrow) -> Iterator[Callable[..., Any]]:
 def demo_app(make_app: Callable[..., Any], demo_paths: Paths) -> Any:
     """The app over the demo data, not yet running (``async with demo_app.run_test()``)."""
     return make_app(demo_paths)
+
+
+@pytest.fixture
+def data(empty_paths: Paths, now: arrow.Arrow) -> dict[str, str]:
+    """The known data set of ``known_data.seed`` (Today, Articles), ids by nickname."""
+    from known_data import seed
+
+    return seed(empty_paths, now)
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Any], empty_paths: Paths, data: dict[str, str]) -> Any:
+    """The app over the known data set (tests that need another build their own)."""
+    return make_app(empty_paths)

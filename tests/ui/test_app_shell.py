@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from support import SIZE
+
 from crm_tui import config
 from crm_tui.ui.screens.contact import ContactScreen
 from crm_tui.ui.screens.contacts import ContactsScreen
@@ -10,7 +12,7 @@ from crm_tui.ui.widgets.banner import ReadOnlyBanner
 
 
 async def test_number_keys_switch_screens(demo_app) -> None:
-    async with demo_app.run_test(size=(120, 36)) as pilot:
+    async with demo_app.run_test(size=SIZE) as pilot:
         assert demo_app.current_mode == "contacts"
         for key, mode in [("2", "today"), ("4", "feeds"), ("1", "contacts")]:
             await pilot.press(key)
@@ -20,7 +22,7 @@ async def test_number_keys_switch_screens(demo_app) -> None:
 
 async def test_read_only_banner_and_writes_refused(make_app, demo_paths) -> None:
     app = make_app(demo_paths, readonly_reason="locked by process 4242")
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         banner = app.screen.query_one(ReadOnlyBanner)
         assert banner.display and "READ-ONLY" in str(banner.render())
@@ -52,7 +54,7 @@ async def test_read_only_banner_and_writes_refused(make_app, demo_paths) -> None
 
 
 async def test_writable_app_has_no_banner(demo_app) -> None:
-    async with demo_app.run_test(size=(120, 36)) as pilot:
+    async with demo_app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert not demo_app.screen.query_one(ReadOnlyBanner).display
 
@@ -61,7 +63,7 @@ async def test_keys_are_rebindable_from_the_config(make_app, demo_paths) -> None
     settings = config.load(demo_paths.config_file)
     settings.keys = {"contacts.filter": "f", "app.today": "5"}
     app = make_app(demo_paths, settings=settings)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f")
         await pilot.pause()
         assert app.screen.query_one("#filter").has_focus
@@ -72,19 +74,19 @@ async def test_keys_are_rebindable_from_the_config(make_app, demo_paths) -> None
 
 async def test_theme_is_remembered(make_app, demo_paths) -> None:
     app = make_app(demo_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         app.theme = "nord"
         await pilot.pause()
     assert config.load(demo_paths.config_file).ui.theme == "nord"
     app.store.close()  # like quitting: the next start takes the lock
     again = make_app(demo_paths)
-    async with again.run_test(size=(120, 36)) as pilot:
+    async with again.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert again.theme == "nord"
 
 
 async def test_palette_finds_a_contact_by_name(demo_app) -> None:
-    async with demo_app.run_test(size=(120, 36)) as pilot:
+    async with demo_app.run_test(size=SIZE) as pilot:
         contact = demo_app.store.contacts()[0]
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -106,7 +108,7 @@ async def test_every_binding_has_an_id_and_a_description() -> None:
     from textual.dom import DOMNode
 
     import crm_tui.ui
-    from crm_tui.app import CrmApp
+    from crm_tui.ui.app import CrmApp
 
     owners = {CrmApp}
     for info in pkgutil.walk_packages(crm_tui.ui.__path__, "crm_tui.ui."):
@@ -125,7 +127,7 @@ async def test_every_binding_has_an_id_and_a_description() -> None:
 
 
 async def test_help_lists_the_screen_keys_with_ids(demo_app) -> None:
-    async with demo_app.run_test(size=(120, 36)) as pilot:
+    async with demo_app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(demo_app.screen, HelpScreen)
@@ -141,7 +143,7 @@ async def test_first_run_import_key_opens_the_import_dialog(make_app, empty_path
     from crm_tui.ui.dialogs.import_contacts import ImportDialog
 
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.press("i")
         await pilot.pause()
         assert isinstance(app.screen, ImportDialog)
@@ -150,7 +152,7 @@ async def test_first_run_import_key_opens_the_import_dialog(make_app, empty_path
 async def test_palette_runs_actions(demo_app) -> None:
     from crm_tui.ui.dialogs.contact_form import ContactForm
 
-    async with demo_app.run_test(size=(120, 36)) as pilot:
+    async with demo_app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"add contact")
@@ -164,7 +166,7 @@ async def test_data_changes_reach_other_modes(demo_app) -> None:
     """A write on one screen shows on the Contacts screen when you come back to it."""
     from crm_tui.domain.models import Contact
 
-    async with demo_app.run_test(size=(120, 36)) as pilot:
+    async with demo_app.run_test(size=SIZE) as pilot:
         contacts_screen = demo_app.screen
         await pilot.press("2")
         await pilot.pause()

@@ -6,23 +6,14 @@ from typing import Any
 
 import arrow
 import pytest
+from known_data import seed
+from support import SIZE
 from textual.widgets import OptionList, Static
-from tui_b_data import seed
 
 from crm_tui.domain.models import Article
 from crm_tui.ui.dialogs.article_detail import ArticleDetailDialog
 from crm_tui.ui.dialogs.share_pick import SharePickDialog
 from crm_tui.ui.screens.articles import ArticlesScreen
-
-
-@pytest.fixture
-def data(empty_paths: Any, now: arrow.Arrow) -> dict[str, str]:
-    return seed(empty_paths, now)
-
-
-@pytest.fixture
-def app(make_app: Any, empty_paths: Any, data: dict[str, str]) -> Any:
-    return make_app(empty_paths)
 
 
 async def open_articles(pilot: Any) -> ArticlesScreen:
@@ -33,7 +24,7 @@ async def open_articles(pilot: Any) -> ArticlesScreen:
 
 
 async def test_newest_first_with_best_matches(app: Any, data: dict[str, str]) -> None:
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_articles(pilot)
         assert list(screen.articles) == [data["pipeline"], data["a11y"]]
         assert [c.id for c, _ in screen.matches[data["pipeline"]]][:1] == [data["dana"]]
@@ -43,7 +34,7 @@ async def test_newest_first_with_best_matches(app: Any, data: dict[str, str]) ->
 async def test_matches_say_why_not_a_score(app: Any, data: dict[str, str]) -> None:
     import re
 
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_articles(pilot)
         panel = str(screen.query_one("#articles-matches", Static).render())
         dana = app.store.contact(data["dana"]).name
@@ -57,7 +48,7 @@ async def test_matches_say_why_not_a_score(app: Any, data: dict[str, str]) -> No
 
 async def test_share_end_to_end(app: Any, data: dict[str, str]) -> None:
     """article -> s -> pick the best match -> composer -> copy -> mark sent."""
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_articles(pilot)
         assert screen.current().id == data["pipeline"]
         await pilot.press("s")
@@ -86,7 +77,7 @@ async def test_share_end_to_end(app: Any, data: dict[str, str]) -> None:
 
 
 async def test_share_picker_filters_by_typing(app: Any, data: dict[str, str]) -> None:
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await open_articles(pilot)
         await pilot.press("s")
         await pilot.pause()
@@ -102,7 +93,7 @@ async def test_share_picker_filters_by_typing(app: Any, data: dict[str, str]) ->
 
 
 async def test_enter_shows_summary_and_link(app: Any, data: dict[str, str]) -> None:
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await open_articles(pilot)
         await pilot.press("enter")
         await pilot.pause()
@@ -122,7 +113,7 @@ async def test_open_link_only_for_web_links(
 ) -> None:
     opened: list[str] = []
     monkeypatch.setattr(app, "open_url", lambda url, **_: opened.append(url))
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_articles(pilot)
         await pilot.press("o")
         await pilot.pause()
@@ -138,7 +129,7 @@ async def test_open_link_only_for_web_links(
 
 
 async def test_dismiss_for_a_contact(app: Any, data: dict[str, str]) -> None:
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_articles(pilot)
         await pilot.press("x")
         await pilot.pause()
@@ -153,7 +144,7 @@ async def test_dismiss_for_a_contact(app: Any, data: dict[str, str]) -> None:
 async def test_empty_state(make_app: Any, empty_paths: Any, now: arrow.Arrow) -> None:
     seed(empty_paths, now, articles=False)
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_articles(pilot)
         assert screen.query_one("#articles-empty").display
         await pilot.press("s", "o", "x", "enter")  # nothing to act on: no crash

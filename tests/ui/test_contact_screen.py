@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import arrow
+from support import SIZE
 
 from crm_tui.domain.models import Contact, Thread, Touch
 from crm_tui.store.repository import Store
@@ -39,7 +40,7 @@ async def _open(app, pilot, contact_id: str) -> None:
 async def test_shows_fields_threads_timeline(make_app, empty_paths, now) -> None:
     cid = _one(empty_paths, now)
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await _open(app, pilot, cid)
         assert "dana@example.com" in _text(app, "#fields")
         assert "interview" in _text(app, "#threads") and "Data Engineer" in _text(app, "#threads")
@@ -65,7 +66,7 @@ def test_monthly_counts_last_twelve_months(now) -> None:
 async def test_log_touch_reaches_the_store(make_app, empty_paths, now) -> None:
     cid = _one(empty_paths, now)
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await _open(app, pilot, cid)
         await pilot.press("l")
         await pilot.pause()
@@ -82,7 +83,7 @@ async def test_log_touch_reaches_the_store(make_app, empty_paths, now) -> None:
 async def test_log_a_reply_goes_through_actions(make_app, empty_paths, now) -> None:
     cid = _one(empty_paths, now)
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await _open(app, pilot, cid)
         await pilot.press("l")
         await pilot.pause()
@@ -99,7 +100,7 @@ async def test_log_a_reply_goes_through_actions(make_app, empty_paths, now) -> N
 async def test_add_note_and_open_thread(make_app, empty_paths, now) -> None:
     cid = _one(empty_paths, now)
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await _open(app, pilot, cid)
         await pilot.press("n")
         await pilot.pause()
@@ -122,7 +123,7 @@ async def test_add_note_and_open_thread(make_app, empty_paths, now) -> None:
 async def test_delete_asks_first(make_app, empty_paths, now) -> None:
     cid = _one(empty_paths, now)
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await _open(app, pilot, cid)
         await pilot.press("D")
         await pilot.pause()

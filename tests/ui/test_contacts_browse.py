@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import arrow
+from support import SIZE
 
 from crm_tui.domain.models import Contact, Touch
 from crm_tui.store.repository import Store
@@ -31,7 +32,7 @@ def _names(screen: ContactsScreen) -> list[str]:
 async def test_browse_sort_filter_open(make_app, empty_paths, now) -> None:
     _seed(empty_paths, now)
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ContactsScreen)
         # Default: longest since the last touch first.
@@ -66,7 +67,7 @@ async def test_browse_sort_filter_open(make_app, empty_paths, now) -> None:
 async def test_cursor_moves_and_opens_the_highlighted_contact(make_app, empty_paths, now) -> None:
     _seed(empty_paths, now)
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.press("down", "down", "enter")
         await pilot.pause()
         assert isinstance(app.screen, ContactScreen)
@@ -76,7 +77,7 @@ async def test_cursor_moves_and_opens_the_highlighted_contact(make_app, empty_pa
 async def test_tag_filter(make_app, empty_paths, now) -> None:
     _seed(empty_paths, now)
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         await pilot.press("t")
         await pilot.pause()
@@ -95,7 +96,7 @@ async def test_tag_filter(make_app, empty_paths, now) -> None:
 
 async def test_first_run_shows_how_to_add_or_import(make_app, empty_paths) -> None:
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         empty = app.screen.query_one("#empty")
         assert empty.display
@@ -108,7 +109,7 @@ async def test_filter_keystroke_is_cheap(make_app, empty_paths, now) -> None:
     """Not a timing assertion: the filter only reorders precomputed rows (no store reads)."""
     _seed(empty_paths, now)
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         app.screen._fill_steps()  # normally just after the first paint
         calls = []
         original = app.store.contacts

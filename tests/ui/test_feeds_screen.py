@@ -7,6 +7,7 @@ from typing import Any
 
 import arrow
 import pytest
+from support import SIZE
 from textual.widgets import DataTable
 
 from crm_tui.domain.models import Feed
@@ -42,7 +43,7 @@ async def open_feeds(pilot: Any) -> FeedsScreen:
 async def test_refresh_shows_live_states_and_notifies(make_app: Any, home: dict[str, Any]) -> None:
     app = make_app(home["paths"])
     seen: list[tuple[str, str]] = []
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_feeds(pilot)
         original = screen.show_progress
 
@@ -67,7 +68,7 @@ async def test_refresh_shows_live_states_and_notifies(make_app: Any, home: dict[
 
 async def test_add_validates_inline(make_app: Any, home: dict[str, Any]) -> None:
     app = make_app(home["paths"])
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await open_feeds(pilot)
         await pilot.press("a")
         await pilot.pause()
@@ -88,7 +89,7 @@ async def test_import_opml(make_app: Any, home: dict[str, Any]) -> None:
         encoding="utf-8",
     )
     app = make_app(home["paths"])
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_feeds(pilot)
         await pilot.press("i")
         await pilot.pause()
@@ -102,7 +103,7 @@ async def test_import_opml(make_app: Any, home: dict[str, Any]) -> None:
 
 async def test_remove_asks_first(make_app: Any, home: dict[str, Any]) -> None:
     app = make_app(home["paths"])
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await open_feeds(pilot)
         await pilot.press("delete")
         await pilot.pause()
@@ -119,7 +120,7 @@ async def test_remove_asks_first(make_app: Any, home: dict[str, Any]) -> None:
 async def test_refresh_of_the_demo_feeds_finishes(demo_app: Any) -> None:
     """Four feeds or more take the service's process-pool path; inside the app it must
     fall back to a thread rather than crash (stderr has no file descriptor there)."""
-    async with demo_app.run_test(size=(120, 36)) as pilot:
+    async with demo_app.run_test(size=SIZE) as pilot:
         await open_feeds(pilot)
         await pilot.press("r")
         await demo_app.workers.wait_for_complete()

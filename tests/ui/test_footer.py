@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from support import SIZE
+
 from crm_tui import config
 from crm_tui.ui.widgets.footer import KeyFooter
 
@@ -14,7 +16,7 @@ async def test_footer_follows_the_screen_and_its_keys(make_app, demo_paths) -> N
     settings = config.load(demo_paths.config_file)
     settings.keys = {"contacts.filter": "f"}
     app = make_app(demo_paths, settings=settings)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         text = footer_text(app)
         assert " f Filter " in text and " / Filter " not in text  # the rebound key
@@ -26,7 +28,7 @@ async def test_footer_follows_the_screen_and_its_keys(make_app, demo_paths) -> N
 
 
 async def test_clicking_a_footer_key_presses_it(demo_app) -> None:
-    async with demo_app.run_test(size=(120, 36)) as pilot:
+    async with demo_app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         footer = demo_app.screen.query_one(KeyFooter)
         start = next(start for start, _end, key in footer._spans if key == "2")
@@ -44,7 +46,7 @@ async def test_a_narrow_footer_drops_whole_keys_and_keeps_the_palette(demo_app) 
 
 
 async def test_a_dialog_shows_its_own_keys_in_the_footer_until_it_closes(demo_app) -> None:
-    async with demo_app.run_test(size=(120, 36)) as pilot:
+    async with demo_app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         contacts = demo_app.screen
         footer = contacts.query_one(KeyFooter)

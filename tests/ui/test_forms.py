@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from support import SIZE
 from textual.widgets import Static
 
 from crm_tui.ui.dialogs.contact_form import ContactForm
@@ -18,7 +19,7 @@ def _error(app, name: str) -> str:
 
 async def test_add_contact_requires_a_name_and_a_real_email(make_app, empty_paths) -> None:
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, ContactForm)
@@ -49,7 +50,7 @@ async def test_add_contact_requires_a_name_and_a_real_email(make_app, empty_path
 
 async def test_edit_contact_keeps_history(make_app, demo_paths) -> None:
     app = make_app(demo_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         contact = app.store.contacts()[0]
         count = contact.touch_count
         app.open_contact(contact.id)
@@ -70,7 +71,7 @@ async def test_edit_contact_keeps_history(make_app, demo_paths) -> None:
 
 async def test_touch_in_the_future_is_refused(make_app, demo_paths) -> None:
     app = make_app(demo_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         contact = app.store.contacts()[0]
         before = len(app.store.touches(contact_ids=[contact.id]))
         app.open_contact(contact.id)
@@ -92,7 +93,7 @@ async def test_touch_in_the_future_is_refused(make_app, demo_paths) -> None:
 
 async def test_thread_form_checks_dates(make_app, demo_paths) -> None:
     app = make_app(demo_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         contact = app.store.contacts()[0]
         threads_before = len(app.store.threads())
         app.open_contact(contact.id)

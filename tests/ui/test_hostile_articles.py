@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import arrow
+from known_data import HOSTILE_NAME, seed
+from support import SIZE
 from textual.widgets import DataTable, Static
-from tui_b_data import HOSTILE_NAME, seed
 
 from crm_tui.domain.models import Article
 from crm_tui.store.repository import Store
@@ -42,7 +43,7 @@ async def test_hostile_article_renders_inert(
             published=now.isoformat(), key="hostile",
         ))
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.press("3")
         await pilot.pause()
         screen = app.screen
@@ -72,7 +73,7 @@ async def test_hostile_contact_name_on_today(
 ) -> None:
     ids = seed(empty_paths, now)
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")
         await pilot.pause()
         screen = app.screen

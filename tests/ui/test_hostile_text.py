@@ -4,6 +4,7 @@ terminal (they show as visible symbols)."""
 from __future__ import annotations
 
 import arrow
+from support import SIZE
 
 from crm_tui.domain.models import Article, Contact, Feed, Touch
 from crm_tui.store.repository import Store
@@ -45,7 +46,7 @@ def _line_texts(table: ContactTable) -> list[str]:
 async def test_contacts_table_shows_hostile_names_inert(make_app, empty_paths, now) -> None:
     _seed(empty_paths, now)
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         lines = "\n".join(_line_texts(app.screen.query_one(ContactTable)))
         assert MARKUP in lines
@@ -57,7 +58,7 @@ async def test_contacts_table_shows_hostile_names_inert(make_app, empty_paths, n
 async def test_contact_screen_shows_hostile_text_inert(make_app, empty_paths, now) -> None:
     marked, escaped = _seed(empty_paths, now)
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         app.open_contact(marked)
         await pilot.pause()
         assert isinstance(app.screen, ContactScreen)
@@ -80,7 +81,7 @@ async def test_hostile_screens_export_without_escapes(make_app, empty_paths, now
     """What reaches the terminal: the exported screen holds no raw ESC from the data."""
     marked, _ = _seed(empty_paths, now)
     app = make_app(empty_paths)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         svg = app.export_screenshot()
         assert "ZWNobyBwd25lZA" in svg  # shown...

@@ -6,16 +6,10 @@ import gc
 from collections.abc import Iterator
 
 import pytest
+from support import SIZE, make_env
 
-from crm_tui import config
-from crm_tui.cli.common import Env
 from crm_tui.cli.tui import make_app
-from crm_tui.paths import Paths
 from crm_tui.ui.widgets.contact_table import ContactTable
-
-
-def make_env(paths: Paths, now) -> Env:  # type: ignore[no-untyped-def]
-    return Env(paths=paths, settings=config.load(paths.config_file), now=now)
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +24,7 @@ async def test_collector_paused_until_the_first_frame_then_freezes(demo_paths, n
     app = make_app(make_env(demo_paths, now))
     try:
         assert not gc.isenabled()  # paused through imports, the store's load, the first screen
-        async with app.run_test(size=(120, 36)) as pilot:
+        async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             assert app.screen.query_one(ContactTable).row_count > 0
             assert gc.isenabled()  # on again once the first frame is shown

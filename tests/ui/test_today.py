@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import arrow
-import pytest
+from support import SIZE
 from textual.widgets import DataTable, Static
-from tui_b_data import seed
 
 from crm_tui.ui.screens.today import TodayScreen
 
@@ -35,18 +33,8 @@ async def select(pilot: Any, screen: TodayScreen, contact_id: str, step: str | N
     raise AssertionError(f"{contact_id} {step} not in {keys_of(screen)}")
 
 
-@pytest.fixture
-def data(empty_paths: Any, now: arrow.Arrow) -> dict[str, str]:
-    return seed(empty_paths, now)
-
-
-@pytest.fixture
-def app(make_app: Any, empty_paths: Any, data: dict[str, str]) -> Any:
-    return make_app(empty_paths)
-
-
 async def test_list_shows_who_is_due_with_reason_and_preview(app: Any, data: dict[str, str]) -> None:
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_today(pilot)
         due = {(s.contact_id, s.step) for s in screen.suggestions.values()}
         assert (data["dana"], "keep-in-touch") in due
@@ -63,7 +51,7 @@ async def test_list_shows_who_is_due_with_reason_and_preview(app: Any, data: dic
 
 
 async def test_done_logs_the_touch_with_step_and_thread(app: Any, data: dict[str, str]) -> None:
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_today(pilot)
         await select(pilot, screen, data["ravi"], "follow-up-1")
         await pilot.press("d")
@@ -77,7 +65,7 @@ async def test_done_logs_the_touch_with_step_and_thread(app: Any, data: dict[str
 
 
 async def test_snooze_asks_until_when_and_counts(app: Any, data: dict[str, str]) -> None:
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_today(pilot)
         await select(pilot, screen, data["mia"])
         await pilot.press("s")
@@ -96,7 +84,7 @@ async def test_snooze_asks_until_when_and_counts(app: Any, data: dict[str, str])
 
 
 async def test_skip_today_hides_until_tomorrow(app: Any, data: dict[str, str]) -> None:
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_today(pilot)
         await select(pilot, screen, data["dana"])
         await pilot.press("x")
@@ -106,7 +94,7 @@ async def test_skip_today_hides_until_tomorrow(app: Any, data: dict[str, str]) -
 
 
 async def test_move_on_closes_the_thread(app: Any, data: dict[str, str]) -> None:
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_today(pilot)
         await select(pilot, screen, data["ravi"], "follow-up-1")
         await pilot.press("m")
@@ -116,7 +104,7 @@ async def test_move_on_closes_the_thread(app: Any, data: dict[str, str]) -> None
 
 
 async def test_move_on_refuses_keep_in_touch(app: Any, data: dict[str, str]) -> None:
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_today(pilot)
         await select(pilot, screen, data["dana"])
         await pilot.press("m")
@@ -126,7 +114,7 @@ async def test_move_on_refuses_keep_in_touch(app: Any, data: dict[str, str]) -> 
 
 
 async def test_reply_they_asked_for_something(app: Any, data: dict[str, str]) -> None:
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_today(pilot)
         await select(pilot, screen, data["ravi"], "follow-up-1")
         await pilot.press("r")
@@ -143,7 +131,7 @@ async def test_reply_they_asked_for_something(app: Any, data: dict[str, str]) ->
 
 
 async def test_work_through_the_whole_list_then_the_empty_summary(app: Any) -> None:
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_today(pilot)
         for _ in range(10):
             if not screen.suggestions:
@@ -160,7 +148,7 @@ async def test_read_only_store_notifies_and_keeps_the_list(
     make_app: Any, empty_paths: Any, data: dict[str, str]
 ) -> None:
     app = make_app(empty_paths, readonly_reason="open in another crm-tui")
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_today(pilot)
         before = len(screen.suggestions)
         await pilot.press("x")

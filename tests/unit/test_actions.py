@@ -1,13 +1,13 @@
-"""crm_tui.actions: what done / reply / snooze / skip / move on write to the store."""
+"""crm_tui.services.actions: what done / reply / snooze / skip / move on write to the store."""
 
 from __future__ import annotations
 
 import arrow
 import pytest
 
-from crm_tui import actions, engine
 from crm_tui.config import Settings
 from crm_tui.domain.models import Article, Contact, Feed, Thread, Touch
+from crm_tui.services import actions, engine
 
 NOW = arrow.get("2026-03-02T18:00:00+00:00")
 

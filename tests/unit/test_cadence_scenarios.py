@@ -1,7 +1,7 @@
 """Scenarios S1-S10 of follow-up-rules.md, each built through the public API.
 
 History is made the way the user makes it: contacts and threads in the store, outbound
-touches by doing the suggested step (crm_tui.actions.done) at the time it was done.
+touches by doing the suggested step (crm_tui.services.actions.done) at the time it was done.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 import arrow
 import pytest
 
-from crm_tui import actions, engine
 from crm_tui.config import Settings
 from crm_tui.domain.models import Contact, Suggestion, Thread, Touch
+from crm_tui.services import actions, engine
 from crm_tui.store.repository import Store
 
 SETTINGS = Settings()

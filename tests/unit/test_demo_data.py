@@ -8,10 +8,10 @@ import arrow
 import orjson
 import pytest
 
-from crm_tui import demo, engine
 from crm_tui.config import Settings
 from crm_tui.domain import cadence
 from crm_tui.paths import resolve
+from crm_tui.services import demo, engine
 from crm_tui.store.repository import Store
 
 ALL_STEPS = {

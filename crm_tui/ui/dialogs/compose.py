@@ -25,11 +25,11 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static, TextArea
 
-from crm_tui import actions, drafting
 from crm_tui.config import Settings
-from crm_tui.domain import compose
+from crm_tui.domain import drafts, template_library
 from crm_tui.domain.models import CHANNELS, Article, Contact, Suggestion, Touch
 from crm_tui.domain.text import clean, clean_multiline
+from crm_tui.services import actions, drafting
 from crm_tui.store.repository import Store
 from crm_tui.store.storage import StoreError
 from crm_tui.ui.format import inert
@@ -75,7 +75,7 @@ class ComposeDialog(ModalScreen[Touch | None]):
 
     def __init__(self, store: Store, settings: Settings, now: arrow.Arrow, contact: Contact,
                  suggestion: Suggestion | None = None, article: Article | None = None,
-                 library: compose.Library | None = None) -> None:
+                 library: template_library.Library | None = None) -> None:
         super().__init__()
         self.store = store
         self.settings = settings
@@ -86,7 +86,7 @@ class ComposeDialog(ModalScreen[Touch | None]):
         self.plan = drafting.plan(store, settings, now, contact, suggestion, article=article)
         self.channel = self.plan.channel
         self.variant = 0
-        self.draft: compose.Draft | None = None
+        self.draft: drafts.Draft | None = None
         # (channel, variant) -> (subject, body) as edited, so cycling never loses typing.
         self.edits: dict[tuple[str, int], tuple[str, str]] = {}
 
@@ -95,17 +95,17 @@ class ComposeDialog(ModalScreen[Touch | None]):
     def recipient(self) -> Contact:
         return self.plan.recipient
 
-    def _library(self) -> compose.Library:
+    def _library(self) -> template_library.Library:
         if self.library is None:
             paths = getattr(getattr(self.app, "env", None), "paths", None)
-            self.library, self.problems = compose.load_library(
+            self.library, self.problems = template_library.load_library(
                 paths.templates_file if paths is not None else None)
         return self.library
 
-    def _make_draft(self) -> compose.Draft:
+    def _make_draft(self) -> drafts.Draft:
         ctx = drafting.context_for(self.store, self.settings, self.now, self.plan, self.article,
                                    self.channel)
-        return compose.draft(ctx, self.variant, self._library())
+        return drafts.draft(ctx, self.variant, self._library())
 
     def compose(self) -> ComposeResult:
         self.draft = self._make_draft()
@@ -148,7 +148,7 @@ class ComposeDialog(ModalScreen[Touch | None]):
         problems.update(Content("\n".join(inert(p) for p in self.problems)))
         problems.display = bool(self.problems)
 
-    def _load(self, d: compose.Draft) -> None:
+    def _load(self, d: drafts.Draft) -> None:
         """Put a fresh draft in the widgets (replacing any edits)."""
         self.draft = d
         warnings = self.query_one("#compose-warnings", Static)
@@ -166,10 +166,10 @@ class ComposeDialog(ModalScreen[Touch | None]):
         self._count()
 
     def _count(self) -> None:
-        words = compose.word_count(self.body_text)
+        words = drafts.word_count(self.body_text)
         widget = self.query_one("#compose-words", Static)
-        over = words > compose.WORD_LIMIT
-        text = f"{words} words" + (f" — over {compose.WORD_LIMIT}, shorter gets more replies" if over else "")
+        over = words > drafts.WORD_LIMIT
+        text = f"{words} words" + (f" — over {drafts.WORD_LIMIT}, shorter gets more replies" if over else "")
         widget.update(Content(text))
         widget.set_class(over, "over-limit")
 
@@ -183,10 +183,10 @@ class ComposeDialog(ModalScreen[Touch | None]):
         subject = self.query_one("#compose-subject", Input)
         return subject.value if subject.display else ""
 
-    def edited(self) -> compose.Draft:
+    def edited(self) -> drafts.Draft:
         """The draft as the user edited it: this is what is copied, mailed and logged."""
         assert self.draft is not None
-        return compose.with_text(self.draft, self.subject_text.strip(), self.body_text.strip())
+        return drafts.with_text(self.draft, self.subject_text.strip(), self.body_text.strip())
 
     @on(TextArea.Changed, "#compose-body")
     def _body_changed(self) -> None:
@@ -240,7 +240,7 @@ class ComposeDialog(ModalScreen[Touch | None]):
             self.app.copy_to_clipboard(selected)
             self.notify("Copied the selected text.")
             return
-        self.app.copy_to_clipboard(compose.as_text(self.edited()))
+        self.app.copy_to_clipboard(drafts.as_text(self.edited()))
         self.notify("Copied to the clipboard. Mark it sent once it is on its way.")
 
     @on(Button.Pressed, "#compose-mail")
@@ -249,13 +249,13 @@ class ComposeDialog(ModalScreen[Touch | None]):
             self.notify(f"{inert(self.recipient.name)} has no email address.", severity="warning")
             return
         d = self.edited()
-        self.app.open_url(compose.mailto_url(self.recipient.email, d.subject, d.body))
+        self.app.open_url(drafts.mailto_url(self.recipient.email, d.subject, d.body))
         self.notify("Opened in your mail client. Mark it sent once it is on its way.")
 
     @on(Button.Pressed, "#compose-sent")
     def action_sent(self) -> None:
         d = self.edited()
-        note = clean_multiline(compose.as_text(d), 5000)
+        note = clean_multiline(drafts.as_text(d), 5000)
         try:
             touch = self._log(note, d.channel)
         except (StoreError, actions.ActionError) as exc:

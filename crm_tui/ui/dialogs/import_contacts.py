@@ -21,8 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from crm_tui.interop import ImportReport, InteropError
-from crm_tui.interop.importer import commit, prepare
 from crm_tui.interop.merge import Plan
+from crm_tui.services.importer import commit, prepare
 from crm_tui.store.repository import Store
 from crm_tui.store.storage import StoreError
 

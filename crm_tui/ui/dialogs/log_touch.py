@@ -10,9 +10,9 @@ import arrow
 from textual.widget import Widget
 from textual.widgets import Input, Select, TextArea
 
-from crm_tui import actions
 from crm_tui.domain.models import CHANNELS, OUTCOMES, Contact, Suggestion, Thread, Touch
 from crm_tui.domain.text import clean_multiline
+from crm_tui.services import actions
 from crm_tui.ui import format as fmt
 from crm_tui.ui.widgets import checks
 from crm_tui.ui.widgets.form import FormDialog

@@ -245,7 +245,7 @@ class _Lines:
 
 
 def _for_contact(store: Any, settings: Any, now: arrow.Arrow, contact_id: str) -> list[Suggestion]:
-    from crm_tui import engine
+    from crm_tui.services import engine
 
     return engine.for_contact(store, settings, now, contact_id)
 

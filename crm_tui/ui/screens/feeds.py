@@ -15,8 +15,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
 from crm_tui.domain.models import Feed
-from crm_tui.feeds import opml, service
+from crm_tui.feeds import opml
 from crm_tui.feeds.links import is_web
+from crm_tui.services import feeds as service
 from crm_tui.store.storage import StoreError
 from crm_tui.ui.dialogs.confirm import ConfirmDialog
 from crm_tui.ui.dialogs.feed_add import feed_add_dialog

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
-from rich.table import Table
-from rich.text import Text
 
 
 class HelpScreen(ModalScreen[None]):

@@ -1,7 +1,7 @@
 """Today: who to ping, most urgent first, with the suggested message and an article to share.
 
 The list comes from the engine; every key acts on the highlighted suggestion through
-`crm_tui.actions` and then reloads, so what is shown is always what the store holds.
+`crm_tui.services.actions` and then reloads, so what is shown is always what the store holds.
 Previews (draft and best article) are computed for the highlighted row only: drafting
 every row up front would make opening the screen cost grow with the list.
 """
@@ -20,17 +20,17 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Header, Static
 
-from crm_tui.drafting import draft_for
-from crm_tui.feeds.rank import ranker
 from crm_tui.domain.models import Article, Contact, Suggestion
-from crm_tui import actions, engine
-from crm_tui.actions import ActionError
-from crm_tui.ui.screens.base import DataScreen, cursor_key, restore_cursor
-from crm_tui.ui.widgets.today_table import TodayTable
-from crm_tui.ui.format import inert, one_line, step_label
+from crm_tui.feeds.rank import ranker
+from crm_tui.services import actions, engine
+from crm_tui.services.actions import ActionError
+from crm_tui.services.drafting import draft_for
 from crm_tui.ui.dialogs.reply import ReplyAnswer, ReplyDialog
 from crm_tui.ui.dialogs.snooze import SnoozeDialog
+from crm_tui.ui.format import inert, one_line, step_label
+from crm_tui.ui.screens.base import DataScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.footer import KeyFooter
+from crm_tui.ui.widgets.today_table import TodayTable
 
 PREVIEW_LINES = 8
 

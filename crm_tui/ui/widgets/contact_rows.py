@@ -108,7 +108,7 @@ class ContactRow:
 
 def next_steps(store: object, settings: object, now: arrow.Arrow) -> dict[str, Suggestion]:
     """The most urgent open suggestion per contact, from the cadence engine."""
-    from crm_tui import engine
+    from crm_tui.services import engine
 
     return _most_urgent(engine.suggestions(store, settings, now))  # type: ignore[arg-type]
 
@@ -117,7 +117,7 @@ def next_steps_for(store: object, settings: object, now: arrow.Arrow,
                    contact_ids: set[str]) -> dict[str, Suggestion]:
     """:func:`next_steps` for a few contacts only (the first screenful): the same values,
     in a millisecond or two instead of the whole engine's run."""
-    from crm_tui import engine
+    from crm_tui.services import engine
 
     return _most_urgent(engine.for_contacts(store, settings, now, contact_ids))  # type: ignore[arg-type]
 

@@ -54,7 +54,7 @@ class CrmApp(App[None]):
     """The full-screen CRM. ``env`` gives paths, settings and the clock; ``store`` is open."""
 
     TITLE = "crm-tui"
-    CSS_PATH = "ui/app.tcss"
+    CSS_PATH = "app.tcss"
     MODES = {name: _screen(name) for name in ("contacts", "today", "articles", "feeds")}
     DEFAULT_MODE = "contacts"
     COMMANDS = App.COMMANDS | {ContactsProvider}

@@ -23,9 +23,9 @@ import email.utils
 import hashlib
 import multiprocessing
 import threading
-from datetime import datetime, timezone
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import arrow

@@ -7,14 +7,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import arrow
 
-from crm_tui.domain import compose
+from crm_tui.domain import drafts, template_library
 from crm_tui.domain.models import Contact
 
 NOW = arrow.get("2026-03-02T18:00:00+00:00")
 
 
-def ctx(step: str = "keep-in-touch", channel: str = "email") -> compose.MessageContext:
-    return compose.MessageContext(contact=Contact(name="Maya Okafor", company="Larkspur"),
+def ctx(step: str = "keep-in-touch", channel: str = "email") -> drafts.MessageContext:
+    return drafts.MessageContext(contact=Contact(name="Maya Okafor", company="Larkspur"),
                                   step=step, channel=channel, me_name="Sam", now=NOW)
 
 
@@ -26,8 +26,8 @@ def write(tmp_path: Path, text: str) -> Path:
 
 # ------------------------------------------------------------------------- user templates
 def test_no_user_file_means_the_defaults(tmp_path):
-    library, problems = compose.load_library(tmp_path / "templates.toml")
-    assert problems == [] and library is compose.default_library()
+    library, problems = template_library.load_library(tmp_path / "templates.toml")
+    assert problems == [] and library is template_library.default_library()
 
 
 def test_user_variant_comes_first_and_defaults_stay(tmp_path):
@@ -40,11 +40,11 @@ body = """
 Yo {first_name}, long time[ — still at {company}]?
 """
 ''')
-    library, problems = compose.load_library(path)
+    library, problems = template_library.load_library(path)
     assert problems == []
-    d = compose.draft(ctx(), library=library)
+    d = drafts.draft(ctx(), library=library)
     assert (d.subject, d.body, d.variant_id) == ("Hey Maya", "Yo Maya, long time — still at Larkspur?", "mine")
-    default_count = compose.draft(ctx()).variants
+    default_count = drafts.draft(ctx()).variants
     assert d.variants == default_count + 1
 
 
@@ -55,10 +55,10 @@ id = "checking-in"
 subject = "Hello"
 body = "Hi {first_name}, replaced."
 ''')
-    library, problems = compose.load_library(path)
+    library, problems = template_library.load_library(path)
     ids = [v.id for v in library.variants("keep-in-touch")]
     assert ids.count("checking-in") == 1 and ids[0] == "checking-in"
-    assert compose.draft(ctx(), library=library).body == "Hi Maya, replaced."
+    assert drafts.draft(ctx(), library=library).body == "Hi Maya, replaced."
 
 
 def test_replace_drops_the_defaults_of_a_step(tmp_path):
@@ -71,16 +71,16 @@ channel = ["email", "linkedin", "message"]
 subject = "Hi"
 body = "Hi {first_name}, coffee?"
 ''')
-    library, problems = compose.load_library(path)
+    library, problems = template_library.load_library(path)
     assert problems == []
     assert [v.id for v in library.variants("rekindle")] == ["only"]
-    assert len(library.variants("keep-in-touch")) == len(compose.default_library().variants("keep-in-touch"))
+    assert len(library.variants("keep-in-touch")) == len(template_library.default_library().variants("keep-in-touch"))
 
 
 def test_broken_toml_names_file_and_line_and_uses_defaults(tmp_path):
     path = write(tmp_path, '[[thank-you]]\nid = "x"\nbody = "unterminated\n')
-    library, problems = compose.load_library(path)
-    assert library is compose.default_library()
+    library, problems = template_library.load_library(path)
+    assert library is template_library.default_library()
     assert len(problems) == 1
     assert str(path) in problems[0] and "line 3" in problems[0] and "default" in problems[0]
 
@@ -107,7 +107,7 @@ body = "x"
 [[rekindle]]
 body = "no subject for an email"
 ''')
-    library, problems = compose.load_library(path)
+    library, problems = template_library.load_library(path)
     text = "\n".join(problems)
     assert f"{path}: line 7:" in text and "variant 2" in text
     assert "line 12" in text and "unknown step 'no-such-step'" in text
@@ -120,21 +120,21 @@ body = "no subject for an email"
 def test_unreadable_file_is_a_problem_not_a_crash(tmp_path):
     path = tmp_path / "templates.toml"
     path.write_bytes(b"\xff\xfe\x00garbage")
-    library, problems = compose.load_library(path)
-    assert library is compose.default_library() and str(path) in problems[0]
+    library, problems = template_library.load_library(path)
+    assert library is template_library.default_library() and str(path) in problems[0]
 
 
 def test_user_variants_may_exceed_the_limit_and_are_flagged(tmp_path):
     long_body = "Hi {first_name}, " + "word " * 130
     path = write(tmp_path, f'[[keep-in-touch]]\nsubject = "Hi"\nbody = "{long_body}"\n')
-    library, _ = compose.load_library(path)
-    d = compose.draft(ctx(), library=library)
-    assert d.words > compose.WORD_LIMIT and d.over_limit
+    library, _ = template_library.load_library(path)
+    d = drafts.draft(ctx(), library=library)
+    assert d.words > drafts.WORD_LIMIT and d.over_limit
 
 
 # ------------------------------------------------------------------------------- mailto
 def test_mailto_percent_encodes_everything():
-    url = compose.mailto_url("maya@example.com", "Q&A? 50% off",
+    url = drafts.mailto_url("maya@example.com", "Q&A? 50% off",
                              "Hi Maya,\nSee https://x.example/?a=1&b=2#frag\nZoë — café")
     assert url.startswith("mailto:maya@example.com?subject=")
     assert "+" not in url and " " not in url and "\n" not in url
@@ -149,20 +149,21 @@ def test_mailto_percent_encodes_everything():
 
 
 def test_mailto_without_subject_or_body():
-    assert compose.mailto_url("a@b.c", "", "") == "mailto:a@b.c"
-    assert compose.mailto_url("a@b.c", "", "x y") == "mailto:a@b.c?body=x%20y"
+    assert drafts.mailto_url("a@b.c", "", "") == "mailto:a@b.c"
+    assert drafts.mailto_url("a@b.c", "", "x y") == "mailto:a@b.c?body=x%20y"
 
 
 def test_mailto_address_cannot_smuggle_headers():
-    url = compose.mailto_url("a@b.c?cc=evil@x.y", "s", "b")
+    url = drafts.mailto_url("a@b.c?cc=evil@x.y", "s", "b")
     assert url.startswith("mailto:a@b.c%3Fcc%3Devil@x.y?subject=s&body=b")
 
 
 def test_user_templates_reach_every_draft_without_passing_a_library(store, paths, now):
     """The Today preview and `crm-tui share` call draft_for with no library: the user's
     templates.toml beside config.toml must still apply (and a change to it is seen)."""
-    from crm_tui import config, drafting
+    from crm_tui import config
     from crm_tui.domain.models import Contact
+    from crm_tui.services import drafting
 
     paths.config.mkdir(parents=True, exist_ok=True)
     settings = config.load(paths.config_file)

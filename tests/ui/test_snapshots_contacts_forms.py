@@ -1,7 +1,7 @@
-"""Snapshots of the Contacts and Contact screens, the help screen and every form (TUI A).
+"""Snapshots of the Contacts and Contact screens, the help screen and every form .
 
 The bundled demo at the pinned clock (2026-03-02 18:00 UTC), 120x36. Update after a
-deliberate change with ``pytest tests/ui/test_snapshots_a.py --snapshot-update`` and look
+deliberate change with ``pytest tests/ui/test_snapshots_contacts_forms.py --snapshot-update`` and look
 at the SVGs in ``__snapshots__`` before committing them.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SNAPSHOT_SIZE = (120, 36)
+from support import SIZE
 
 
 async def _ready(pilot: Any) -> None:
@@ -50,28 +50,28 @@ def _open_first_contact_then(*keys: str) -> Any:
 
 
 def test_contacts(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, run_before=_then(), terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, run_before=_then(), terminal_size=SIZE)
 
 
 def test_contacts_filtered(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, run_before=_then("slash", *"data"), terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, run_before=_then("slash", *"data"), terminal_size=SIZE)
 
 
 def test_contacts_tag_picker(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, run_before=_then("t"), terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, run_before=_then("t"), terminal_size=SIZE)
 
 
 def test_first_run(snap_compare: Any, make_app: Any, empty_paths: Any) -> None:
-    assert snap_compare(make_app(empty_paths), run_before=_then(), terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(make_app(empty_paths), run_before=_then(), terminal_size=SIZE)
 
 
 def test_read_only(snap_compare: Any, make_app: Any, demo_paths: Any) -> None:
     app = make_app(demo_paths, readonly_reason="open in another crm-tui (process 4242)")
-    assert snap_compare(app, run_before=_then(), terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(app, run_before=_then(), terminal_size=SIZE)
 
 
 def test_help(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, run_before=_then("question_mark"), terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, run_before=_then("question_mark"), terminal_size=SIZE)
 
 
 def test_add_contact_form_with_errors(snap_compare: Any, demo_app: Any) -> None:
@@ -83,34 +83,34 @@ def test_add_contact_form_with_errors(snap_compare: Any, demo_app: Any) -> None:
         pilot.app.clear_notifications()
         await pilot.pause()
 
-    assert snap_compare(demo_app, run_before=run, terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, run_before=run, terminal_size=SIZE)
 
 
 def test_contact(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, run_before=_open_first_contact_then(), terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, run_before=_open_first_contact_then(), terminal_size=SIZE)
 
 
 def test_edit_contact_form(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, run_before=_open_first_contact_then("e"), terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, run_before=_open_first_contact_then("e"), terminal_size=SIZE)
 
 
 def test_log_touch_dialog(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, run_before=_open_first_contact_then("l"), terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, run_before=_open_first_contact_then("l"), terminal_size=SIZE)
 
 
 def test_thread_form(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, run_before=_open_first_contact_then("o"), terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, run_before=_open_first_contact_then("o"), terminal_size=SIZE)
 
 
 def test_note_dialog(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, run_before=_open_first_contact_then("n"), terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, run_before=_open_first_contact_then("n"), terminal_size=SIZE)
 
 
 def test_delete_confirmation(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, run_before=_open_first_contact_then("D"), terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, run_before=_open_first_contact_then("D"), terminal_size=SIZE)
 
 
 def test_import_contacts_dialog(snap_compare: Any, demo_app: Any) -> None:
     # A path that does not exist: the dialog with its inline error (a real file's path
     # would differ from one checkout to another).
-    assert snap_compare(demo_app, run_before=_then("i", *"nowhere.csv"), terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, run_before=_then("i", *"nowhere.csv"), terminal_size=SIZE)

@@ -35,8 +35,8 @@ _PLACEHOLDER = re.compile(r"\{\{(rfc822|iso):(-?\d+b?)\}\}")
 
 def data_dir() -> Path:
     """The bundled `data/` folder: in the source tree, or inside the installed package."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "data", here / "_data"):
+    package = Path(__file__).resolve().parents[1]  # crm_tui/
+    for candidate in (package.parent / "data", package / "_data"):
         if (candidate / "demo" / "demo.json").exists():
             return candidate
     raise FileNotFoundError("the bundled demo data (data/demo/demo.json) is missing")
@@ -165,7 +165,7 @@ def _fill_dates(text: str, now: arrow.Arrow) -> str:
 def _fetch_feeds(paths: Paths, now: arrow.Arrow, settings: config.Settings) -> None:
     """Fetch the local demo feeds once, so articles are there from the first screen."""
     try:
-        from crm_tui.feeds import service
+        from crm_tui.services import feeds as service
     except ImportError:  # the feeds layer is optional for the demo
         return
     with Store.open(paths.data, today=now) as store:

@@ -1,7 +1,7 @@
-"""Snapshots of the Today, Articles and Feeds screens and their dialogs (TUI B).
+"""Snapshots of the Today, Articles and Feeds screens and their dialogs (Today, Articles and Feeds).
 
 The bundled demo at the pinned clock (2026-03-02 18:00 UTC), 120x36. Update after a
-deliberate change with ``pytest tests/ui/test_snapshots_b.py --snapshot-update`` and look
+deliberate change with ``pytest tests/ui/test_snapshots_today_articles_feeds.py --snapshot-update`` and look
 at the SVGs in ``__snapshots__`` before committing them.
 """
 
@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-SNAPSHOT_SIZE = (120, 36)  # the size the issue asks for (tests/ui/conftest.py agrees)
+from support import SIZE
 
 
 def test_today(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, press=["2"], terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, press=["2"], terminal_size=SIZE)
 
 
 def test_today_snooze_dialog(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, press=["2", "s"], terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, press=["2", "s"], terminal_size=SIZE)
 
 
 def test_today_reply_dialog(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, press=["2", "r"], terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, press=["2", "r"], terminal_size=SIZE)
 
 
 def test_today_empty(snap_compare: Any, demo_app: Any) -> None:
@@ -33,35 +33,35 @@ def test_today_empty(snap_compare: Any, demo_app: Any) -> None:
         pilot.app.clear_notifications()  # the toasts' timing is not part of the picture
         await pilot.pause()
 
-    assert snap_compare(demo_app, run_before=skip_everyone, terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, run_before=skip_everyone, terminal_size=SIZE)
 
 
 def test_compose_dialog(snap_compare: Any, demo_app: Any) -> None:
     # Today's first step, composed: the draft, its variant, word count and the keys.
-    assert snap_compare(demo_app, press=["2", "enter"], terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, press=["2", "enter"], terminal_size=SIZE)
 
 
 def test_articles(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, press=["3"], terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, press=["3"], terminal_size=SIZE)
 
 
 def test_article_detail_dialog(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, press=["3", "enter"], terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, press=["3", "enter"], terminal_size=SIZE)
 
 
 def test_share_pick_dialog(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, press=["3", "s"], terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, press=["3", "s"], terminal_size=SIZE)
 
 
 def test_feeds(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, press=["4"], terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, press=["4"], terminal_size=SIZE)
 
 
 def test_feed_add_dialog(snap_compare: Any, demo_app: Any) -> None:
     assert snap_compare(
-        demo_app, press=["4", "a", *"ftp://x", "_"], terminal_size=SNAPSHOT_SIZE
+        demo_app, press=["4", "a", *"ftp://x", "_"], terminal_size=SIZE
     )
 
 
 def test_opml_import_dialog(snap_compare: Any, demo_app: Any) -> None:
-    assert snap_compare(demo_app, press=["4", "i"], terminal_size=SNAPSHOT_SIZE)
+    assert snap_compare(demo_app, press=["4", "i"], terminal_size=SIZE)

@@ -1,4 +1,4 @@
-"""A small, known data set for the Today/Articles/Feeds pilot tests (TUI B).
+"""A small, known data set for the Today/Articles/Feeds pilot tests (Today, Articles and Feeds).
 
 The demo data is for looking at; these tests need to know exactly who is due and why, so
 they build their own: three keep-in-touch contacts due, an interview awaiting a follow-up,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import arrow
 
 from crm_tui.config import Settings
-from crm_tui.domain import compose
+from crm_tui.domain import drafts, template_library
 from crm_tui.domain.models import (
     KEEP_IN_TOUCH,
     Article,
@@ -51,7 +51,7 @@ class Plan:
 def suggestions_for(store: Store, settings: Settings, now: arrow.Arrow,
                     contact_id: str) -> list[Suggestion]:
     """The engine's suggestions for one contact, most urgent first."""
-    from crm_tui import engine
+    from crm_tui.services import engine
 
     return engine.for_contact(store, settings, now, contact_id)
 
@@ -167,8 +167,8 @@ def job_change(contact: Contact) -> JobChange | None:
 
 
 def context_for(store: Store, settings: Settings, now: arrow.Arrow, p: Plan,
-                article: Article | None = None, channel: str | None = None) -> compose.MessageContext:
-    return compose.MessageContext(
+                article: Article | None = None, channel: str | None = None) -> drafts.MessageContext:
+    return drafts.MessageContext(
         contact=p.contact,
         step=p.step,
         channel=channel or p.channel,
@@ -189,10 +189,10 @@ def draft_for(store: Store, settings: Settings, now: arrow.Arrow, contact: Conta
               suggestion: Suggestion | None = None, step: str | None = None,
               thread: Thread | None = None, article: Article | None = None,
               channel: str | None = None, variant: int = 0,
-              library: compose.Library | None = None) -> compose.Draft:
+              library: template_library.Library | None = None) -> drafts.Draft:
     """The suggested message for ``contact`` (see :func:`plan` for which step)."""
     p = plan(store, settings, now, contact, suggestion, step, thread, article)
     ctx = context_for(store, settings, now, p, article, channel)
     if library is None:  # the user's templates.toml applies everywhere, previews included
-        library = compose.cached_library(settings.templates_file)[0]
-    return compose.draft(ctx, variant, library)
+        library = template_library.cached_library(settings.templates_file)[0]
+    return drafts.draft(ctx, variant, library)
