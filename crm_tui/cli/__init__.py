@@ -73,7 +73,8 @@ def hoist_global_options(args: list[str]) -> list[str]:
 
 # Flags (options without a value) that may precede a global option.
 _FLAGS = frozenset({"--demo", "--json", "--in", "--all", "--dry-run", "--print", "--asked",
-                    "--rejected", "--paid", "--open", "-h", "--help", "--version"})
+                    "--rejected", "--paid", "--open", "--first", "--no-check", "-h", "--help",
+                    "--version"})
 
 
 def _import_all() -> None:

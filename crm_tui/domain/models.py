@@ -35,6 +35,7 @@ STEPS: tuple[str, ...] = (
     "graceful-close",
     "congratulate",
     "share-article",
+    "their-post",
 )
 STATUSES: tuple[str, ...] = ("overdue", "due", "upcoming", "waiting", "closed")
 
@@ -260,11 +261,23 @@ class Suggestion(Record):
     unanswered: int = 0
     rank: tuple[Any, ...] = ()  # sort key; smaller is more urgent (not serialised)
     recipient_id: str | None = None  # e.g. the interviewer a thank-you goes to
+    article_id: str | None = None  # their post, for a ``their-post`` step
 
     def to_json(self) -> dict[str, Any]:
         data = self.to_dict()
         data.pop("rank", None)
         return data
+
+
+@dataclass
+class Post:
+    """A recent post on a contact's own feed (their blog or newsletter): see
+    ``cadence.their_post``. Built by the engine from feeds with a ``contact_id``."""
+
+    contact_id: str
+    article_id: str
+    title: str
+    published: str  # ISO datetime
 
 
 Direction = Literal["out", "in"]
