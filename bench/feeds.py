@@ -41,12 +41,12 @@ from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import arrow  # noqa: E402
+import arrow
 
 NOW = "2026-03-02T18:00:00+00:00"
 EXE: str | None = None  # --exe: another crm-tui command to measure (e.g. an older checkout)
-TOPICS = "data engineering|python|machine learning|product management|ux research|design systems|accessibility|climate tech|fintech|startups|remote work|hiring|leadership|freelancing|open source|developer tools|cycling|cooking|photography".split("|")
-COMPANIES = "Larkspur Analytics|Tidemark Bank|Quillon Studio|Solvane Energy|Brightfold Health|Kestrel Logistics|Mossgate Software|Ondine Media|Parallax Labs|Harborline Insurance|Cobalt & Finch|Verdant Loop".split("|")
+TOPICS = ["data engineering", "python", "machine learning", "product management", "ux research", "design systems", "accessibility", "climate tech", "fintech", "startups", "remote work", "hiring", "leadership", "freelancing", "open source", "developer tools", "cycling", "cooking", "photography"]
+COMPANIES = ["Larkspur Analytics", "Tidemark Bank", "Quillon Studio", "Solvane Energy", "Brightfold Health", "Kestrel Logistics", "Mossgate Software", "Ondine Media", "Parallax Labs", "Harborline Insurance", "Cobalt & Finch", "Verdant Loop"]
 
 
 def feed_body(feed: int, items: int) -> bytes:
@@ -82,7 +82,7 @@ def serve(bodies: list[bytes], latency: float, one_host: bool = False, validator
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 time.sleep(latency)
                 found = by_path.get(self.path)
                 if found is None:
@@ -252,7 +252,7 @@ def bench_rank(n_articles: int, n_contacts: int) -> None:
     rng = random.Random(7)
     now = arrow.get(NOW)
     feeds = [Feed(url=f"https://f{i}.example/", id=f"f{i}", tags=rng.sample(TOPICS, 2)) for i in range(50)]
-    words = "pipeline warehouse roadmap survey interview latency model team growth market design budget launch platform feedback metric onboarding release migration".split()
+    words = ["pipeline", "warehouse", "roadmap", "survey", "interview", "latency", "model", "team", "growth", "market", "design", "budget", "launch", "platform", "feedback", "metric", "onboarding", "release", "migration"]
     articles = [
         Article(
             feed_id=f"f{i % 50}", id=f"a{i}",

@@ -18,17 +18,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crm_tui import clock  # noqa: E402
-from crm_tui.domain.models import CHANNELS, TIERS, Article, Contact, Feed, Thread, Touch  # noqa: E402
-from crm_tui.paths import resolve  # noqa: E402
-from crm_tui.store.repository import Store  # noqa: E402
+from crm_tui import clock
+from crm_tui.domain.models import CHANNELS, TIERS, Article, Contact, Feed, Thread, Touch
+from crm_tui.paths import resolve
+from crm_tui.store.repository import Store
 
-FIRST = "Ada Ben Chloe Dev Elif Farid Gwen Hugo Ines Jon Kira Liam Mara Nils Oona Pia Quinn Rosa Sami Tove Uma Vik Wren Xia Yuri Zane".split()
-LAST = "Abara Brandt Castillo Duarte Eklund Fontaine Gallo Haddad Iversen Jansen Kowal Lindqvist Moreau Nakamura Okafor Petrov Quist Rahman Sato Tanaka Ueda Varga Weiss Yilmaz Zeller".split()
-COMPANIES = "Larkspur Analytics|Tidemark Bank|Quillon Studio|Solvane Energy|Brightfold Health|Kestrel Logistics|Mossgate Software|Ondine Media|Parallax Labs|Harborline Insurance|Cobalt & Finch|Verdant Loop".split("|")
-TOPICS = "data engineering|python|machine learning|product management|ux research|design systems|accessibility|climate tech|fintech|startups|remote work|hiring|leadership|freelancing|open source|developer tools|cycling|cooking|photography".split("|")
-ROLES = "Engineer|Designer|Product Manager|Recruiter|Founder|Data Scientist|CTO|Consultant|Head of Data|Researcher".split("|")
-WORDS = "pipeline warehouse roadmap survey interview latency model team growth market hiring design system budget launch platform feedback metric onboarding release migration".split()
+FIRST = ["Ada", "Ben", "Chloe", "Dev", "Elif", "Farid", "Gwen", "Hugo", "Ines", "Jon", "Kira", "Liam", "Mara", "Nils", "Oona", "Pia", "Quinn", "Rosa", "Sami", "Tove", "Uma", "Vik", "Wren", "Xia", "Yuri", "Zane"]
+LAST = ["Abara", "Brandt", "Castillo", "Duarte", "Eklund", "Fontaine", "Gallo", "Haddad", "Iversen", "Jansen", "Kowal", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov", "Quist", "Rahman", "Sato", "Tanaka", "Ueda", "Varga", "Weiss", "Yilmaz", "Zeller"]
+COMPANIES = ["Larkspur Analytics", "Tidemark Bank", "Quillon Studio", "Solvane Energy", "Brightfold Health", "Kestrel Logistics", "Mossgate Software", "Ondine Media", "Parallax Labs", "Harborline Insurance", "Cobalt & Finch", "Verdant Loop"]
+TOPICS = ["data engineering", "python", "machine learning", "product management", "ux research", "design systems", "accessibility", "climate tech", "fintech", "startups", "remote work", "hiring", "leadership", "freelancing", "open source", "developer tools", "cycling", "cooking", "photography"]
+ROLES = ["Engineer", "Designer", "Product Manager", "Recruiter", "Founder", "Data Scientist", "CTO", "Consultant", "Head of Data", "Researcher"]
+WORDS = ["pipeline", "warehouse", "roadmap", "survey", "interview", "latency", "model", "team", "growth", "market", "hiring", "design", "system", "budget", "launch", "platform", "feedback", "metric", "onboarding", "release", "migration"]
 
 
 def generate(home: Path, contacts: int, touches_per_contact: float, articles: int,

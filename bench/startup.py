@@ -145,7 +145,7 @@ def in_tmux(kind: str, home: str, timeout: float = 120.0) -> float | None:
     env_args = [arg for k, v in _env().items() if k in ("CRM_TUI_NOW", "TZ")
                 for arg in ("-e", f"{k}={v}")]
     t0 = time.perf_counter()
-    for attempt in range(3):  # a server that is still exiting refuses new sessions
+    for _attempt in range(3):  # a server that is still exiting refuses new sessions
         started = subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", str(SIZE[0]),
                                   "-y", str(SIZE[1]), *env_args, command], capture_output=True)
         if started.returncode == 0:
@@ -257,7 +257,7 @@ def main() -> None:
             return (f"{med(paint):16.2f} / {med(full):5.2f}    {b:6.2f} "
                     f"{med(paint) / b:4.2f}x/{med(full) / b:4.2f}x")
 
-        def tmux_cols() -> str:
+        def tmux_cols(t_paint: list[float] = t_paint, t_base: list[float] = t_base) -> str:
             if not t_paint:
                 return f"{'-':>13} {'-':>6} {'-':>5}"
             b = med(t_base)

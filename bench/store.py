@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crm_tui import clock  # noqa: E402
-from crm_tui.domain.models import Touch  # noqa: E402
-from crm_tui.paths import resolve  # noqa: E402
-from crm_tui.store.repository import Store  # noqa: E402
+from crm_tui import clock
+from crm_tui.domain.models import Touch
+from crm_tui.paths import resolve
+from crm_tui.store.repository import Store
 
 
 def main() -> None:

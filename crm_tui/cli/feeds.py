@@ -13,7 +13,7 @@ import click
 
 from crm_tui.cli import cli
 from crm_tui.cli.common import echo_json, fail, open_store, pass_env, resolve_contact
-from crm_tui.domain.models import Article, Feed, Share, Touch
+from crm_tui.domain.models import Article, Contact, Feed, Share, Touch
 from crm_tui.domain.text import clean, clean_list
 from crm_tui.env import Env
 from crm_tui.store.repository import Store
@@ -287,7 +287,7 @@ def articles(env: Env, for_contact: str | None, limit: int, as_json: bool) -> No
 
             person = resolve_contact(store, for_contact)
             ranked = ranker(store, env.now).for_contact(person, k=limit)
-            rows = [(a, s) for a, s in ranked]
+            rows: list[tuple[Article, float | None]] = [(a, s) for a, s in ranked]
         else:
             recent = sorted(store.articles(), key=lambda a: (a.published, a.id), reverse=True)[:limit]
             rows = [(a, None) for a in recent]
@@ -332,15 +332,12 @@ def share(env: Env, article: str, contact: str, print_only: bool) -> None:
     click.echo(f"\nlogged {touch.id}: shared {item.id} with {person.name}", err=True)
 
 
-def _compose(env: Env, store: Store, person, item: Article) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
-    """The messages issue's composer; a plain note if it is not available."""
-    try:
-        from crm_tui.services.drafting import draft_for
-    except ImportError:
-        draft_for = None
-    if draft_for is not None:
-        draft = draft_for(store, env.settings, env.now, person, article=item)
-        return draft.subject, draft.body, draft.channel
+def _compose(env: Env, store: Store, person: Contact, item: Article) -> tuple[str, str, str]:
+    """The drafted message for sharing ``item`` with ``person``: (subject, body, channel)."""
+    from crm_tui.services.drafting import draft_for
+
+    draft = draft_for(store, env.settings, env.now, person, article=item)
+    return draft.subject, draft.body, draft.channel
     first = person.first_name or person.name
     link = f"\n{item.link}\n" if item.link else "\n"
     sign = f"\n{env.settings.me.name}" if env.settings.me.name else ""

@@ -92,7 +92,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -136,7 +136,7 @@ _ANSWERS = frozenset({"reply-requested", "graceful-close"})
 _NOT_FOLLOW_UPS = frozenset({"thank-you", "reply-requested", "graceful-close", "move-on",
                              "congratulate", "keep-in-touch", "rekindle", "share-article",
                              "their-post"})
-_UTC = timezone.utc
+_UTC = UTC
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -482,6 +482,7 @@ def _interview(thread: Thread, events: list[_Event], ctx: _Context) -> list[Sugg
             if person in thanked:
                 continue
             elapsed = ctx.now_utc - start.astimezone(_UTC)
+            status: str | None
             if elapsed < timedelta(0):
                 status = "upcoming"
             else:
@@ -534,7 +535,7 @@ def _interview(thread: Thread, events: list[_Event], ctx: _Context) -> list[Sugg
         passed = decision is not None and decision < last.day
         gap = s.second_followup_after_decision_days if passed else s.second_followup_days
         due = last.day + timedelta(days=gap)
-        why = (f"the decision date {ctx.d(decision)} has passed" if passed
+        why = (f"the decision date {ctx.d(decision)} has passed" if decision is not None and passed
                else "no decision date passed")
         reason = (f"{interviewed}; first follow-up on {ctx.d(last.day)} unanswered and {why} — "
                   f"follow up again {('one week' if passed else 'two weeks')} later.")

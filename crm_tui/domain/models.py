@@ -51,10 +51,10 @@ T = TypeVar("T")
 class _Layout:
     """What building a record from a dict needs to know about its dataclass."""
 
-    __slots__ = ("names", "required", "factories")
+    __slots__ = ("factories", "names", "required")
 
     def __init__(self, cls: type) -> None:
-        own = fields(cls)  # type: ignore[arg-type]
+        own = fields(cls)
         self.names = frozenset(f.name for f in own)
         self.required = frozenset(
             f.name for f in own if f.default is MISSING and f.default_factory is MISSING
@@ -69,6 +69,8 @@ _LAYOUTS: dict[type, _Layout] = {}
 
 class Record:
     """Mixin: dict round trip that ignores unknown keys (forward compatible)."""
+
+    id: str  # every record class declares it as its first field
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload]

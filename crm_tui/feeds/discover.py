@@ -29,7 +29,7 @@ from urllib.parse import urljoin, urlsplit
 
 from crm_tui.config import FeedSettings
 from crm_tui.domain.text import clean
-from crm_tui.feeds.fetch import FetchRequest, FetchResult, Fetcher
+from crm_tui.feeds.fetch import Fetcher, FetchRequest, FetchResult
 from crm_tui.feeds.links import is_web, normalise, safe_to_open
 
 FEED_TYPES = {
@@ -201,7 +201,7 @@ async def discover(location: str, settings: FeedSettings, transport: object = No
         tried = _usual_addresses(final)
         results = await asyncio.gather(*(fetcher.fetch(FetchRequest(str(i), u)) for i, u in enumerate(tried)))
         reasons = await asyncio.to_thread(lambda: [_feed_error(r) for r in results])
-    for address, result, reason in zip(tried, results, reasons):
+    for address, result, reason in zip(tried, results, reasons, strict=True):
         if reason is None:
             found.candidates.append(Candidate(url=result.url or address))
     if found.candidates:
@@ -209,7 +209,7 @@ async def discover(location: str, settings: FeedSettings, transport: object = No
     lines = [f"no feed found at {final}:", "  the page declares no <link rel=\"alternate\"> feed"]
     if found.refused:
         lines[-1] += f" (refused {len(found.refused)} non-http link{'s' if len(found.refused) > 1 else ''})"
-    lines += [f"  {address}: {clean(reason or '', 150)}" for address, reason in zip(tried, reasons)]
+    lines += [f"  {address}: {clean(reason or '', 150)}" for address, reason in zip(tried, reasons, strict=True)]
     raise DiscoveryError("\n".join(lines))
 
 

@@ -26,6 +26,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 # httpx imports its command-line client (rich, pygments: ~60 ms, a third of `feeds
@@ -94,7 +95,7 @@ def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB"
 
 
-def _NO_TLS() -> ssl.SSLContext:  # noqa: N802
+def _NO_TLS() -> ssl.SSLContext:
     """A verifying client context with no trusted CAs: it can complete no TLS handshake."""
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # check_hostname on, CERT_REQUIRED
 
@@ -230,7 +231,7 @@ class Fetcher:
             try:
                 public_seen = public_seen or peer_is_public(response)
                 if host is not None and response.http_version == "HTTP/2" and not hops:
-                    host.widen(HTTP2_PER_HOST)  # one connection, many streams: polite
+                    await host.widen(HTTP2_PER_HOST)  # one connection, many streams: polite
                 location = response.headers.get("location")
                 if response.status_code in _REDIRECTS and location:
                     if len(hops) >= MAX_REDIRECTS:
@@ -248,7 +249,7 @@ class Fetcher:
     async def _result(self, request: FetchRequest, response: httpx.Response, hops: list[int]) -> FetchResult:
         limit = self.settings.max_bytes
         new_url = str(response.url) if hops and all(code in PERMANENT for code in hops) else None
-        common = {
+        common: dict[str, Any] = {
             "feed_id": request.feed_id,
             "url": str(response.url),
             "status": response.status_code,
@@ -312,15 +313,11 @@ class HostLimit:
             self._active -= 1
             self._changed.notify()
 
-    def widen(self, limit: int) -> None:
+    async def widen(self, limit: int) -> None:
         if limit > self.limit:
             self.limit = limit
-            # Waiters re-check on the next release; wake them now so the new room is used.
-            asyncio.ensure_future(self._wake())
-
-    async def _wake(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+            async with self._changed:  # waiters re-check now, so the new room is used
+                self._changed.notify_all()
 
 
 _ACCEPT = (

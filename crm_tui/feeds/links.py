@@ -72,7 +72,7 @@ def _key(parts: SplitResult) -> str:
         port = parts.port
     except ValueError:
         port = None
-    if port and not (scheme, port) in (("http", 80), ("https", 443)):
+    if port and (scheme, port) not in (("http", 80), ("https", 443)):
         host = f"{host}:{port}"
     query = parts.query
     if all(field.lower().startswith("utm_") for field in query.split("&")):

@@ -27,7 +27,7 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import arrow
 import bm25s
@@ -176,7 +176,7 @@ class Ranker:
             return total
         query = self._query(contact)
         dense = self._dense
-        for token_id, weight in zip(query.token_ids.tolist(), query.weights.tolist()):
+        for token_id, weight in zip(query.token_ids.tolist(), query.weights.tolist(), strict=False):
             row = dense.get(token_id)
             if row is not None:
                 total += weight * row  # + 0.0 where the token is absent: the same sums
@@ -204,8 +204,10 @@ class Ranker:
         """:meth:`for_contact` for many contacts (contact id -> list), exclusions read once."""
         excluded: dict[str, set[str]] = {}
         if self.store is not None:
-            for record in [*self.store.shares(), *self.store.dismissals()]:
-                excluded.setdefault(record.contact_id, set()).add(record.article_id)
+            pairs = [(r.contact_id, r.article_id) for r in self.store.shares()]
+            pairs += [(r.contact_id, r.article_id) for r in self.store.dismissals()]
+            for contact_id, article_id in pairs:
+                excluded.setdefault(contact_id, set()).add(article_id)
         for contact_id, own in self._own.items():
             excluded.setdefault(contact_id, set()).update(own)
         empty: set[str] = set()
@@ -332,7 +334,7 @@ def _top(scores: np.ndarray, k: int, ids: Sequence[str]) -> list[tuple[int, floa
         cutoff = np.partition(scores[candidates], len(candidates) - k)[len(candidates) - k]
         candidates = candidates[scores[candidates] >= cutoff]  # the k best and any tied with the k-th
     values = scores[candidates].tolist()
-    ordered = sorted(zip(candidates.tolist(), values), key=lambda item: (-item[1], ids[item[0]]))[:k]
+    ordered = sorted(zip(candidates.tolist(), values, strict=False), key=lambda item: (-item[1], ids[item[0]]))[:k]
     return [(i, round(value, 3)) for i, value in ordered]
 
 
@@ -342,7 +344,7 @@ def _timestamp(iso: str) -> float:
     try:
         moment = datetime.fromisoformat(iso)  # what the store writes; ~50x cheaper than arrow
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         return moment.timestamp()
     except ValueError:
         pass

@@ -25,7 +25,7 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?[\d\s().-]+$")
 
 
 def neutralise(value: str) -> str:
-    if value and value[0] in "=@\t\r" or (value[:1] in ("+", "-") and not _PLAIN_NUMBER.match(value)):
+    if (value and value[0] in "=@\t\r") or (value[:1] in ("+", "-") and not _PLAIN_NUMBER.match(value)):
         return "'" + value
     return value
 

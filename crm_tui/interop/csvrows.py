@@ -40,7 +40,15 @@ def rows(text: str) -> Iterator[Row]:
         yield Row(start, [f.lstrip("\ufeff") if i == 0 else f for i, f in enumerate(fields)])
 
 
-def data_rows(remaining: Iterator[Row], width: int, problems: list[Problem]) -> Iterator[Row]:
+@dataclass
+class DataRow:
+    """A parsed row with as many values as the header."""
+
+    line: int
+    fields: list[str]
+
+
+def data_rows(remaining: Iterator[Row], width: int, problems: list[Problem]) -> Iterator[DataRow]:
     """The rows after the header that hold data: unparseable rows and rows with the wrong
     number of values are reported in ``problems`` with their line and skipped."""
     for row in remaining:
@@ -53,7 +61,7 @@ def data_rows(remaining: Iterator[Row], width: int, problems: list[Problem]) -> 
                 Problem(row.line, f"{len(row.fields)} values where the header has {width} (a stray comma or quote?)")
             )
         else:
-            yield row
+            yield DataRow(row.line, row.fields)
 
 
 def looks_like_vcard(text: str) -> bool:

@@ -18,7 +18,7 @@ REQUIRED = ("First Name", "Last Name", "Connected On")
 KNOWN = ("First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On")
 
 
-_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 _DATE = re.compile(r"^(\d{1,2}) ([A-Za-z]{3})[A-Za-z]* (\d{4})$")
 
 
@@ -41,9 +41,9 @@ def parse(text: str) -> r.Parsed:
     parsed = r.Parsed()
     all_rows = rows(text)
     header: list[str] | None = None
-    for row in all_rows:
-        if row.fields and row.fields[0].strip() == "First Name":
-            header = [h.strip() for h in row.fields]
+    for line in all_rows:
+        if line.fields and line.fields[0].strip() == "First Name":
+            header = [h.strip() for h in line.fields]
             break
     if header is None:
         raise InteropError(_wrong_kind(text))
@@ -55,7 +55,7 @@ def parse(text: str) -> r.Parsed:
         )
     col = {name: header.index(name) for name in header if name}
     for row in data_rows(all_rows, len(header), parsed.problems):
-        get = lambda name: row.fields[col[name]] if name in col else ""  # noqa: E731
+        get = lambda name, row=row: row.fields[col[name]] if name in col else ""  # noqa: E731
         name = r.one_line(f"{get('First Name')} {get('Last Name')}")
         address = r.email(get("Email Address"))
         if not name and not address:

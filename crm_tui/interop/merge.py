@@ -241,9 +241,7 @@ def merge_into(contact: Contact, record: r.Incoming, kind: str, now: arrow.Arrow
         if value and not getattr(contact, name):
             setattr(contact, name, value)
             changes.append(name)
-        elif value and name == "linkedin" and r.linkedin_key(value) != r.linkedin_key(contact.linkedin):
-            kept[name] = value
-        elif value and name == "birthday" and value != contact.birthday:
+        elif (value and name == "linkedin" and r.linkedin_key(value) != r.linkedin_key(contact.linkedin)) or (value and name == "birthday" and value != contact.birthday):
             kept[name] = value
     extra = copy.deepcopy(record.extra)
     if kept:

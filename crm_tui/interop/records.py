@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +91,7 @@ def notes(value: object) -> str:
     return clean_multiline(value, 20_000)
 
 
-def tags(values: object) -> list[str]:
+def tags(values: Iterable[object] | str | None) -> list[str]:
     return clean_list(values)
 
 

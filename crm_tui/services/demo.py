@@ -164,9 +164,7 @@ def _fill_dates(text: str, now: arrow.Arrow) -> str:
 
 def _fetch_feeds(paths: Paths, now: arrow.Arrow, settings: config.Settings) -> None:
     """Fetch the local demo feeds once, so articles are there from the first screen."""
-    try:
-        from crm_tui.services import feeds as service
-    except ImportError:  # the feeds layer is optional for the demo
-        return
+    from crm_tui.services import feeds as service
+
     with Store.open(paths.data, today=now) as store:
         service.refresh_sync(store, settings, now)

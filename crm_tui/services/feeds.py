@@ -25,7 +25,7 @@ import multiprocessing
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import arrow
@@ -380,7 +380,7 @@ def _new_articles(
                 summary=entry.summary,
                 author=entry.author,
                 tags=entry.tags,
-                published=datetime.fromtimestamp(moment, timezone.utc).isoformat(),
+                published=datetime.fromtimestamp(moment, UTC).isoformat(),
                 fetched_at=stamp,
                 key=key,
             )

@@ -191,7 +191,7 @@ class StoreCore:
             return
         for table, _data in pending:
             table.storage.pending = None
-        writes = [(t.storage.path, t.storage.payload(data)) for t, data in pending]  # type: ignore[arg-type]
+        writes = [(t.storage.path, t.storage.payload(data)) for t, data in pending if data is not None]
         try:
             commit_files(self.folder, writes)
         except BaseException:
@@ -200,7 +200,8 @@ class StoreCore:
                 table.load(False)
             raise
         for table, data in pending:
-            table.storage.written(data)  # type: ignore[arg-type]
+            if data is not None:
+                table.storage.written(data)
 
     def _discard(self) -> None:
         for table in self._all_tables():
@@ -231,8 +232,8 @@ class StoreCore:
 
     def _update(self, stem: str, record: R) -> R:
         table = self._tables[stem]
-        if record.id not in table.records:  # type: ignore[attr-defined]
-            raise KeyError(record.id)  # type: ignore[attr-defined]
+        if record.id not in table.records:
+            raise KeyError(record.id)
         self._persist(table, lambda: table.save(record))
         return record
 
@@ -246,4 +247,4 @@ class StoreCore:
         return list(self._tables["contacts"].records.values())
 
     def contact(self, contact_id: str) -> Contact | None:
-        return self._get("contacts", contact_id)  # type: ignore[no-any-return]
+        return self._tables["contacts"].records.get(contact_id)

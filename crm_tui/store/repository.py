@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -161,7 +162,7 @@ class Store(TouchLog):
                 ids = [t.id for t in shard.records.values() if t.contact_id == contact_id]
                 if ids:
                     self._bump_seq(month)
-                    self._persist(shard, lambda s=shard, i=ids: s.remove(i))
+                    self._persist(shard, partial(shard.remove, ids))
             self._remove("summaries", [contact_id])
             for stem in ("threads", "shares", "dismissals"):
                 ids = [r.id for r in self._tables[stem].records.values() if r.contact_id == contact_id]

@@ -66,10 +66,11 @@ def test_follow_a_contact_and_reply_to_their_post(run_cli, httpserver):
 
     done = run_cli("done", "Ada", env=LATER)
     assert done.exit_code == 0, done.output
-    from crm_tui.paths import resolve
-    from crm_tui.store.repository import Store
     import os
     from pathlib import Path
+
+    from crm_tui.paths import resolve
+    from crm_tui.store.repository import Store
 
     with Store.open(resolve(Path(os.environ["CRM_TUI_HOME"])).data, readonly=True) as store:
         touch = store.touches(contact_ids={ada})[-1]

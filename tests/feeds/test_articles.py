@@ -148,7 +148,7 @@ def _random_corpus(seed: int, now, n_articles: int = 120, n_contacts: int = 40):
     import random
 
     rng = random.Random(seed)
-    words = "python data design cycling cooking fintech hiring leadership climate remote".split()
+    words = ["python", "data", "design", "cycling", "cooking", "fintech", "hiring", "leadership", "climate", "remote"]
     companies = ["Tidemark Bank", "Larkspur Analytics", "Quillon Studio", ""]
     articles = [
         Article(feed_id=f"f{i % 3}", id=f"a{i}",
@@ -172,7 +172,7 @@ def _reference_scores(ranker, contact):
 
     total = np.zeros(len(ranker.articles))
     query = ranker._query(contact)
-    for token_id, weight in zip(query.token_ids, query.weights):
+    for token_id, weight in zip(query.token_ids, query.weights, strict=False):
         lo, hi = ranker._indptr[token_id], ranker._indptr[token_id + 1]
         total[ranker._indices[lo:hi]] += weight * ranker._data[lo:hi]
     if contact.company:

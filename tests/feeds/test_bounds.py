@@ -19,8 +19,8 @@ from werkzeug import Request, Response
 from crm_tui.config import Settings
 from crm_tui.domain.models import Feed
 from crm_tui.feeds import bounds
-from crm_tui.services import feeds as service
 from crm_tui.feeds.parse import parse_feed
+from crm_tui.services import feeds as service
 from crm_tui.store.repository import Locked, Store
 
 from .helpers import rss, simple_rss

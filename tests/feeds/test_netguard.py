@@ -18,8 +18,8 @@ from werkzeug import Request, Response
 from crm_tui.config import Settings
 from crm_tui.domain.models import Feed
 from crm_tui.feeds import netguard
-from crm_tui.services import feeds as service
 from crm_tui.feeds.fetch import FetchRequest, fetch_all
+from crm_tui.services import feeds as service
 
 from .helpers import simple_rss
 

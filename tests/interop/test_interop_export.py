@@ -89,9 +89,9 @@ def test_csv_export_stable_columns_and_formula_guard(store, now, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert tuple(rows[0]) == csvexport.COLUMNS
-    eve = dict(zip(rows[0], rows[1]))
+    eve = dict(zip(rows[0], rows[1], strict=False))
     assert eve["company"] == "'=HYPERLINK(\"http://x\")"
-    phone = dict(zip(rows[0], rows[2]))
+    phone = dict(zip(rows[0], rows[2], strict=False))
     assert phone["phone"] == "+44 20 7946 0000" and phone["tags"] == "a; b"
 
 

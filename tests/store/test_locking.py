@@ -79,9 +79,8 @@ def test_readonly_store_refuses_writes(paths, now):
     try:
         with pytest.raises(Locked):
             Store.open(paths.data, today=now)
-        with Store.open(paths.data, readonly=True) as store:
-            with pytest.raises(ReadOnly):
-                store.add_contact(Contact(name="Nope"))
+        with Store.open(paths.data, readonly=True) as store, pytest.raises(ReadOnly):
+            store.add_contact(Contact(name="Nope"))
     finally:
         holder.communicate("")
 

@@ -113,7 +113,7 @@ body = "no subject for an email"
     assert "line 12" in text and "unknown step 'no-such-step'" in text
     assert "line 15" in text and "'fax'" in text
     assert "line 19" in text and "needs a subject" in text
-    assert [v.id for v in library.variants("keep-in-touch")][0] == "good"
+    assert next(v.id for v in library.variants("keep-in-touch")) == "good"
     assert "bad" not in [v.id for v in library.variants("keep-in-touch")]
 
 

@@ -49,7 +49,7 @@ def cursor_key(table: DataTable[Any]) -> str | None:
         return None
     try:
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-    except Exception:  # noqa: BLE001 - cursor outside a cleared table
+    except Exception:
         return None
 
 

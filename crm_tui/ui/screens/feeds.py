@@ -161,7 +161,7 @@ class FeedsScreen(DataScreen):
             self.notify(str(exc), title="Refresh not saved", severity="error", markup=False)
             self.reload()
             return
-        except Exception as exc:  # noqa: BLE001 - a failed refresh must never close the app
+        except Exception as exc:
             self.notify(f"{type(exc).__name__}: {exc}", title="Refresh failed",
                         severity="error", markup=False)
             self.reload()

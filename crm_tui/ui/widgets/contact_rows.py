@@ -32,8 +32,18 @@ class ContactRow:
     """One contact in the table. Sort keys and the filter's haystack are computed up front;
     the displayed strings only when the row is first drawn (most rows never are)."""
 
-    __slots__ = ("id", "contact", "suggestion", "now", "haystack", "last_key", "name_key",
-                 "company_key", "_cells", "_tags")
+    __slots__ = (
+        "_cells",
+        "_tags",
+        "company_key",
+        "contact",
+        "haystack",
+        "id",
+        "last_key",
+        "name_key",
+        "now",
+        "suggestion",
+    )
 
     def __init__(self, contact: Contact, suggestion: Suggestion | None, now: arrow.Arrow,
                  last_key: str) -> None:

@@ -189,7 +189,7 @@ class ContactTable(ScrollView, can_focus=True):
 
     def _strip(self, cells: list[str], style: Style, width: int) -> Strip:
         parts: list[str] = []
-        for text, cell_width in zip(cells, self._widths):
+        for text, cell_width in zip(cells, self._widths, strict=False):
             if cell_len(text) > cell_width:
                 text = set_cell_size(text, cell_width - 1) + "…" if cell_width > 1 else ""
             parts.append(set_cell_size(text, cell_width))
