@@ -42,7 +42,7 @@ STEP_LABELS = {
     "ask-connection": "ask your connection", "payment-reminder": "payment reminder",
     "keep-in-touch": "keep in touch", "rekindle": "rekindle", "reply-requested": "what they asked for",
     "graceful-close": "graceful close", "congratulate": "congratulations",
-    "share-article": "share an article",
+    "share-article": "share an article", "their-post": "reply to their post",
 }
 
 

@@ -22,6 +22,7 @@ from crm_tui.store.storage import StoreError
 from crm_tui.ui.dialogs.confirm import ConfirmDialog
 from crm_tui.ui.dialogs.feed_add import feed_add_dialog
 from crm_tui.ui.dialogs.opml_import import opml_import_dialog
+from crm_tui.ui.follow import subscribe
 from crm_tui.ui.format import ago, one_line
 from crm_tui.ui.screens.base import DataScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.footer import KeyFooter
@@ -179,10 +180,7 @@ class FeedsScreen(DataScreen):
 
         def added(location: str | None) -> None:
             if location:
-                feed = Feed(url=location, added_at=self.now.isoformat())
-                self.app.write(  # type: ignore[attr-defined]
-                    lambda: self.store.add_feed(feed), "Feed added; r fetches it"
-                )
+                self.run_worker(subscribe(self, location), group="feed-add", exclusive=True)
 
         self.app.push_screen(feed_add_dialog(known), added)
 
