@@ -141,6 +141,7 @@ def feeds_list(env: Env, as_json: bool) -> None:
     """List subscriptions with their status."""
     with open_store(env, write=False) as store:
         subscribed = store.feeds()
+        owners = {f.contact_id: store.contact(f.contact_id) for f in subscribed if f.contact_id}
         counts: dict[str, int] = {}
         for article in store.articles():
             counts[article.feed_id] = counts.get(article.feed_id, 0) + 1
@@ -155,6 +156,9 @@ def feeds_list(env: Env, as_json: bool) -> None:
         if not f.enabled:
             status = "disabled"
         line = f"{f.id}\t{f.title or f.url}\t{counts.get(f.id, 0)} articles\tfetched: {fetched}\t{status}"
+        if f.contact_id:
+            person = owners.get(f.contact_id)
+            line += f"\tblog of {person.name if person else f.contact_id}"
         if f.errors:
             line += f" ({f.errors} error{'s' if f.errors > 1 else ''} in a row: {f.last_error})"
         elif f.warning:

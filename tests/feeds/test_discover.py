@@ -105,6 +105,7 @@ def test_contact_feed_through_the_cli(run_cli, httpserver):
     httpserver.expect_request("/feed.xml").respond_with_data(simple_rss(1), headers=RSS)
     assert run_cli("feeds", "add", httpserver.url_for("/"), "--contact", "Ada").exit_code == 0
     assert feeds(run_cli)[0]["contact_id"] == ada
+    assert "blog of Ada Lovelace" in run_cli("feeds", "list").stdout
     unknown = run_cli("feeds", "add", httpserver.url_for("/"), "--contact", "Nobody")
     assert unknown.exit_code == 2 and "no contact matches 'Nobody'" in unknown.stderr
 
