@@ -196,3 +196,36 @@ async def test_retry_after_on_429_is_still_honoured(store, settings, now, httpse
     summary = await service.refresh(store, settings, now)
     assert summary.failed == 1
     assert store.feed(feed.id).retry_after == now.shift(seconds=120).to("UTC").isoformat()
+
+
+async def test_a_host_answering_over_http2_gets_more_streams(settings):
+    """After a first answer over HTTP/2, one host is allowed HTTP2_PER_HOST at once."""
+    import asyncio
+
+    import httpx
+
+    from crm_tui.feeds.fetch import HTTP2_PER_HOST
+
+    active = 0
+    peak = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal active, peak
+        active += 1
+        peak = max(peak, active)
+        await asyncio.sleep(0.02)
+        active -= 1
+        return httpx.Response(200, content=simple_rss(1), headers=RSS, extensions={"http_version": b"HTTP/2"})
+
+    requests = [FetchRequest(f"f{i}", f"https://feeds.example/{i}") for i in range(40)]
+    results = [r async for r in fetch_all(requests, settings.feeds, transport=httpx.MockTransport(handler))]
+    assert all(r.state == "ok" for r in results)
+    assert 6 < peak <= HTTP2_PER_HOST
+
+
+def test_http2_is_available():
+    import h2  # noqa: F401  (httpx[http2]: without it https would stay on HTTP/1.1)
+
+    from crm_tui.feeds import fetch
+
+    assert fetch._HTTP2
