@@ -87,3 +87,31 @@ async def test_follow_a_contacts_blog_from_their_screen(make_app: Any, empty_pat
         assert isinstance(app.screen, ContactScreen)
         fields = str(app.screen.query_one("#fields").render())
         assert "blog" in fields and "/blog/feed.xml" in fields
+
+
+async def test_their_post_on_today_and_done_logs_it(make_app: Any, empty_paths: Any, now: arrow.Arrow) -> None:
+    from crm_tui.domain.models import Article, Feed
+    from crm_tui.ui.screens.today import TodayScreen
+
+    with Store.open(empty_paths.data, today=now) as store:
+        ada = store.add_contact(Contact(name="Ada Lovelace", tier="active", email="ada@example.org"))
+        feed = store.add_feed(Feed(url="https://ada.example/feed", contact_id=ada.id,
+                                   added_at=now.shift(days=-10).isoformat()))
+        post = store.add_article(Article(feed_id=feed.id, title="What I learned shipping robots",
+                                         link="https://ada.example/robots",
+                                         published=now.shift(days=-2).isoformat()))
+    app = make_app(empty_paths)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TodayScreen)
+        s = screen.current()
+        assert s is not None and (s.contact_id, s.step, s.article_id) == (ada.id, "their-post", post.id)
+        message = str(screen.query_one("#today-message").render())
+        assert "What I learned shipping robots" in message and "ada.example" not in message
+        await pilot.press("d")
+        await pilot.pause()
+        touch = app.store.touches(contact_ids={ada.id})[-1]
+        assert (touch.step, touch.article_id) == ("their-post", post.id)
+        assert all(x.step != "their-post" for x in screen.suggestions.values())
