@@ -191,7 +191,9 @@ class Fetcher:
                 started(request)
             return await asyncio.to_thread(read_local, request, self.settings.max_bytes)
         host = self._host_limit(request.url)
-        async with self._global, host:
+        # The host first: a feed waiting for its busy host must not hold one of the global
+        # slots that feeds of other hosts could use meanwhile.
+        async with host, self._global:
             if started:
                 started(request)
             try:

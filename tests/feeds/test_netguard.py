@@ -229,3 +229,26 @@ def test_http2_is_available():
     from crm_tui.feeds import fetch
 
     assert fetch._HTTP2
+
+
+async def test_a_busy_host_does_not_hold_back_other_hosts(settings):
+    """Feeds waiting for their (busy) host hold no global slot: another host starts at once."""
+    import asyncio
+
+    import httpx
+
+    settings.feeds.concurrency = 8
+    started: dict[str, float] = {}
+    loop = asyncio.get_running_loop()
+    begin = loop.time()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        started.setdefault(request.url.host + request.url.path, loop.time() - begin)
+        await asyncio.sleep(0.1)
+        return httpx.Response(200, content=simple_rss(1), headers=RSS)
+
+    requests = [FetchRequest(f"a{i}", f"https://busy.example/{i}") for i in range(20)]
+    requests.append(FetchRequest("b", "https://other.example/feed"))
+    results = [r async for r in fetch_all(requests, settings.feeds, transport=httpx.MockTransport(handler))]
+    assert all(r.state == "ok" for r in results)
+    assert started["other.example/feed"] < 0.05  # not after the busy host's first wave
