@@ -193,40 +193,56 @@ def rebase(store: Store, outcomes: list[Outcome]) -> list[Outcome]:
 
 
 class _Parser:
-    """Where parsing runs: a process pool when it pays, else a worker thread."""
+    """Where parsing runs: a process pool when it pays, else a worker thread.
+
+    The pool starts before any request when bodies are sure to come (feeds never fetched,
+    or without ETag/Last-Modified/digest), else when a second body turns out to need
+    parsing: a refresh where many feeds changed spreads over the cores either way, one
+    where nothing or one feed changed forks nothing.
+    """
 
     def __init__(self, feeds: int, settings: FeedSettings, warm: bool = True) -> None:
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
-        workers = min(MAX_WORKERS, cpu_count())
+        self.workers = min(MAX_WORKERS, cpu_count())
+        self.usable = feeds >= POOL_MIN_FEEDS and self.workers > 1
+        self.bodies = 0
+        self.tried = False
         if warm:
-            # This process imports it anyway to unpickle the results; before the fork, the
-            # workers inherit it instead of importing it once each.
-            import crm_tui.feeds.parse  # noqa: F401
-        # Without feeds sure to send a body (all have validators), most answer 304 and those
-        # that changed mostly repeat entries already stored (not converted again): a thread
-        # is enough, and no process is forked for nothing.
-        if warm and feeds >= POOL_MIN_FEEDS and workers > 1:
-            # fork is cheapest (the parser is already imported), but forking a process that
-            # runs other threads (the TUI) can inherit a held lock: use forkserver there.
-            method = "fork" if threading.active_count() == 1 else "forkserver"
-            context = multiprocessing.get_context(method)
-            if method == "forkserver":
-                context.set_forkserver_preload(["crm_tui.feeds.parse"])
-            try:
-                self.pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context)
-                for _ in range(workers):  # start them now, while the requests are in flight
-                    self.pool.submit(int)
-            except (OSError, ValueError):
-                # Inside the TUI sys.stderr has no file descriptor (fileno() is -1), so the
-                # forkserver/resource tracker cannot start ("bad value(s) in fds_to_keep"):
-                # parse in a thread instead.
-                self.close()
-                self.pool = None
+            self._start()
+
+    def _start(self) -> None:
+        self.tried = True
+        # This process imports it anyway to unpickle the results; before the fork, the
+        # workers inherit it instead of importing it once each.
+        import crm_tui.feeds.parse  # noqa: F401
+
+        if not self.usable:
+            return
+        # fork is cheapest (the parser is already imported), but forking a process that
+        # runs other threads (the TUI, a resolver or parsing thread) can inherit a held
+        # lock: use forkserver there.
+        method = "fork" if threading.active_count() == 1 else "forkserver"
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload(["crm_tui.feeds.parse"])
+        try:
+            self.pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context)
+            for _ in range(self.workers):  # start them now, while the requests are in flight
+                self.pool.submit(int)
+        except (OSError, ValueError):
+            # Inside the TUI sys.stderr has no file descriptor (fileno() is -1), so the
+            # forkserver/resource tracker cannot start ("bad value(s) in fds_to_keep"):
+            # parse in a thread instead.
+            self.close()
+            self.pool = None
 
     async def parse(
         self, loop: asyncio.AbstractEventLoop, result: FetchResult, known: frozenset[str] = frozenset()
     ) -> tuple[FetchResult, ParsedFeed]:
         args = (result.body, result.headers, result.url if result.url.startswith("http") else "", known)
+        self.bodies += 1
+        if self.bodies == 2 and not self.tried:
+            self._start()
         try:
             if self.pool is not None:
                 parsed = await loop.run_in_executor(self.pool, _parse, *args)

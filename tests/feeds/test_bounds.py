@@ -162,3 +162,29 @@ def test_a_feed_removed_while_fetching_is_not_brought_back(paths, now, httpserve
     with Store.open(paths.data, readonly=True, today=now) as store:
         assert [f.id for f in store.feeds()] == [kept.id]
         assert {a.feed_id for a in store.articles()} == {kept.id}
+
+
+async def test_many_changed_bodies_without_validators_are_parsed_in_worker_processes(
+        store, settings, now, httpserver, monkeypatch):
+    """Digests make an unchanged refresh fork nothing; when bodies do change, the second
+    one starts the process pool so many changed feeds still spread over the cores."""
+    version = {"n": 0}
+    for i in range(6):
+        httpserver.expect_request(f"/f{i}").respond_with_handler(
+            lambda r, i=i: Response(simple_rss(2 + version["n"], prefix=f"f{i}"), headers=RSS))
+        store.add_feed(Feed(url=httpserver.url_for(f"/f{i}")))
+    await service.refresh(store, settings, now)
+    made: list[service._Parser] = []
+
+    class Spy(service._Parser):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(service, "_Parser", Spy)
+    unchanged = await service.refresh(store, settings, now)
+    assert unchanged.not_modified == 6 and made[-1].pool is None and not made[-1].tried
+    version["n"] = 1
+    changed = await service.refresh(store, settings, now)
+    assert (changed.fetched, changed.new_articles) == (6, 6)
+    assert made[-1].pool is not None and made[-1].bodies == 6
