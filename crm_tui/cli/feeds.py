@@ -91,7 +91,7 @@ def feeds_add(
             fail("\n".join(lines))
         chosen = found.candidates[0]
         if not found.is_feed:
-            problem = check_feed_sync(chosen.url, env.settings.feeds)
+            problem = check_feed_sync(chosen.url, env.settings.feeds, public_only=found.public)
             if problem:
                 fail(f"{found.page} links to {chosen.url}, which is not a usable feed: {problem}")
             click.echo(f"found {chosen.url}" + (f" ({chosen.title})" if chosen.title else ""), err=True)

@@ -16,7 +16,9 @@
 5. Nothing: :class:`DiscoveryError` names every address tried and why it was not a feed.
 
 The caller picks among the candidates (CLI: ``--first`` or the list; TUI: a choice) and
-:func:`check_feed` fetches the chosen one and parses it before anything is subscribed.
+:func:`check_feed` fetches the chosen one and parses it before anything is subscribed. A
+page served from a public address chooses its links, not the user: they (and the usual
+paths) may only lead to public addresses (see :mod:`crm_tui.feeds.netguard`).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class Discovery:
     more: int = 0  # candidates beyond MAX_CANDIDATES, not listed
     refused: list[str] = field(default_factory=list)  # non-http links on the page
     is_feed: bool = False  # the address was a feed itself
+    public: bool = False  # the page came from a public server: its links may only lead to public ones
 
 
 def web_address(value: str) -> str | None:
@@ -191,15 +194,18 @@ async def discover(location: str, settings: FeedSettings, transport: object = No
         if not _looks_like_html(page):
             error = await asyncio.to_thread(_feed_error, page)
             if error is None:
-                return Discovery(page=final, candidates=[Candidate(url=final)], is_feed=True)
+                return Discovery(page=final, candidates=[Candidate(url=final)], is_feed=True, public=page.public)
             raise DiscoveryError(f"{final} is neither an HTML page nor a feed ({error})")
         text = _decode(page)
         page.body = b""
         found = await asyncio.to_thread(find_links, text, final)
+        found.public = page.public
         if found.candidates:
             return found
         tried = _usual_addresses(final)
-        results = await asyncio.gather(*(fetcher.fetch(FetchRequest(str(i), u)) for i, u in enumerate(tried)))
+        results = await asyncio.gather(
+            *(fetcher.fetch(FetchRequest(str(i), u, public_only=page.public)) for i, u in enumerate(tried))
+        )
         reasons = await asyncio.to_thread(lambda: [_feed_error(r) for r in results])
     for address, result, reason in zip(tried, results, reasons, strict=True):
         if reason is None:
@@ -231,10 +237,15 @@ def _usual_addresses(page_url: str) -> list[str]:
     return addresses
 
 
-async def check_feed(url: str, settings: FeedSettings, transport: object = None) -> str | None:
-    """Fetch ``url`` and parse it: None when it is a feed, else why it is not."""
+async def check_feed(url: str, settings: FeedSettings, transport: object = None, public_only: bool = False) -> str | None:
+    """Fetch ``url`` and parse it: None when it is a feed, else why it is not.
+
+    ``public_only``: the address was found on a public page (``Discovery.public``), so it
+    is the page's choice, not the user's: a private or loopback address is refused, as a
+    redirect from a public server would be (issue 14.7).
+    """
     async with Fetcher(settings, transport) as fetcher:  # type: ignore[arg-type]
-        result = await fetcher.fetch(FetchRequest("check", url))
+        result = await fetcher.fetch(FetchRequest("check", url, public_only=public_only))
     return await asyncio.to_thread(_feed_error, result)
 
 
@@ -242,5 +253,5 @@ def discover_sync(location: str, settings: FeedSettings) -> Discovery:
     return asyncio.run(discover(location, settings))
 
 
-def check_feed_sync(url: str, settings: FeedSettings) -> str | None:
-    return asyncio.run(check_feed(url, settings))
+def check_feed_sync(url: str, settings: FeedSettings, public_only: bool = False) -> str | None:
+    return asyncio.run(check_feed(url, settings, public_only=public_only))

@@ -69,6 +69,7 @@ class FetchRequest:
     url: str
     etag: str | None = None
     last_modified: str | None = None
+    public_only: bool = False  # the address came from a public server (a page's link), not the user
 
 
 @dataclass
@@ -83,6 +84,7 @@ class FetchResult:
     new_url: str | None = None  # set when every redirect hop was permanent
     error: str | None = None
     retry_after: str | None = None  # the Retry-After header of a 429/503, as received
+    public: bool = False  # a server at a public address answered (at some hop)
     status: int | None = None
     body_hash: str | None = None  # set by the caller (see service.refresh)
 
@@ -226,7 +228,7 @@ class Fetcher:
             headers["If-Modified-Since"] = request.last_modified
         url = request.url
         hops: list[int] = []
-        public_seen = False
+        public_seen = request.public_only
         while True:
             client = self.client_for(public_seen)
             response = await client.send(client.build_request("GET", url, headers=headers), stream=True)
@@ -244,7 +246,9 @@ class Fetcher:
                     hops.append(response.status_code)
                     url = target
                     continue
-                return await self._result(request, response, hops)
+                result = await self._result(request, response, hops)
+                result.public = public_seen
+                return result
             finally:
                 await response.aclose()
 

@@ -8,7 +8,8 @@ the cloud metadata service, or a router's admin page inside the user's network. 
   never connected to, whoever asked.
 - A redirect hop that follows a hop answered by a public address may only reach public
   addresses: never loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), shared,
-  reserved, multicast or unspecified ones.
+  reserved, multicast or unspecified ones. So may a feed address found on a page that a
+  public server sent (autodiscovery): the page chose it, not the user.
 - A feed the user subscribed to at a private address (a home server, 127.0.0.1 in tests)
   stays allowed, and so do redirects among private addresses that started there.
 
@@ -55,7 +56,7 @@ def refusal(ip: str, public_only: bool) -> str | None:
     if kind == "link-local":
         return f"{ip} is a link-local address (never fetched: the cloud metadata service lives there)"
     if public_only and kind != "public":
-        return f"a public feed redirected to {ip}, a private or reserved address (refused)"
+        return f"{ip} is a private or reserved address, reached from a public server (refused)"
     return None
 
 

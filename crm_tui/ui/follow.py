@@ -46,7 +46,7 @@ async def subscribe(screen: Screen[Any], location: str, contact_id: str | None =
                 return None
         assert chosen is not None
         if not found.is_feed:
-            problem = await check_feed(chosen, settings.feeds)
+            problem = await check_feed(chosen, settings.feeds, public_only=found.public)
             if problem:
                 error(f"{chosen} is not a usable feed: {problem}")
                 return None

@@ -239,3 +239,26 @@ def test_hostile_titles_are_cleaned():
 
 def test_settings_default_per_host_is_six():
     assert Settings().feeds.per_host == 6
+
+
+def test_a_public_page_cannot_point_discovery_inside_the_network(run_cli, httpserver, monkeypatch):
+    """A page from a public server chose its links: a private feed address is refused."""
+    from pytest_httpserver import HTTPServer
+
+    from crm_tui.feeds import netguard
+
+    inside = HTTPServer(host="127.0.0.2")
+    inside.start()
+    try:
+        inside.expect_request("/admin.xml").respond_with_data(simple_rss(1), headers=RSS)
+        real = netguard.classify
+        monkeypatch.setattr(netguard, "classify", lambda ip: "public" if ip == "127.0.0.1" else real(ip))
+        httpserver.expect_request("/").respond_with_data(
+            page(f'<link rel="alternate" type="application/rss+xml" href="{inside.url_for("/admin.xml")}">'),
+            headers=HTML)
+        failed = run_cli("feeds", "add", f"http://127.0.0.1:{httpserver.port}/")
+        assert failed.exit_code == 2
+        assert "127.0.0.2 is a private or reserved address, reached from a public server" in failed.stderr
+        assert inside.log == [] and feeds(run_cli) == []
+    finally:
+        inside.stop()

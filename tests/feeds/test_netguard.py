@@ -94,7 +94,7 @@ async def test_public_feed_redirecting_to_a_private_address_is_refused(httpserve
     )
     result = await fetch_one(f"http://127.0.0.1:{httpserver.port}/feed", settings)
     assert result.state == "failed"
-    assert "a public feed redirected to 127.0.0.2" in result.error
+    assert "127.0.0.2 is a private or reserved address, reached from a public server" in result.error
     assert second_server.log == []  # not a single request reached the private server
 
 
