@@ -44,6 +44,11 @@ from crm_tui.domain.text import (
 from crm_tui.feeds.bounds import MAX_ENTRIES, ParseTimeout, deadline, trim_entries
 from crm_tui.feeds.links import web_key
 
+# feedparser asks SAX for libxml2's driver first (PREFERRED_XML_PARSERS), which means a
+# failed import of drv_libxml2 on every body (~1.5 ms each) and, were it installed, a parser
+# other than the expat whose entity handling the docstring above relies on: expat only.
+feedparser.api.PREFERRED_XML_PARSERS[:] = []
+
 SUMMARY_CHARS = 1200  # enough for ranking and a preview; the link has the rest
 TITLE_CHARS = 300
 
