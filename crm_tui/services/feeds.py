@@ -15,9 +15,9 @@ ETag/Last-Modified send the same bytes) is treated as not modified: no parse, no
 feedparser, no worker forked when every feed can answer that way.
 
 Where the CPU goes (bench/feeds.py bodies, 50 feeds x 100 entries, one core): feedparser
-itself ~1.0 s (0.20 ms an entry), our conversion of its output ~0.5 s; the rest of a first
-`crm-tui feeds refresh` (start-up, HTTP, one batch write of 5,000 articles) ~0.5 s in the
-main process. Parsing is spread over the cores by the process pool as bodies arrive.
+itself ~1.0 s (0.20 ms an entry; ~1 ms a body fixed), our conversion of its output ~0.2 s;
+the rest of a first `crm-tui feeds refresh` (start-up, HTTP, one batch write of 5,000
+articles) ~0.5 s in the main process. Parsing is spread over the cores by the process pool as bodies arrive.
 bench/feeds.py prints the refresh beside newsboat's for the three cases of issue 18.
 """
 
