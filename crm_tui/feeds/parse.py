@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -87,8 +88,12 @@ def parse_feed(
     if not body or not body.strip():
         return ParsedFeed(error="empty response (no feed in it)")
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
-    if base_url and "content-location" not in response_headers:
-        response_headers["content-location"] = base_url  # base for relative links
+    # Relative entry links are resolved here, against the feed's address (or a
+    # Content-Location it was sent with), not by feedparser: given a base, it joins it
+    # with every element's xml:base, a third of its time on ordinary feeds (measured:
+    # 50 bodies x 100 entries, ~1.0 s of CPU with a base, ~0.6 s without).
+    located = response_headers.pop("content-location", "")
+    base = urljoin(base_url, located) if located else base_url
     body, cut = trim_entries(body)
     if _utf8_despite_its_label(body):
         # Bytes that are valid UTF-8 (and not plain ASCII) are UTF-8, whatever the XML
@@ -112,7 +117,7 @@ def parse_feed(
     total = len(raw) + cut
     if len(raw) > MAX_ENTRIES:
         raw = sorted(raw, key=_stamp, reverse=True)[:MAX_ENTRIES]
-    entries, skipped = _entries(raw, known)
+    entries, skipped = _entries(raw, known, base)
     problem = None
     if data.get("bozo"):
         problem = clean(f"{type(data.get('bozo_exception')).__name__}: {data.get('bozo_exception')}", 200)
@@ -150,25 +155,36 @@ def _stamp(entry: Any) -> tuple[int, ...]:
     return tuple(stamp[:6]) if stamp else ()
 
 
-def _entries(raw: list[Any], known: frozenset[str]) -> tuple[list[ParsedEntry], int]:
+def _entries(raw: list[Any], known: frozenset[str], base: str = "") -> tuple[list[ParsedEntry], int]:
     entries: list[ParsedEntry] = []
     skipped = 0
     for entry in raw:
-        if known and _known_ident(entry) in known:
+        if known and _known_ident(entry, base) in known:
             skipped += 1
         else:
-            entries.append(_entry(entry))
+            entries.append(_entry(entry, base))
     return entries, skipped
 
 
-def _known_ident(entry: Any) -> str | None:
+def _known_ident(entry: Any, base: str = "") -> str | None:
     """The entry's identity as :func:`_entry` computes it, when that is cheap (guid or
     link); None for entries identified by a hash of their text (always converted)."""
     guid = _clean(_get(entry, "id", ""), 2000)
     if guid:
         return guid
-    link = _clean(_get(entry, "link", ""), 2000)
+    link = _link(entry, base)
     return link if link and web_key(link) is not None else None
+
+
+def _link(entry: Any, base: str) -> str:
+    """The entry's link, made absolute against ``base`` when it is relative."""
+    link = _clean(_get(entry, "link", ""), 2000)
+    if link and base and not link.startswith(("http://", "https://")):
+        try:
+            link = urljoin(base, link)
+        except ValueError:
+            return ""
+    return link
 
 
 def _clean(value: object, limit: int) -> str:
@@ -242,7 +258,7 @@ def _title(value: object) -> str:
     return clean(html_to_text(value), TITLE_CHARS)
 
 
-def _entry(entry: Any) -> ParsedEntry:
+def _entry(entry: Any, base: str = "") -> ParsedEntry:
     title = _title(_get(entry, "title", ""))
     raw_summary = _get(entry, "summary") or ""
     if not raw_summary and _get(entry, "content"):
@@ -250,7 +266,7 @@ def _entry(entry: Any) -> ParsedEntry:
     summary = _html_text("" if raw_summary is None else str(raw_summary), SUMMARY_CHARS * 2)
     if len(summary) > SUMMARY_CHARS:
         summary = summary[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " ..."
-    link = _clean(_get(entry, "link", ""), 2000)
+    link = _link(entry, base)
     link_key = web_key(link)
     if link_key is None:
         link = link_key = ""

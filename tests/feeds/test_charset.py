@@ -37,3 +37,4 @@ def test_correctly_declared_legacy_charsets_still_decode(label, codec, title):
 def test_utf16_is_left_to_its_declaration():
     body = PROLOG.format(label="utf-16", title="Euro €").encode("utf-16")
     assert parse_feed(body).title == "Euro €"
+
