@@ -42,7 +42,7 @@ from crm_tui.domain.text import (
     clean_multiline,
     html_to_text,
 )
-from crm_tui.feeds.bounds import MAX_ENTRIES, ParseTimeout, deadline, trim_entries
+from crm_tui.feeds.bounds import MAX_ENTRIES, MAX_TAGS, ParseTimeout, deadline, trim_entries
 from crm_tui.feeds.links import web_key
 
 # feedparser asks SAX for libxml2's driver first (PREFERRED_XML_PARSERS), which means a
@@ -95,6 +95,8 @@ def parse_feed(
     located = response_headers.pop("content-location", "")
     base = urljoin(base_url, located) if located else base_url
     body, cut = trim_entries(body)
+    if body.count(b"<") > MAX_TAGS:
+        return ParsedFeed(error=f"not parsed: more than {MAX_TAGS:,} tags (a broken or hostile feed)")
     if _utf8_despite_its_label(body):
         # Bytes that are valid UTF-8 (and not plain ASCII) are UTF-8, whatever the XML
         # declaration or the server says ("Euro \u20ac" declared windows-1252 would read

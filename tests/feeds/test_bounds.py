@@ -62,6 +62,26 @@ def test_trimming_keeps_the_feed_well_formed():
     assert [e.id for e in data.entries[:2]] == ["g0", "g1"] and data.entries[-1].id == "g2999"
 
 
+def test_a_tag_bomb_is_refused_before_feedparser_sees_it():
+    depth = 400_000
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>t</title>'
+            "<guid>1</guid><foo>" + "<a>" * depth + "</a>" * depth + "</foo></item></channel></rss>").encode()
+    started = time.process_time()
+    parsed = parse_feed(body)
+    assert time.process_time() - started < 0.5
+    assert parsed.error == "not parsed: more than 600,000 tags (a broken or hostile feed)"
+
+
+def test_a_rich_feed_of_2000_entries_is_under_the_tag_limit():
+    html = "<p>" + "<b>bold</b> and <a href='https://e.example/'>a link</a> " * 20 + "</p>"
+    items = "".join(f"<item><title>t{i}</title><guid>g{i}</guid><description><![CDATA[{html}]]></description></item>"
+                    for i in range(2000))
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{items}</channel></rss>'.encode()
+    assert body.count(b"<") < bounds.MAX_TAGS
+    parsed = parse_feed(body)
+    assert parsed.error is None and len(parsed.entries) == bounds.MAX_ENTRIES
+
+
 def test_small_feeds_are_not_touched():
     body = simple_rss(10)
     assert bounds.trim_entries(body) == (body, 0)
