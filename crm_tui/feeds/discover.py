@@ -45,6 +45,7 @@ USUAL_PATHS = ("feed", "rss.xml", "atom.xml", "index.xml", "feed.xml")
 MAX_CANDIDATES = 20
 # <link> elements read at most: a page of a million of them is a hostile page.
 MAX_LINKS = 5000
+_CHUNK = 64 * 1024
 
 
 class DiscoveryError(Exception):
@@ -99,9 +100,12 @@ class _LinkFinder(HTMLParser):
         self.base: str | None = None
         self.links: list[tuple[str, str, str]] = []  # (href, type, title)
         self.seen = 0
+        self.in_body = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "base" and self.base is None:
+        if tag == "body":
+            self.in_body = True
+        elif tag == "base" and self.base is None:
             href = dict(attrs).get("href")
             if href:
                 self.base = href.strip()
@@ -123,8 +127,14 @@ def find_links(html: str, page_url: str) -> Discovery:
     """The feed candidates an HTML page declares (pure: no network)."""
     finder = _LinkFinder()
     try:
-        finder.feed(html)
-        finder.close()
+        # Fed in pieces: once the body has started and the head declared a feed, the rest
+        # of the page (possibly megabytes of hostile markup) is not read.
+        for start in range(0, len(html), _CHUNK):
+            finder.feed(html[start : start + _CHUNK])
+            if finder.in_body and finder.links:
+                break
+        else:
+            finder.close()
     except (AssertionError, ValueError):  # HTMLParser is lenient; be sure anyway
         pass
     base = urljoin(page_url, finder.base) if finder.base and safe_to_open(urljoin(page_url, finder.base)) else page_url

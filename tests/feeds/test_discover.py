@@ -222,6 +222,20 @@ def test_a_nested_tag_bomb_is_read_in_linear_time():
     assert [c.url for c in found.candidates] == ["https://e.example/atom"]
 
 
+def test_a_huge_body_after_the_head_is_not_read():
+    bomb = "<div>" * 2_000_000  # 10 MB
+    html = page('<link rel="alternate" type="application/atom+xml" href="/atom">', body=bomb)
+    started = time.perf_counter()
+    found = find_links(html, "https://e.example/")
+    assert time.perf_counter() - started < 0.5
+    assert [c.url for c in found.candidates] == ["https://e.example/atom"]
+
+
+def test_a_feed_link_in_the_body_is_still_found():
+    html = page("", body="<p>hi</p>" * 20_000 + '<link rel="alternate" type="application/rss+xml" href="/late.xml">')
+    assert [c.url for c in find_links(html, "https://e.example/").candidates] == ["https://e.example/late.xml"]
+
+
 def test_base_href_is_honoured_and_a_hostile_base_ignored():
     found = find_links(page('<base href="https://cdn.e.example/x/"><link rel="alternate" type="application/rss+xml" href="f.xml">'),
                        "https://e.example/")
