@@ -54,6 +54,17 @@ def default_path(home: Path | None = None) -> Path | None:
     return None
 
 
+def looks_like_urls_file(path: Path) -> bool:
+    """Whether ``path`` reads as a newsboat urls file rather than OPML (XML starts with <)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return bool(head) and not head.startswith(b"<")
+
+
 def read_urls(text: str) -> tuple[list[UrlsLine], int, list[str]]:
     """(feed lines, query lines, rejected lines) of a urls file's text."""
     feeds: list[UrlsLine] = []

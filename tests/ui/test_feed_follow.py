@@ -115,3 +115,19 @@ async def test_their_post_on_today_and_done_logs_it(make_app: Any, empty_paths: 
         touch = app.store.touches(contact_ids={ada.id})[-1]
         assert (touch.step, touch.article_id) == ("their-post", post.id)
         assert all(x.step != "their-post" for x in screen.suggestions.values())
+
+
+async def test_import_newsboat_urls_from_the_feeds_screen(make_app: Any, empty_paths: Any, tmp_path: Any) -> None:
+    urls = tmp_path / "urls"
+    urls.write_text('https://a.example/feed.xml tech "~A blog"\nquery:Unread:unread = "yes"\nexec:rm -rf ~\n')
+    app = make_app(empty_paths)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4")
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press(*str(urls), "enter")
+        await pilot.pause()
+        assert [(f.url, f.title, f.tags) for f in app.store.feeds()] == [("https://a.example/feed.xml", "A blog", ["tech"])]
+        note = [n for n in app._notifications if n.title == "newsboat urls imported"]
+        assert note and "1 added, 0 already subscribed, 1 query feeds skipped, 1 refused" in note[0].message

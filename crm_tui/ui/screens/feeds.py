@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
 from crm_tui.domain.models import Feed
-from crm_tui.feeds import opml
+from crm_tui.feeds import newsboat, opml
 from crm_tui.feeds.links import is_web
 from crm_tui.services import feeds as service
 from crm_tui.store.storage import StoreError
@@ -191,6 +191,9 @@ class FeedsScreen(DataScreen):
         def chosen(path: str | None) -> None:
             if not path:
                 return
+            if newsboat.looks_like_urls_file(Path(path)):
+                self._import_newsboat(Path(path))
+                return
             try:
                 result = self.app.write(  # type: ignore[attr-defined]
                     lambda: opml.import_opml(self.store, Path(path), self.now)
@@ -207,6 +210,22 @@ class FeedsScreen(DataScreen):
                 )
 
         self.app.push_screen(opml_import_dialog(), chosen)
+
+    def _import_newsboat(self, path: Path) -> None:
+        try:
+            result = self.app.write(  # type: ignore[attr-defined]
+                lambda: newsboat.import_newsboat(self.store, path, self.now)
+            )
+        except newsboat.NewsboatError as exc:
+            self.notify(str(exc), title="Not imported", severity="error", markup=False)
+            return
+        if result is not None:
+            self.notify(
+                f"{len(result.added)} added, {len(result.skipped)} already subscribed, "
+                f"{result.queries} query feeds skipped, {len(result.rejected)} refused. r fetches them.",
+                title="newsboat urls imported",
+                markup=False,
+            )
 
     def action_remove_feed(self) -> None:
         feed_id = self.current_id()
