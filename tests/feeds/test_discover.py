@@ -276,3 +276,9 @@ def test_a_public_page_cannot_point_discovery_inside_the_network(run_cli, httpse
         assert inside.log == [] and feeds(run_cli) == []
     finally:
         inside.stop()
+
+
+def test_no_check_subscribes_the_address_as_given_without_a_request(run_cli, httpserver):
+    added = run_cli("feeds", "add", httpserver.url_for("/later.xml"), "--no-check")
+    assert added.exit_code == 0 and httpserver.log == []
+    assert [f["url"] for f in feeds(run_cli)] == [httpserver.url_for("/later.xml")]
