@@ -1,12 +1,12 @@
 # Two commands for a fresh machine with Python 3.11 and pip:
 #   make demo   -- set up .venv and open the TUI on the bundled demo data
-#   make test   -- set up .venv and run the whole test suite
+#   make test   -- set up .venv, lint (ruff), type-check (mypy) and run the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test bench screenshots clean
+.PHONY: demo test lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/crm-tui --demo
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check crm_tui tests bench scripts
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/gen.py --home .bench-home

@@ -21,7 +21,7 @@ def run_tui(env: Env) -> None:
     finally:
         app.store.close()
         perf.resume_gc()  # if the app ended before its first frame
-    if app.return_code:  # e.g. 129 when the terminal hung up (CrmApp._watch_terminal)
+    if app.return_code:  # e.g. 129 when the terminal hung up (ui/terminal.py)
         raise SystemExit(app.return_code)
 
 

@@ -6,6 +6,7 @@ Errors the user can cause raise :class:`ActionError` with a message fit to show.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import arrow
@@ -163,3 +164,45 @@ def skip_today(store: Store, contact_id: str, now: arrow.Arrow) -> Contact:
 def move_on(store: Store, thread_id: str, now: arrow.Arrow) -> Thread:
     """Close the thread: no more follow-ups; the contact returns to keep-in-touch."""
     return close_thread(store, thread_id, now, "moved on")
+
+
+@dataclass(frozen=True)
+class TouchEntry:
+    """A touch as the log form fills it in: a reply (``in``) or a message sent (``out``)."""
+
+    contact_id: str
+    at: arrow.Arrow
+    direction: str
+    channel: str
+    note: str = ""
+    thread_id: str | None = None
+    outcome: str | None = None  # replies only: asked, rejected, paid
+    step: str | None = None  # what an outbound touch fulfils, when a step was due
+
+
+def log_entry(store: Store, entry: TouchEntry) -> Touch:
+    """Log a touch from the form. A reply goes through :func:`reply` (it pauses the
+    sequence; ``paid`` closes the invoice); an outbound touch is logged as it is."""
+    if entry.direction == "in":
+        return reply(store, entry.contact_id, entry.at, thread_id=entry.thread_id,
+                     outcome=entry.outcome, note=entry.note, channel=entry.channel)
+    return store.log_touch(Touch(contact_id=entry.contact_id, at=entry.at.isoformat(),
+                                 direction="out", channel=entry.channel, note=entry.note,
+                                 thread_id=entry.thread_id, step=entry.step))
+
+
+def mark_sent(store: Store, s: Suggestion, recipient_id: str, now: arrow.Arrow, channel: str,
+              note: str, article_id: str | None = None) -> Touch | None:
+    """The composer's "mark sent": log the message as the touch that fulfils ``s``.
+
+    A closing note (``move-on``) is a real touch too, and closes the thread; anything else
+    goes through :func:`done` (which records a shared article)."""
+    if s.step == "move-on":
+        with store.batch():
+            touch = store.log_touch(Touch(
+                contact_id=recipient_id, at=now.isoformat(), direction="out", channel=channel,
+                note=note, thread_id=s.thread_id, article_id=article_id, step=s.step))
+            if s.thread_id:
+                move_on(store, s.thread_id, now)
+        return touch
+    return done(store, s, now, channel=channel, note=note, article_id=article_id)

@@ -8,6 +8,7 @@ it was (all-or-nothing per file). File-level problems raise :class:`InteropError
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import arrow
@@ -83,6 +84,28 @@ def commit(store: Store, plan: merge.Plan, report: ImportReport) -> None:
     report.dry_run = False
     for entry, contact in zip(report.added, plan.new, strict=True):
         entry.contact_id = contact.id
+
+
+@dataclass(frozen=True)
+class PreparedImport:
+    """A previewed import, ready to write: what :func:`prepare` made, and the store's
+    generation it was made from (a plan made from older data could undo what was saved)."""
+
+    plan: merge.Plan
+    report: ImportReport
+    generation: int
+
+    @property
+    def count(self) -> int:
+        return len(self.report.added) + len(self.report.updated)
+
+
+def commit_prepared(store: Store, prepared: PreparedImport) -> ImportReport:
+    """Write a previewed import, unless the data changed since it was previewed."""
+    if store.generation != prepared.generation:
+        raise InteropError("your data changed since the preview; nothing was imported: preview again")
+    commit(store, prepared.plan, prepared.report)
+    return prepared.report
 
 
 def apply(store: Store, plan: merge.Plan) -> None:

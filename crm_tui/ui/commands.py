@@ -1,14 +1,24 @@
-"""Command palette providers: find any contact by name (actions come from the app's
-system commands)."""
+"""The command palette: every contact by name, and every action of the app and of the
+screen underneath by its description."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
+from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.content import Content
+from textual.screen import Screen
 
 from crm_tui.ui import format as fmt
+from crm_tui.ui.context import ctx_of
+
+if TYPE_CHECKING:
+    from crm_tui.ui.app import CrmApp
+
+MODES = ("contacts", "today", "articles", "feeds")
 
 # The palette shows this many contacts at most; rapidfuzz picks them out of 50,000 quickly.
 _LIMIT = 20
@@ -18,7 +28,7 @@ class ContactsProvider(Provider):
     """'Open contact: Dana Kim (Larkspur Analytics)' for every contact whose name matches."""
 
     async def startup(self) -> None:
-        contacts = self.app.store.contacts()  # type: ignore[attr-defined]
+        contacts = ctx_of(self.app).store.contacts()
         self._ids = [c.id for c in contacts]
         self._names = [c.name for c in contacts]
         self._labels = [
@@ -41,7 +51,35 @@ class ContactsProvider(Provider):
             yield Hit(
                 score / 100,
                 label,
-                partial(self.app.open_contact, self._ids[index]),  # type: ignore[attr-defined]
+                partial(cast("CrmApp", self.app).open_contact, self._ids[index]),
                 text=self._labels[index],
                 help="Show the contact's details, threads and timeline",
             )
+
+
+def system_commands(screen: Screen[Any], run: Callable[[str, Any], Any],
+                    switch_mode: Callable[[str], Any]) -> Iterable[tuple[str, str, Callable[[], Any]]]:
+    """(title, help, callback) for the app's own actions and the screen's bindings."""
+    yield "Add contact", "Create a contact by hand", partial(run, "app.add_contact", None)
+    yield ("Import contacts", "From LinkedIn, Google or vCard files",
+           partial(run, "app.import_contacts", None))
+    for mode in MODES:
+        yield (f"Go to {mode.title()}", f"Switch to the {mode.title()} screen",
+               partial(switch_mode, mode))
+    # Every action of the current screen, by its footer description.
+    for binding in screen_bindings(screen):
+        yield (binding.description, binding.tooltip or f"{binding.description} ({binding.id})",
+               partial(run, binding.action, screen))
+
+
+def screen_bindings(screen: Screen[Any]) -> list[Binding]:
+    """The screen's own described bindings (not the app's, not hidden navigation keys)."""
+    seen: set[str] = set()
+    found: list[Binding] = []
+    for binding in getattr(screen, "BINDINGS", []):
+        if not isinstance(binding, Binding) or not binding.description or not binding.id:
+            continue
+        if binding.id not in seen:
+            seen.add(binding.id)
+            found.append(binding)
+    return found

@@ -15,13 +15,15 @@ from textual.screen import Screen
 from crm_tui.domain.models import Feed
 from crm_tui.feeds.discover import DiscoveryError, check_feed, discover, web_address
 from crm_tui.feeds.links import feed_location
+from crm_tui.ui.context import Change, ctx_of
 from crm_tui.ui.dialogs.feed_choice import FeedChoiceDialog
 
 
 async def subscribe(screen: Screen[Any], location: str, contact_id: str | None = None) -> Feed | None:
     """Find and subscribe to the feed behind ``location``; notify what happened."""
     app: Any = screen.app
-    store, settings, now = app.store, app.env.settings, app.now
+    ctx = ctx_of(screen)
+    store, settings, now = ctx.store, ctx.settings, ctx.now
 
     def error(message: str) -> None:
         app.notify(message, title="Feed not added", severity="error", markup=False, timeout=10)
@@ -59,5 +61,6 @@ async def subscribe(screen: Screen[Any], location: str, contact_id: str | None =
     if contact_id:
         person = store.contact(contact_id)
         whose = f" as {person.name}'s blog" if person else ""
-    result: Feed | None = app.write(lambda: store.add_feed(feed), f"Subscribed to {url}{whose}; r on Feeds fetches it")
-    return result
+    written = ctx.write(lambda: store.add_feed(feed), f"Subscribed to {url}{whose}; r on Feeds fetches it",
+                        Change.of("feeds", contacts=[contact_id] if contact_id else []))
+    return written.value

@@ -170,7 +170,7 @@ async def test_data_changes_reach_other_modes(demo_app) -> None:
         contacts_screen = demo_app.screen
         await pilot.press("2")
         await pilot.pause()
-        demo_app.write(lambda: demo_app.store.add_contact(Contact(name="Zed Newcomer")))
+        demo_app.ctx.write(lambda: demo_app.store.add_contact(Contact(name="Zed Newcomer")))
         await pilot.press("1")
         await pilot.pause()
         names = [row.name for row in contacts_screen.rows]

@@ -13,8 +13,9 @@ from textual.widgets import Button, DataTable, Input, Static, TextArea
 from crm_tui import config
 from crm_tui.domain.models import Article, Contact, Feed, Suggestion, Thread, Touch
 from crm_tui.paths import Paths
+from crm_tui.services import actions
 from crm_tui.store.repository import Store
-from crm_tui.ui.dialogs.compose import ComposeDialog
+from crm_tui.ui.dialogs.compose import ComposeDialog, SentMessage
 
 SIZE = (120, 40)
 
@@ -211,13 +212,20 @@ class Host(App[None]):
     def __init__(self, dialog_args: dict[str, Any], paths: Paths | None = None) -> None:
         super().__init__()
         self.dialog_args = dialog_args
+        if paths is not None:
+            self.dialog_args["templates_file"] = paths.templates_file
         self.results: list[Touch | None] = []
         self.opened: list[str] = []
-        if paths is not None:
-            self.env = type("E", (), {"paths": paths})()
 
     def on_mount(self) -> None:
-        self.push_screen(ComposeDialog(**self.dialog_args), self.results.append)
+        self.push_screen(ComposeDialog(**self.dialog_args), self.log_sent)
+
+    def log_sent(self, sent: SentMessage | None) -> None:
+        """What the screens do with the composer's result (CrmScreen.compose_message)."""
+        store = self.dialog_args["store"]
+        self.results.append(None if sent is None else actions.mark_sent(
+            store, sent.suggestion, sent.recipient_id, self.dialog_args["now"], sent.channel,
+            sent.note, sent.article_id))
 
     def open_url(self, url: str, *, new_tab: bool = True) -> None:
         self.opened.append(url)

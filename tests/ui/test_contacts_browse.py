@@ -131,7 +131,7 @@ async def test_the_first_frame_already_has_the_next_steps_it_shows(demo_app, mon
         await pilot.pause()
         screen = demo_app.screen
         assert not screen.steps_ready
-        full = next_steps(demo_app.store, demo_app.env.settings, demo_app.now)
+        full = next_steps(demo_app.store, demo_app.ctx.settings, demo_app.ctx.now)
         shown = [screen.rows[i] for i in screen._sorted[:20]]
         rest = [screen.rows[i] for i in screen._sorted[20:]]
         assert rest and all(row.suggestion is None for row in rest)  # not computed yet
@@ -147,10 +147,10 @@ def test_steps_for_a_few_contacts_match_the_whole_run(make_app, demo_paths) -> N
     from crm_tui.ui.widgets.contact_rows import next_steps, next_steps_for
 
     app = make_app(demo_paths)
-    full = next_steps(app.store, app.env.settings, app.now)
+    full = next_steps(app.store, app.ctx.settings, app.ctx.now)
     ids = [c.id for c in app.store.contacts()]
     for start in range(0, len(ids), 7):  # contacts in groups, threads and all
         group = set(ids[start:start + 7])
-        assert next_steps_for(app.store, app.env.settings, app.now, group) == {
+        assert next_steps_for(app.store, app.ctx.settings, app.ctx.now, group) == {
             k: v for k, v in full.items() if k in group
         }

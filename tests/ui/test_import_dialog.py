@@ -8,6 +8,7 @@ from textual.app import App
 from textual.widgets import Button, Select, Static
 
 from crm_tui.interop import ImportReport
+from crm_tui.services.importer import PreparedImport, commit_prepared
 from crm_tui.ui.dialogs.import_contacts import ImportDialog
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "interop"
@@ -21,7 +22,11 @@ class DialogApp(App[None]):
         self.results: list[ImportReport | None] = []
 
     def on_mount(self) -> None:
-        self.push_screen(ImportDialog(self.store, self.now), self.results.append)
+        self.push_screen(ImportDialog(self.store, self.now), self.write)
+
+    def write(self, prepared: PreparedImport | None) -> None:
+        """What the app does with the dialog's result (CrmApp.action_import_contacts)."""
+        self.results.append(None if prepared is None else commit_prepared(self.store, prepared))
 
 
 def text_of(app: App, selector: str) -> str:

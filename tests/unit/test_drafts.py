@@ -244,28 +244,33 @@ def test_word_count():
 
 
 def test_templates_are_written_in_our_own_words():
-    """No run of five words is taken from the seed articles (facts carry over, sentences not)."""
+    """No run of five words is taken from the seed articles (facts carry over, sentences not).
+
+    The articles are not in the repository: tests/fixtures/seed-5grams.txt holds hashes of
+    their five-word runs (scripts/seed_grams.py writes it)."""
+    import hashlib
     from pathlib import Path
 
-    seeds = Path(__file__).resolve().parents[2] / ".." / "shared" / "seeds"
-    seeds = seeds if seeds.exists() else Path("/work/shared/seeds")
-    if not seeds.exists():
-        pytest.skip("seed articles not available")
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "seed-5grams.txt"
+    seen = {line for line in fixture.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")}
+    assert len(seen) > 2000  # the fixture is really there
 
     def words(text: str) -> list[str]:
         return re.findall(r"[a-z']+", text.lower().replace("\u2019", "'"))
 
-    def grams(ws: list[str], n: int = 5) -> set[tuple[str, ...]]:
-        return {tuple(ws[i:i + n]) for i in range(len(ws) - n + 1)}
+    def grams(ws: list[str], n: int = 5) -> set[str]:
+        return {hashlib.sha256(" ".join(ws[i:i + n]).encode()).hexdigest()[:16]
+                for i in range(len(ws) - n + 1)}
 
-    seen: set[tuple[str, ...]] = set()
-    for path in seeds.glob("*.txt"):
-        seen |= grams(words(path.read_text(encoding="utf-8")))
+    checked = 0
     for step in STEPS:
         for v in template_library.default_library().variants(step):
             for text in (v.subject, v.body):
                 plain = re.sub(r"\{[a-z_]+\}", " ", text).replace("[", " ").replace("]", " ")
-                assert not grams(words(plain)) & seen, (step, v.id, grams(words(plain)) & seen)
+                assert not grams(words(plain)) & seen, (step, v.id)
+                checked += 1
+    assert checked > 50
 
 
 @pytest.mark.parametrize(("link", "shared"), [

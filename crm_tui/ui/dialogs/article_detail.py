@@ -8,10 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from crm_tui.domain.models import Article, Contact
+from crm_tui.ui.dialogs.base import CrmDialog
 from crm_tui.ui.format import inert
 from crm_tui.ui.widgets.footer import KeyFooter
 
@@ -20,10 +20,9 @@ SHARE = "share"
 OPEN = "open"
 
 
-class ArticleDetailDialog(ModalScreen[str | None]):
+class ArticleDetailDialog(CrmDialog[str | None]):
     """Returns SHARE or OPEN when the user asks for it from here, else None."""
 
-    DEFAULT_CLASSES = "dialog"
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="article_detail.close"),

@@ -1,8 +1,9 @@
 """The message composer: a ready, editable message for a step, then copy / mail / mark sent.
 
-Opened from a due step (Today), from a contact, or from "share article". Nothing is written
-to the store until **mark sent**; cancel logs nothing. What gets copied, mailed or logged is
-the text as edited in the dialog, never the template.
+Opened from a due step (Today), from a contact, or from "share article". The dialog writes
+nothing: **mark sent** dismisses with a :class:`SentMessage` that the opener logs (see
+``CrmScreen.compose_message``); cancel dismisses with None. What gets copied, mailed or
+logged is the text as edited in the dialog, never the template.
 
 Keys (ids for ``[keys]`` in config.toml): ctrl+n next variant (``compose.next_variant``),
 ctrl+l change channel (``compose.channel``), ctrl+c copy (``compose.copy``), ctrl+o open in
@@ -14,7 +15,8 @@ back to it (until the dialog closes).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
 
 import arrow
 from textual import on
@@ -22,16 +24,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static, TextArea
 
 from crm_tui.config import Settings
 from crm_tui.domain import drafts, template_library
-from crm_tui.domain.models import CHANNELS, Article, Contact, Suggestion, Touch
+from crm_tui.domain.models import CHANNELS, Article, Contact, Suggestion
 from crm_tui.domain.text import clean, clean_multiline
-from crm_tui.services import actions, drafting
+from crm_tui.services import drafting
 from crm_tui.store.repository import Store
-from crm_tui.store.storage import StoreError
+from crm_tui.ui.dialogs.base import CrmDialog
 from crm_tui.ui.format import inert
 from crm_tui.ui.widgets.footer import KeyFooter
 
@@ -46,20 +47,25 @@ STEP_LABELS = {
 }
 
 
-class ComposeDialog(ModalScreen[Touch | None]):
-    """Dismisses with the logged Touch after **mark sent**, or None (nothing logged)."""
+@dataclass(frozen=True)
+class SentMessage:
+    """What **mark sent** hands back: the step it fulfils and the message as edited."""
 
-    DEFAULT_CLASSES = "dialog"
-    DEFAULT_CSS = """
-    ComposeDialog #compose-warnings { color: $text-warning; height: auto; }
-    ComposeDialog #compose-problems { color: $text-error; height: auto; }
-    ComposeDialog #compose-hint { color: $text-muted; height: auto; }
-    ComposeDialog #compose-meta { height: auto; }
-    ComposeDialog #compose-channel { width: 24; }
-    ComposeDialog #compose-variant { width: 1fr; padding: 1 1 0 1; color: $text-muted; }
-    ComposeDialog #compose-words { width: auto; padding: 1 1 0 1; }
-    ComposeDialog #compose-words.over-limit { color: $text-warning; text-style: bold; }
-    """
+    suggestion: Suggestion
+    recipient_id: str
+    channel: str
+    note: str  # the whole message as logged (subject line included for email)
+    article_id: str | None
+    subject: str
+    body: str
+    variant: int
+
+
+class ComposeDialog(CrmDialog[SentMessage | None]):
+    """Dismisses with a :class:`SentMessage` after **mark sent**, or None (nothing to log).
+
+    ``restore`` (a SentMessage whose logging failed) opens it again with that text."""
+
 
     # Priority: the body's TextArea would otherwise take these keys. ctrl+c copies the
     # text selected in the body or subject if there is some (as it would there), else the
@@ -75,13 +81,15 @@ class ComposeDialog(ModalScreen[Touch | None]):
 
     def __init__(self, store: Store, settings: Settings, now: arrow.Arrow, contact: Contact,
                  suggestion: Suggestion | None = None, article: Article | None = None,
-                 library: template_library.Library | None = None) -> None:
+                 library: template_library.Library | None = None,
+                 templates_file: Path | None = None, restore: SentMessage | None = None) -> None:
         super().__init__()
         self.store = store
         self.settings = settings
         self.now = now
         self.article = article
         self.library = library
+        self.templates_file = templates_file
         self.problems: list[str] = []
         self.plan = drafting.plan(store, settings, now, contact, suggestion, article=article)
         self.channel = self.plan.channel
@@ -89,6 +97,9 @@ class ComposeDialog(ModalScreen[Touch | None]):
         self.draft: drafts.Draft | None = None
         # (channel, variant) -> (subject, body) as edited, so cycling never loses typing.
         self.edits: dict[tuple[str, int], tuple[str, str]] = {}
+        if restore is not None:
+            self.channel, self.variant = restore.channel, restore.variant
+            self.edits[(restore.channel, restore.variant)] = (restore.subject, restore.body)
 
     # ------------------------------------------------------------------ building
     @property
@@ -97,9 +108,7 @@ class ComposeDialog(ModalScreen[Touch | None]):
 
     def _library(self) -> template_library.Library:
         if self.library is None:
-            paths = getattr(getattr(self.app, "env", None), "paths", None)
-            self.library, self.problems = template_library.load_library(
-                paths.templates_file if paths is not None else None)
+            self.library, self.problems = template_library.load_library(self.templates_file)
         return self.library
 
     def _make_draft(self) -> drafts.Draft:
@@ -134,10 +143,6 @@ class ComposeDialog(ModalScreen[Touch | None]):
         yield KeyFooter()  # the dialog's keys, with their descriptions
 
     def on_mount(self) -> None:
-        # Inline styles: the app's generic dialog rules (narrow box, short TextArea) would
-        # otherwise win over DEFAULT_CSS, and a message needs room.
-        self.query_one("#compose-box").styles.width = 90
-        self.query_one("#compose-body", TextArea).styles.height = 14
         self.query_one("#compose-mail", Button).display = bool(self.recipient.email)
         self._show_static()
         self._load(self.draft or self._make_draft())
@@ -255,32 +260,16 @@ class ComposeDialog(ModalScreen[Touch | None]):
     @on(Button.Pressed, "#compose-sent")
     def action_sent(self) -> None:
         d = self.edited()
-        note = clean_multiline(drafts.as_text(d), 5000)
-        try:
-            touch = self._log(note, d.channel)
-        except (StoreError, actions.ActionError) as exc:
-            self.notify(str(exc), title="Not saved", severity="error")
-            return
-        self.dismiss(touch)
-
-    def _log(self, note: str, channel: str) -> Touch | None:
-        can_write = getattr(self.app, "can_write", None)
-        if callable(can_write) and not can_write():
-            raise actions.ActionError("read-only: nothing was saved")
-        s = self.plan.suggestion or self._suggestion()
-        article_id = self.article.id if self.article is not None else None
-        if s.step == "move-on":
-            # A closing note is a real touch; actions.done would only close the thread.
-            with self.store.batch():
-                touch = self.store.log_touch(Touch(
-                    contact_id=self.recipient.id, at=self.now.isoformat(), direction="out",
-                    channel=channel, note=note, thread_id=s.thread_id, article_id=article_id,
-                    step=s.step))
-                if s.thread_id:
-                    actions.move_on(self.store, s.thread_id, self.now)
-            return touch
-        return actions.done(self.store, s, self.now, channel=channel, note=note,
-                            article_id=article_id)
+        self.dismiss(SentMessage(
+            suggestion=self.plan.suggestion or self._suggestion(),
+            recipient_id=self.recipient.id,
+            channel=d.channel,
+            note=clean_multiline(drafts.as_text(d), 5000),
+            article_id=self.article.id if self.article is not None else None,
+            subject=self.subject_text,
+            body=self.body_text,
+            variant=d.variant,
+        ))
 
     def _suggestion(self) -> Suggestion:
         """The step being fulfilled when the engine had none (e.g. an ad-hoc share)."""
@@ -297,9 +286,3 @@ class ComposeDialog(ModalScreen[Touch | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-
-def open_composer(app: Any, contact: Contact, suggestion: Suggestion | None = None,
-                  article: Article | None = None, callback: Any = None) -> None:
-    """Push the composer over ``app`` (a CrmApp: uses its store, settings and clock)."""
-    app.push_screen(ComposeDialog(app.store, app.env.settings, app.now, contact, suggestion,
-                                  article), callback)

@@ -7,25 +7,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from crm_tui.ui.dialogs.base import CrmDialog
 
-class ConfirmDialog(ModalScreen[bool]):
+
+class ConfirmDialog(CrmDialog[bool]):
     BINDINGS = [
         Binding("escape,n", "answer(False)", "No", id="confirm.no"),
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
     ]
 
-    DEFAULT_CSS = """
-    ConfirmDialog { align: center middle; }
-    ConfirmDialog > Vertical {
-        width: 64; height: auto; border: thick $error; background: $surface; padding: 1 2;
-    }
-    ConfirmDialog .confirm-title { text-style: bold; margin-bottom: 1; }
-    ConfirmDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
-    ConfirmDialog Button { margin-left: 1; }
-    """
 
     def __init__(self, title: str, message: str, confirm: str = "OK") -> None:
         super().__init__()

@@ -12,8 +12,8 @@ from textual.widgets import Input, Select, TextArea
 from crm_tui.domain.models import TIERS, Contact
 from crm_tui.domain.text import clean, clean_list, clean_multiline
 from crm_tui.ui import format as fmt
+from crm_tui.ui.dialogs.form import FormDialog
 from crm_tui.ui.widgets import checks
-from crm_tui.ui.widgets.form import FormDialog
 
 
 def _split(value: str) -> list[str]:

@@ -8,20 +8,19 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from crm_tui.feeds.discover import web_address
 from crm_tui.feeds.links import feed_location
+from crm_tui.ui.dialogs.base import CrmDialog
 
 
-class PathDialog(ModalScreen[str | None]):
+class PathDialog(CrmDialog[str | None]):
     """A one-field dialog whose value is checked by ``validate`` (raises ValueError with why).
 
     Returns the validated value, or None when cancelled.
     """
 
-    DEFAULT_CLASSES = "dialog"
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 

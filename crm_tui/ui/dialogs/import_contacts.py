@@ -3,8 +3,8 @@
 The preview is a dry run (nothing written), made in a worker thread: reading and matching
 10,000 rows takes seconds, and the dialog stays responsive meanwhile (escape still
 cancels). Confirming writes the previewed plan in one store batch (re-previewing first if
-anything was saved since) and dismisses with the :class:`ImportReport` (None when
-cancelled). Names and messages from the file are shown as plain text, never as markup.
+anything was saved since) and dismisses with the :class:`PreparedImport` for the caller to
+write (None when cancelled). Names and messages from the file are shown as plain text, never as markup.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from crm_tui.interop import ImportReport, InteropError
 from crm_tui.interop.merge import Plan
-from crm_tui.services.importer import commit, prepare
+from crm_tui.services.importer import PreparedImport, prepare
 from crm_tui.store.repository import Store
 from crm_tui.store.storage import StoreError
+from crm_tui.ui.dialogs.base import CrmDialog
 
 KIND_CHOICES: list[tuple[str, str]] = [
     ("LinkedIn Connections.csv", "linkedin"),
@@ -54,13 +54,7 @@ def check_path(kind: str, value: str) -> Path:
     return path
 
 
-class ImportDialog(ModalScreen[ImportReport | None]):
-    DEFAULT_CLASSES = "dialog"
-    DEFAULT_CSS = """
-    ImportDialog #import-preview { height: auto; max-height: 14; }
-    ImportDialog #import-preview-box.-busy { min-height: 3; }
-    ImportDialog #import-feedback.-invalid { color: $text-error; }
-    """
+class ImportDialog(CrmDialog[PreparedImport | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="import.cancel"),
         Binding("ctrl+s", "confirm", "Import", id="import.confirm", priority=True),
@@ -209,19 +203,12 @@ class ImportDialog(ModalScreen[ImportReport | None]):
         count = len(self.report.added) + len(self.report.updated)
         self._feedback(f"Importing {count:,} contacts...", False)
         self.query_one("#import-do-confirm", Button).disabled = True
-        self.call_after_refresh(self._commit)  # the line above shows before the write
+        self.call_after_refresh(self._hand_over)  # the line above shows before the write
 
-    def _commit(self) -> None:
-        plan, report = self.plan, self.report
-        if plan is None or report is None:
-            return
-        try:
-            commit(self.store, plan, report)
-        except (InteropError, StoreError, OSError) as exc:
-            self._forget_preview()  # the batch rolled back; the plan's ids are spent
-            self._feedback(f"Nothing was imported: {exc}. Enter to preview again.", True)
-            return
-        self.dismiss(report)
+    def _hand_over(self) -> None:
+        """Dismiss with the previewed plan (not awaited: this runs in our own queue)."""
+        if self.plan is not None and self.report is not None:
+            self.dismiss(PreparedImport(self.plan, self.report, self.generation))
 
     @on(Button.Pressed, "#import-do-cancel")
     def action_cancel(self) -> None:

@@ -1,27 +1,26 @@
-"""Log a touch (a message, call or meeting, either way). Dismisses with a function that
-writes it to a store (so the caller runs it inside its write guard), or None."""
+"""Log a touch (a message, call or meeting, either way). Dismisses with the
+:class:`~crm_tui.services.actions.TouchEntry` to log (the caller writes it), or None."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import replace
 
 import arrow
 from textual.widget import Widget
 from textual.widgets import Input, Select, TextArea
 
-from crm_tui.domain.models import CHANNELS, OUTCOMES, Contact, Suggestion, Thread, Touch
+from crm_tui.domain.models import CHANNELS, OUTCOMES, Contact, Suggestion, Thread
 from crm_tui.domain.text import clean_multiline
-from crm_tui.services import actions
+from crm_tui.services.actions import TouchEntry
 from crm_tui.ui import format as fmt
+from crm_tui.ui.dialogs.form import FormDialog
 from crm_tui.ui.widgets import checks
-from crm_tui.ui.widgets.form import FormDialog
 
-Save = Callable[[Any], Touch | None]
 _NO_THREAD = "-"
 
 
-class LogTouchDialog(FormDialog[Save]):
+class LogTouchDialog(FormDialog[TouchEntry]):
     save_label = "Log"
 
     def __init__(
@@ -82,30 +81,18 @@ class LogTouchDialog(FormDialog[Save]):
                 found["outcome"] = "'paid' needs an invoice thread."
         return {name: problem for name, problem in found.items() if problem}
 
-    def result(self) -> Save:
+    def result(self) -> TouchEntry:
         moment = checks.when(self.value("when"), self.now)
         assert isinstance(moment, arrow.Arrow)
         thread_id = None if self.value("thread") == _NO_THREAD else self.value("thread")
-        channel, note = self.value("channel"), clean_multiline(self.value("note"), 5000)
-        contact_id = self.contact.id
-        if self.value("direction") == "in":
-            outcome = self.value("outcome")
-
-            def save_reply(store: Any) -> Touch:
-                # Through actions.reply: a reply pauses the sequence, `paid` closes the invoice.
-                return actions.reply(store, contact_id, moment, thread_id=thread_id,
-                                     outcome=outcome, note=note, channel=channel)
-
-            return save_reply
+        entry = TouchEntry(contact_id=self.contact.id, at=moment, direction=self.value("direction"),
+                           channel=self.value("channel"),
+                           note=clean_multiline(self.value("note"), 5000), thread_id=thread_id)
+        if entry.direction == "in":
+            return replace(entry, outcome=self.value("outcome") or None)
         step = next(
             (s.step for s in self.suggestions
              if s.thread_id == thread_id and s.status in ("due", "overdue", "upcoming")),
             None,
         )
-
-        def save_out(store: Any) -> Touch:
-            return store.log_touch(Touch(contact_id=contact_id, at=moment.isoformat(),
-                                         direction="out", channel=channel, note=note,
-                                         thread_id=thread_id, step=step))
-
-        return save_out
+        return replace(entry, step=step)

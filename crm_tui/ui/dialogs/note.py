@@ -10,7 +10,7 @@ from textual.widgets import TextArea
 from crm_tui.domain.models import Contact
 from crm_tui.domain.text import clean_multiline
 from crm_tui.ui import format as fmt
-from crm_tui.ui.widgets.form import FormDialog
+from crm_tui.ui.dialogs.form import FormDialog
 
 
 class NoteDialog(FormDialog[str]):

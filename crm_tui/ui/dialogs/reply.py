@@ -9,11 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
 
 from crm_tui.domain.models import CHANNELS, REPLY_ASKED, REPLY_PAID, REPLY_REJECTED
 from crm_tui.domain.text import clean_multiline
+from crm_tui.ui.dialogs.base import CrmDialog
 from crm_tui.ui.format import inert
 
 # (outcome, label, thread kinds it applies to; None = always)
@@ -32,10 +32,9 @@ class ReplyAnswer:
     channel: str
 
 
-class ReplyDialog(ModalScreen[ReplyAnswer | None]):
+class ReplyDialog(CrmDialog[ReplyAnswer | None]):
     """Returns what the reply was, or None when cancelled. Logs nothing itself."""
 
-    DEFAULT_CLASSES = "dialog"
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="reply.cancel"),

@@ -13,11 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from crm_tui.domain.models import Contact
+from crm_tui.ui.dialogs.base import CrmDialog
 from crm_tui.ui.format import inert
 
 SHOWN = 200
@@ -35,10 +35,9 @@ def _label(contact: Contact, why: Sequence[str] | None) -> Content:
     return Content.assemble(*parts)
 
 
-class SharePickDialog(ModalScreen[str | None]):
+class SharePickDialog(CrmDialog[str | None]):
     """Returns the chosen contact id, or None when cancelled."""
 
-    DEFAULT_CLASSES = "dialog"
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="share_pick.cancel"),

@@ -10,9 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from crm_tui.ui.dialogs.base import CrmDialog
 from crm_tui.ui.format import inert
 
 _RELATIVE = re.compile(r"^\+?\s*(\d{1,3})\s*([dwm])$", re.IGNORECASE)
@@ -32,8 +32,12 @@ def parse_until(value: str, now: arrow.Arrow) -> tuple[str | None, str]:
     match = _RELATIVE.match(text)
     if match:
         amount, unit = int(match.group(1)), match.group(2).lower()
-        shift = {"d": "days", "w": "weeks", "m": "months"}[unit]
-        day = today.shift(**{shift: amount})
+        if unit == "d":
+            day = today.shift(days=amount)
+        elif unit == "w":
+            day = today.shift(weeks=amount)
+        else:
+            day = today.shift(months=amount)
     else:
         try:
             day = arrow.get(text, "YYYY-MM-DD", tzinfo=now.tzinfo)
@@ -44,10 +48,9 @@ def parse_until(value: str, now: arrow.Arrow) -> tuple[str | None, str]:
     return day.format("YYYY-MM-DD"), ""
 
 
-class SnoozeDialog(ModalScreen[str | None]):
+class SnoozeDialog(CrmDialog[str | None]):
     """Returns the ISO date to snooze until, or None when cancelled."""
 
-    DEFAULT_CLASSES = "dialog"
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="snooze.cancel"),

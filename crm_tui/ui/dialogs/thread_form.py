@@ -12,8 +12,8 @@ from textual.widgets import Input, Select, TextArea
 from crm_tui.domain.models import THREAD_KINDS, Contact, Thread
 from crm_tui.domain.text import clean, clean_multiline
 from crm_tui.ui import format as fmt
+from crm_tui.ui.dialogs.form import FormDialog
 from crm_tui.ui.widgets import checks
-from crm_tui.ui.widgets.form import FormDialog
 
 _KIND_HELP = {
     "interview": "when you were interviewed; thank-you and follow-ups come from the decision date",

@@ -21,10 +21,11 @@ from textual.widgets import DataTable, Header, Static
 from crm_tui.domain.models import Article, Contact, Dismissal
 from crm_tui.feeds.links import safe_to_open
 from crm_tui.feeds.rank import ranker
+from crm_tui.ui.context import Change, writes
 from crm_tui.ui.dialogs.article_detail import OPEN, SHARE, ArticleDetailDialog
 from crm_tui.ui.dialogs.share_pick import SharePickDialog
 from crm_tui.ui.format import inert, one_line
-from crm_tui.ui.screens.base import DataScreen, cursor_key, restore_cursor
+from crm_tui.ui.screens.base import CrmScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.article_table import ArticleTable
 from crm_tui.ui.widgets.footer import KeyFooter
 
@@ -51,7 +52,7 @@ def short_date(moment: str, now: arrow.Arrow) -> str:
     return {0: "today", 1: "yesterday"}.get(days, day.format("ddd D MMM"))
 
 
-class ArticlesScreen(DataScreen):
+class ArticlesScreen(CrmScreen):
     """Recent articles with their best-matching contacts."""
 
     TITLE = "Articles"
@@ -90,6 +91,11 @@ class ArticlesScreen(DataScreen):
         table.add_column("Title", key="title", width=30)
         table.add_column("Best matches", key="matches", width=18)
         self.reload()
+
+    def wants(self, change: Change) -> bool:
+        # Articles, and who suits them: a touch logged with someone (Today's done) changes
+        # neither; a share or a "not for" does, and so does a change of unknown extent.
+        return change.contact_ids is None or change.touches_table("articles", "feeds", "shares", "dismissals")
 
     # -------------------------------------------------------------------- data
     def _ranker(self) -> Any:
@@ -197,7 +203,7 @@ class ArticlesScreen(DataScreen):
 
         def next_step(choice: str | None) -> None:
             if choice == SHARE:
-                self.action_share()
+                self.call_later(self.run_action, "share")  # through the app's write guard
             elif choice == OPEN:
                 self.action_open_link()
 
@@ -221,13 +227,14 @@ class ArticlesScreen(DataScreen):
         self.app.open_url(article.link)
         self.notify(f"Opening {one_line(article.link)}", markup=False)
 
+    @writes
     def action_share(self) -> None:
         self._pick_contact("Share with…", self._open_composer)
 
     def _pick_contact(self, title: str, then: Callable[[Contact, Article], None]) -> None:
         """Ask which contact (ranked by match for the selected article), then call ``then``."""
         article = self._selected()
-        if article is None or not self.app.can_write():  # type: ignore[attr-defined]
+        if article is None:
             return
         contacts = self.store.contacts()
         rank = self._ranker()
@@ -241,25 +248,19 @@ class ArticlesScreen(DataScreen):
         self.app.push_screen(SharePickDialog(title, article.title, ranked, contacts), picked)
 
     def _open_composer(self, contact: Contact, article: Article) -> None:
-        from crm_tui.ui.dialogs.compose import ComposeDialog
+        # Marking it sent logs the touch with the article (actions.done records the Share).
+        self.compose_message(contact, article=article,
+                             sent_text=f"Shared with {inert(contact.name)}: logged as a touch")
 
-        def closed(touch: Any) -> None:
-            # The composer logs the touch with the article (actions.done records the Share).
-            if touch is not None:
-                self.app.refresh_data()  # type: ignore[attr-defined]
-                self.notify(f"Shared with {inert(contact.name)}: logged as a touch", title=inert(article.title))
-
-        self.app.push_screen(
-            ComposeDialog(self.store, self.settings, self.now, contact, article=article), closed
-        )
-
+    @writes
     def action_dismiss_for(self) -> None:
         self._pick_contact("Not for…", self._dismiss)
 
     def _dismiss(self, contact: Contact, article: Article) -> None:
         dismissal = Dismissal(article_id=article.id, contact_id=contact.id, at=self.now.isoformat())
-        self.app.write(  # type: ignore[attr-defined]
+        self.ctx.write(
             lambda: self.store.add_dismissal(dismissal),
             f"Not suggested to {one_line(contact.name)} again",
+            Change.of("dismissals", contacts={contact.id}),
         )
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import arrow
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Label, Sparkline, Static
 
+from crm_tui.config import Settings
 from crm_tui.domain.models import Article, Contact, Suggestion, Thread, Touch
+from crm_tui.services import actions
+from crm_tui.services.actions import TouchEntry
+from crm_tui.store.repository import Store
 from crm_tui.ui import format as fmt
-from crm_tui.ui.messages import DataChanged
+from crm_tui.ui.context import Change, writes
+from crm_tui.ui.screens.base import CrmScreen
 from crm_tui.ui.widgets.banner import ReadOnlyBanner
 from crm_tui.ui.widgets.footer import KeyFooter
 
@@ -23,7 +24,7 @@ MONTHS = 12
 _TIMELINE_LIMIT = 200  # the newest touches shown; older ones stay in the store
 
 
-class ContactScreen(Screen[None]):
+class ContactScreen(CrmScreen):
     """One contact. Pushed on top of the current mode by ``app.open_contact``."""
 
     BINDINGS = [
@@ -73,13 +74,17 @@ class ContactScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load()
 
-    @on(DataChanged)
-    def _changed(self) -> None:
+    def wants(self, change: Change) -> bool:
+        # Its threads name other people (interviewers, an introducer): a thread change is
+        # always worth a look; otherwise only this contact's own changes.
+        return change.touches_contact(self.contact_id) or change.touches_table("threads", "articles")
+
+    def data_changed(self, change: Change) -> None:
         self.load()
 
     @property
     def contact(self) -> Contact | None:
-        return self.app.store.contact(self.contact_id)  # type: ignore[attr-defined]
+        return self.store.contact(self.contact_id)
 
     # ------------------------------------------------------------------ drawing
     def load(self) -> None:
@@ -87,10 +92,9 @@ class ContactScreen(Screen[None]):
         if contact is None:  # deleted meanwhile
             self.dismiss() if self.is_current else None
             return
-        app: Any = self.app
-        store, now = app.store, app.now
+        store, now = self.store, self.now
         self.sub_title = fmt.one_line(contact.name)
-        self.suggestions = _for_contact(store, app.env.settings, now, contact.id)
+        self.suggestions = _for_contact(store, self.settings, now, contact.id)
         threads = store.threads(contact_id=contact.id, open_only=True)
         touches = store.touches(contact_ids=[contact.id])
         blogs = [f.title or f.url for f in store.feeds() if f.contact_id == contact.id]
@@ -113,134 +117,127 @@ class ContactScreen(Screen[None]):
     def action_back(self) -> None:
         self.dismiss()
 
+    @writes
     def action_edit(self) -> None:
         from crm_tui.ui.dialogs.contact_form import ContactForm
 
-        app: Any = self.app
         contact = self.contact
-        if contact is None or not app.can_write():
+        if contact is None:
             return
 
         def saved(edited: Contact | None) -> None:
             if edited is not None:
-                app.write(lambda: app.store.update_contact(edited), f"Saved {edited.name}")
+                self.ctx.write(lambda: self.store.update_contact(edited), f"Saved {edited.name}",
+                               self._change("contacts"))
 
-        app.push_screen(ContactForm(contact, app.now), saved)
+        self.app.push_screen(ContactForm(contact, self.now), saved)
 
+    @writes
     def action_log_touch(self) -> None:
         from crm_tui.ui.dialogs.log_touch import LogTouchDialog
 
-        app: Any = self.app
         contact = self.contact
-        if contact is None or not app.can_write():
+        if contact is None:
             return
-        threads = app.store.threads(contact_id=contact.id, open_only=True)
+        threads = self.store.threads(contact_id=contact.id, open_only=True)
 
-        def logged(save: Any) -> None:
-            if save is not None:
-                app.write(lambda: save(app.store), "Touch logged")
+        def logged(entry: TouchEntry | None) -> None:
+            if entry is not None:
+                self.ctx.write(lambda: actions.log_entry(self.store, entry), "Touch logged",
+                               self._change("contacts", "touches", "threads"))
 
-        app.push_screen(LogTouchDialog(contact, threads, self.suggestions, app.now), logged)
+        self.app.push_screen(LogTouchDialog(contact, threads, self.suggestions, self.now), logged)
 
+    @writes
     def action_open_thread(self) -> None:
         from crm_tui.ui.dialogs.thread_form import ThreadForm
 
-        app: Any = self.app
         contact = self.contact
-        if contact is None or not app.can_write():
+        if contact is None:
             return
 
         def opened(thread: Thread | None) -> None:
             if thread is not None:
-                app.write(lambda: app.store.add_thread(thread), f"Opened a {thread.kind} thread")
+                people = {contact.id, *thread.interviewers, *([thread.via] if thread.via else [])}
+                self.ctx.write(lambda: self.store.add_thread(thread), f"Opened a {thread.kind} thread",
+                               Change.of("threads", contacts=people))
 
-        app.push_screen(ThreadForm(contact, app.now), opened)
+        self.app.push_screen(ThreadForm(contact, self.now), opened)
 
+    @writes
     def action_add_note(self) -> None:
         from crm_tui.ui.dialogs.note import NoteDialog
 
-        app: Any = self.app
         contact = self.contact
-        if contact is None or not app.can_write():
+        if contact is None:
             return
 
         def added(text: str | None) -> None:
             if not text:
                 return
-            stamp = app.now.format("YYYY-MM-DD")
+            stamp = self.now.format("YYYY-MM-DD")
             entry = f"{stamp}: {text}"
 
             def save() -> Contact:
                 contact.notes = f"{contact.notes}\n\n{entry}" if contact.notes else entry
-                return app.store.update_contact(contact)
+                return self.store.update_contact(contact)
 
-            app.write(save, "Note added")
+            self.ctx.write(save, "Note added", self._change("contacts"))
 
-        app.push_screen(NoteDialog(contact), added)
+        self.app.push_screen(NoteDialog(contact), added)
 
+    @writes
     def action_compose(self, article: Article | None = None) -> None:
-        app: Any = self.app
         contact = self.contact
-        if contact is None or not app.can_write():
-            return
-        try:
-            from crm_tui.ui.dialogs.compose import ComposeDialog
-        except ImportError:
-            self.notify("The message composer is not available yet.", severity="warning")
+        if contact is None:
             return
         suggestion = next((s for s in self.suggestions if s.status != "closed"), None)
+        self.compose_message(contact, suggestion, article)
 
-        def sent(touch: Touch | None) -> None:
-            if touch is not None:
-                app.refresh_data(contact.id)
-
-        app.push_screen(
-            ComposeDialog(app.store, app.env.settings, app.now, contact, suggestion, article), sent
-        )
-
+    @writes
     def action_share(self) -> None:
         if not self.articles:
             self.notify("No suggested article for this contact.", severity="warning")
             return
         self.action_compose(self.articles[0])
 
+    @writes
     def action_follow_blog(self) -> None:
         """Their blog or newsletter: paste its address; the feed is found and tied to them."""
-        app: Any = self.app
-        if not app.can_write():
-            return
         from crm_tui.ui.dialogs.feed_add import feed_add_dialog
         from crm_tui.ui.follow import subscribe
 
         contact = self.contact
         if contact is None:
             return
-        known = {f.url for f in app.store.feeds()}
+        known = {f.url for f in self.store.feeds()}
         contact_id = contact.id
 
         def pasted(location: str | None) -> None:
             if location:
                 self.run_worker(subscribe(self, location, contact_id), group="feed-add", exclusive=True)
 
-        app.push_screen(feed_add_dialog(known, f"Follow {fmt.one_line(contact.name)}'s blog or newsletter: its address"),
-                        pasted)
+        self.app.push_screen(
+            feed_add_dialog(known, f"Follow {fmt.one_line(contact.name)}'s blog or newsletter: its address"), pasted
+        )
 
+    @writes
     def action_delete(self) -> None:
         from crm_tui.ui.dialogs.confirm import ConfirmDialog
 
-        app: Any = self.app
         contact = self.contact
-        if contact is None or not app.can_write():
+        if contact is None:
             return
         count = contact.touch_count
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
                 return
-            if app.write(lambda: app.store.delete_contact(contact.id) or True, "Contact deleted"):
+            if self.ctx.write(lambda: self.store.delete_contact(contact.id), "Contact deleted",
+                              Change.everything()):
                 self.dismiss()
 
-        app.push_screen(
+        self.app.push_screen(
             ConfirmDialog(
                 f"Delete {fmt.one_line(contact.name)}?",
                 f"This removes the contact with its {count} touches, threads and shares. "
@@ -249,6 +246,10 @@ class ContactScreen(Screen[None]):
             ),
             confirmed,
         )
+
+
+    def _change(self, *tables: str) -> Change:
+        return Change.of(*tables, contacts={self.contact_id})
 
 
 # ---------------------------------------------------------------------- pure helpers
@@ -268,7 +269,7 @@ class _Lines:
         return Content.assemble(*self.parts).rstrip()
 
 
-def _for_contact(store: Any, settings: Any, now: arrow.Arrow, contact_id: str) -> list[Suggestion]:
+def _for_contact(store: Store, settings: Settings, now: arrow.Arrow, contact_id: str) -> list[Suggestion]:
     from crm_tui.services import engine
 
     return engine.for_contact(store, settings, now, contact_id)
@@ -319,7 +320,7 @@ def _status_style(status: str) -> str:
     return {"overdue": "bold $text-error", "due": "$text-warning", "waiting": "dim"}.get(status, "")
 
 
-def _threads(store: Any, threads: list[Thread], suggestions: list[Suggestion], now: arrow.Arrow) -> Content:
+def _threads(store: Store, threads: list[Thread], suggestions: list[Suggestion], now: arrow.Arrow) -> Content:
     if not threads:
         return _Lines("No open threads (o opens one: interview, application, invoice).", "dim").content()
     text = _Lines()
@@ -355,7 +356,7 @@ def _monthly(touches: list[Touch], now: arrow.Arrow) -> tuple[list[int], list[in
     return outs, ins, [m.format("MMM YYYY") for m in months]  # "Apr 2025" ... "Mar 2026"
 
 
-def _timeline(store: Any, touches: list[Touch], now: arrow.Arrow) -> Content:
+def _timeline(store: Store, touches: list[Touch], now: arrow.Arrow) -> Content:
     if not touches:
         return _Lines("No touches yet (l logs one).", "dim").content()
     text = _Lines()
@@ -378,11 +379,9 @@ def _timeline(store: Any, touches: list[Touch], now: arrow.Arrow) -> Content:
     return text.content()
 
 
-def _suggested_articles(store: Any, now: arrow.Arrow, contact: Contact) -> list[Article]:
-    try:
-        from crm_tui.feeds.rank import ranker
-    except ImportError:
-        return []
+def _suggested_articles(store: Store, now: arrow.Arrow, contact: Contact) -> list[Article]:
+    from crm_tui.feeds.rank import ranker
+
     return [article for article, _ in ranker(store, now).for_contact(contact, k=5)]
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
-from crm_tui.ui.messages import ContactSelected, DataChanged
+from crm_tui.domain.models import Suggestion
+from crm_tui.ui.context import Change, writes
+from crm_tui.ui.messages import ContactSelected
+from crm_tui.ui.screens.base import CrmScreen
 from crm_tui.ui.widgets.banner import ReadOnlyBanner
 from crm_tui.ui.widgets.contact_rows import (
     SORTS,
@@ -26,8 +29,11 @@ from crm_tui.ui.widgets.contact_table import ContactTable
 from crm_tui.ui.widgets.empty_state import EmptyState
 from crm_tui.ui.widgets.footer import KeyFooter
 
+if TYPE_CHECKING:
+    from crm_tui.ui.app import CrmApp
 
-class ContactsScreen(Screen[None]):
+
+class ContactsScreen(CrmScreen):
     """Home: a table of contacts; `/` filters, `t` picks a tag, n/d/c/l sort."""
 
     BINDINGS = [
@@ -53,7 +59,7 @@ class ContactsScreen(Screen[None]):
         self.query_text = ""
         self.tag: str | None = None
         self._sorted: list[int] = []
-        self._last_match = ("", [])
+        self._last_match: tuple[str, list[int]] = ("", [])
         self.steps_ready = False  # next steps computed (see load)
         self.last_filter_ms = 0.0  # the last filter keystroke's cost, for the bench
 
@@ -94,15 +100,11 @@ class ContactsScreen(Screen[None]):
         first paint (the whole cadence engine is the slowest part of start-up at 10,000
         contacts); the others fill in right after it. Later reloads compute them at once.
         """
-        app = self.app
-        now = app.now  # type: ignore[attr-defined]
-        store = app.store  # type: ignore[attr-defined]
-        contacts = store.contacts()
-        self._seen_version = getattr(app, "data_version", 0)
+        contacts = self.store.contacts()
         table = self.query_one(ContactTable)
         keep = table.highlighted_id
         steps = self._next_steps() if self.steps_ready else {}
-        self.rows = build_rows(contacts, steps, now)
+        self.rows = build_rows(contacts, steps, self.now)
         self._show_empty_state(not self.rows)
         table.display = bool(self.rows)
         self._resort()
@@ -121,17 +123,13 @@ class ContactsScreen(Screen[None]):
     def _fill_first_screen(self) -> None:
         """Next steps for the rows the first frame shows, so it is complete: a screenful
         of contacts costs the engine a millisecond or two; everyone else follows after."""
-        app = self.app
-        shown = [self.rows[i] for i in self._sorted[: max(1, app.size.height)]]
-        steps = next_steps_for(
-            app.store, app.env.settings, app.now, {row.id for row in shown}  # type: ignore[attr-defined]
-        )
+        shown = [self.rows[i] for i in self._sorted[: max(1, self.app.size.height)]]
+        steps = next_steps_for(self.store, self.settings, self.now, {row.id for row in shown})
         for row in shown:
             row.set_suggestion(steps.get(row.id))
 
-    def _next_steps(self) -> dict:  # type: ignore[type-arg]
-        app = self.app
-        return next_steps(app.store, app.env.settings, app.now)  # type: ignore[attr-defined]
+    def _next_steps(self) -> dict[str, Suggestion]:
+        return next_steps(self.store, self.settings, self.now)
 
     def _fill_steps(self) -> None:
         if self.steps_ready:
@@ -150,7 +148,7 @@ class ContactsScreen(Screen[None]):
         self._forget_match()
 
     def _forget_match(self) -> None:
-        self._last_match: tuple[str, list[int]] = ("", [])
+        self._last_match = ("", [])
 
     def _apply(self, keep: str | None = None) -> None:
         start = time.perf_counter()
@@ -180,13 +178,11 @@ class ContactsScreen(Screen[None]):
             parts.append(f"filter: {self.query_text}")
         self.query_one("#contacts-status", Static).update(Content("  ·  ".join(parts)))
 
-    @on(DataChanged)
-    def _data_changed(self) -> None:
-        self.load()
+    def wants(self, change: Change) -> bool:
+        return change.touches_table("contacts", "touches", "threads")
 
-    def on_screen_resume(self) -> None:
-        if getattr(self.app, "data_version", 0) != getattr(self, "_seen_version", 0):
-            self.load()
+    def data_changed(self, change: Change) -> None:
+        self.load()
 
     # ------------------------------------------------------------------ filter
     def action_filter(self) -> None:
@@ -224,7 +220,7 @@ class ContactsScreen(Screen[None]):
             self.query_one(ContactTable).focus()
 
     def action_pick_tag(self) -> None:
-        from crm_tui.ui.widgets.tag_picker import TagPicker
+        from crm_tui.ui.dialogs.tag_picker import TagPicker
 
         def chosen(tag: str | None) -> None:
             if tag is None:
@@ -233,7 +229,7 @@ class ContactsScreen(Screen[None]):
             self._forget_match()
             self._apply(self.query_one(ContactTable).highlighted_id)
 
-        self.app.push_screen(TagPicker(self.app.store.contacts(), self.tag), chosen)  # type: ignore[attr-defined]
+        self.app.push_screen(TagPicker(self.store.contacts(), self.tag), chosen)
 
     # ------------------------------------------------------------------ sort
     def action_sort_menu(self) -> None:
@@ -257,10 +253,12 @@ class ContactsScreen(Screen[None]):
     @on(ContactSelected)
     def _open(self, event: ContactSelected) -> None:
         event.stop()
-        self.app.open_contact(event.contact_id)  # type: ignore[attr-defined]
+        cast("CrmApp", self.app).open_contact(event.contact_id)
 
-    def action_add_contact(self) -> None:
-        self.app.action_add_contact()  # type: ignore[attr-defined]
+    @writes
+    async def action_add_contact(self) -> None:
+        await self.app.run_action("add_contact")
 
-    def action_import_contacts(self) -> None:
-        self.app.action_import_contacts()  # type: ignore[attr-defined]
+    @writes
+    async def action_import_contacts(self) -> None:
+        await self.app.run_action("import_contacts")

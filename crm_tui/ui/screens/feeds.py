@@ -19,12 +19,13 @@ from crm_tui.feeds import newsboat, opml
 from crm_tui.feeds.links import is_web
 from crm_tui.services import feeds as service
 from crm_tui.store.storage import StoreError
+from crm_tui.ui.context import Change, writes
 from crm_tui.ui.dialogs.confirm import ConfirmDialog
 from crm_tui.ui.dialogs.feed_add import feed_add_dialog
 from crm_tui.ui.dialogs.opml_import import opml_import_dialog
 from crm_tui.ui.follow import subscribe
 from crm_tui.ui.format import ago, one_line
-from crm_tui.ui.screens.base import DataScreen, cursor_key, restore_cursor
+from crm_tui.ui.screens.base import CrmScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.footer import KeyFooter
 
 # Status -> (label, style) for the status cell; live states come from the service's progress.
@@ -56,7 +57,7 @@ def location_label(url: str) -> str:
     return f"file {Path(url).name}"
 
 
-class FeedsScreen(DataScreen):
+class FeedsScreen(CrmScreen):
     """The feed subscriptions."""
 
     TITLE = "Feeds"
@@ -87,8 +88,9 @@ class FeedsScreen(DataScreen):
         table.add_column("Error", key="error", width=20)
         self.reload()
 
-    def reload_on_change(self) -> bool:
-        return not self.refreshing  # the live states would be overwritten mid-refresh
+    def wants(self, change: Change) -> bool:
+        # Mid-refresh the live states would be overwritten; the refresh reloads at its end.
+        return change.touches_table("feeds", "articles") and not self.refreshing
 
     # -------------------------------------------------------------------- data
     def reload(self) -> None:
@@ -129,9 +131,8 @@ class FeedsScreen(DataScreen):
         return cursor_key(self.query_one("#feeds-list", DataTable))
 
     # ----------------------------------------------------------------- refresh
+    @writes
     def action_refresh_feeds(self) -> None:
-        if not self.app.can_write():  # type: ignore[attr-defined]
-            return
         if self.refreshing:
             self.notify("Already refreshing", severity="warning")
             return
@@ -170,12 +171,12 @@ class FeedsScreen(DataScreen):
         finally:
             self.refreshing = False
         self.notify(summary.line(), title="Feeds refreshed", markup=False)
-        self.app.refresh_data()  # type: ignore[attr-defined]
+        self.reload()
+        self.ctx.publish(Change.of("feeds", "articles"))
 
     # ------------------------------------------------------------ add / remove
+    @writes
     def action_add_feed(self) -> None:
-        if not self.app.can_write():  # type: ignore[attr-defined]
-            return
         known = {f.url for f in self.store.feeds()}
 
         def added(location: str | None) -> None:
@@ -184,23 +185,17 @@ class FeedsScreen(DataScreen):
 
         self.app.push_screen(feed_add_dialog(known), added)
 
+    @writes
     def action_import_opml(self) -> None:
-        if not self.app.can_write():  # type: ignore[attr-defined]
-            return
-
         def chosen(path: str | None) -> None:
             if not path:
                 return
             if newsboat.looks_like_urls_file(Path(path)):
                 self._import_newsboat(Path(path))
                 return
-            try:
-                result = self.app.write(  # type: ignore[attr-defined]
-                    lambda: opml.import_opml(self.store, Path(path), self.now)
-                )
-            except opml.OpmlError as exc:
-                self.notify(str(exc), title="OPML not imported", severity="error", markup=False)
-                return
+            written = self.ctx.write(lambda: opml.import_opml(self.store, Path(path), self.now),
+                                     changed=Change.of("feeds"), expected=(opml.OpmlError,))
+            result = written.value
             if result is not None:
                 self.notify(
                     f"{len(result.added)} added, {len(result.skipped)} already subscribed, "
@@ -212,13 +207,9 @@ class FeedsScreen(DataScreen):
         self.app.push_screen(opml_import_dialog(), chosen)
 
     def _import_newsboat(self, path: Path) -> None:
-        try:
-            result = self.app.write(  # type: ignore[attr-defined]
-                lambda: newsboat.import_newsboat(self.store, path, self.now)
-            )
-        except newsboat.NewsboatError as exc:
-            self.notify(str(exc), title="Not imported", severity="error", markup=False)
-            return
+        written = self.ctx.write(lambda: newsboat.import_newsboat(self.store, path, self.now),
+                                 changed=Change.of("feeds"), expected=(newsboat.NewsboatError,))
+        result = written.value
         if result is not None:
             self.notify(
                 f"{len(result.added)} added, {len(result.skipped)} already subscribed, "
@@ -227,21 +218,19 @@ class FeedsScreen(DataScreen):
                 markup=False,
             )
 
+    @writes
     def action_remove_feed(self) -> None:
         feed_id = self.current_id()
         feed = self.store.feed(feed_id) if feed_id else None
         if feed is None:
             self.notify("No feed selected", severity="warning")
             return
-        if not self.app.can_write():  # type: ignore[attr-defined]
-            return
         name = one_line(feed.title or feed.url)
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.write(  # type: ignore[attr-defined]
-                    lambda: self.store.delete_feed(feed.id), f"Removed {name}"
-                )
+                self.ctx.write(lambda: self.store.delete_feed(feed.id), f"Removed {name}",
+                               Change.of("feeds", "articles"))
 
         self.app.push_screen(
             ConfirmDialog(

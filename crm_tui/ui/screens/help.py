@@ -31,7 +31,8 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(Text("Action"), ratio=1)
         table.add_column(Text("Id (config.toml [keys])"), style="dim", no_wrap=True)
         seen: set[tuple[str, str]] = set()
-        named, other = [], []
+        named: list[Binding] = []
+        other: list[Binding] = []
         for key, active in self.target.active_bindings.items():
             binding = active.binding
             if not binding.description:

@@ -20,15 +20,16 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Header, Static
 
+from crm_tui.domain.drafts import Draft
 from crm_tui.domain.models import Article, Contact, Suggestion
 from crm_tui.feeds.rank import ranker
 from crm_tui.services import actions, engine
-from crm_tui.services.actions import ActionError
 from crm_tui.services.drafting import draft_for
+from crm_tui.ui.context import Change, writes
 from crm_tui.ui.dialogs.reply import ReplyAnswer, ReplyDialog
 from crm_tui.ui.dialogs.snooze import SnoozeDialog
 from crm_tui.ui.format import inert, one_line, step_label
-from crm_tui.ui.screens.base import DataScreen, cursor_key, restore_cursor
+from crm_tui.ui.screens.base import CrmScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.footer import KeyFooter
 from crm_tui.ui.widgets.today_table import TodayTable
 
@@ -68,7 +69,7 @@ def next_label(s: Suggestion, now: arrow.Arrow) -> str:
     return f"Nobody to ping today. Next: {first} on {when}"
 
 
-class TodayScreen(DataScreen):
+class TodayScreen(CrmScreen):
     """The engine's ranked list of who to ping today."""
 
     TITLE = "Today"
@@ -86,7 +87,7 @@ class TodayScreen(DataScreen):
     def __init__(self) -> None:
         super().__init__()
         self.suggestions: dict[str, Suggestion] = {}
-        self._previews: dict[str, tuple[Any, tuple[Article, float] | None]] = {}
+        self._previews: dict[str, tuple[Draft | None, tuple[Article, list[str]] | None]] = {}
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -142,9 +143,9 @@ class TodayScreen(DataScreen):
         return self.suggestions.get(key) if key else None
 
     def contact_of(self, s: Suggestion) -> Contact | None:
-        return self.store.contact(s.contact_id)  # type: ignore[no-any-return]
+        return self.store.contact(s.contact_id)
 
-    def preview(self, s: Suggestion) -> tuple[Any, tuple[Article, list[str]] | None]:
+    def preview(self, s: Suggestion) -> tuple[Draft | None, tuple[Article, list[str]] | None]:
         """(draft, best article with why it suits them) for one suggestion, computed once
         per reload."""
         key = row_key(s)
@@ -216,14 +217,10 @@ class TodayScreen(DataScreen):
             article.update(Content.assemble(*parts))
 
     # ----------------------------------------------------------------- actions
-    def _act(self, change: Callable[[], Any], done: str) -> bool:
-        """One write through the app (read-only and store errors become notifications)."""
-        try:
-            result = self.app.write(lambda: (change(),), done)  # type: ignore[attr-defined]
-        except ActionError as exc:
-            self.notify(str(exc), title="Not done", severity="error", markup=False)
-            return False
-        return result is not None
+    def _act(self, s: Suggestion, change: Callable[[], Any], done: str) -> bool:
+        """One write through the context, about the people of ``s``."""
+        people = {s.contact_id, s.recipient_id or s.contact_id}
+        return self.ctx.write(change, done, Change.of("contacts", "touches", "threads", contacts=people)).ok
 
     def _selected(self) -> Suggestion | None:
         s = self.current()
@@ -233,66 +230,61 @@ class TodayScreen(DataScreen):
 
     def recipient_of(self, s: Suggestion) -> Contact | None:
         """Who the message goes to: the interviewer for a thank-you, else the contact."""
-        return self.store.contact(s.recipient_id or s.contact_id)  # type: ignore[no-any-return]
+        return self.store.contact(s.recipient_id or s.contact_id)
 
+    @writes
     def action_compose(self) -> None:
         s = self._selected()
         if s is not None:
             self._open_composer(s)
 
     @on(DataTable.RowSelected, "#today-list")
-    def _row_selected(self) -> None:
-        self.action_compose()
+    async def _row_selected(self) -> None:
+        await self.run_action("compose")  # through the app's write guard, like the key
 
     def _open_composer(self, s: Suggestion, article: Article | None = None) -> None:
-        from crm_tui.ui.dialogs.compose import ComposeDialog
-
         contact = self.recipient_of(s)
-        if contact is None or not self.app.can_write():  # type: ignore[attr-defined]
-            return
+        if contact is not None:
+            self.compose_message(contact, suggestion=s, article=article)
 
-        def closed(touch: Any) -> None:
-            if touch is not None:
-                self.app.refresh_data()  # type: ignore[attr-defined]
-
-        self.app.push_screen(
-            ComposeDialog(
-                self.store, self.settings, self.now, contact, suggestion=s, article=article
-            ),
-            closed,
-        )
-
+    @writes
     def action_done(self) -> None:
         s = self._selected()
         if s is not None:
             self._act(
+                s,
                 lambda: actions.done(self.store, s, self.now),
                 f"Done: {one_line(s.contact)}, {step_label(s.step)}",
             )
 
+    @writes
     def action_snooze(self) -> None:
         s = self._selected()
         contact = self.contact_of(s) if s else None
-        if s is None or contact is None or not self.app.can_write():  # type: ignore[attr-defined]
+        if s is None or contact is None:
             return
 
         def chosen(until: str | None) -> None:
             if until:
                 self._act(
+                    s,
                     lambda: actions.snooze(self.store, s.contact_id, until, self.now),
                     f"Snoozed {one_line(s.contact)} until {until}",
                 )
 
         self.app.push_screen(SnoozeDialog(contact.name, contact.snooze_count, self.now), chosen)
 
+    @writes
     def action_skip(self) -> None:
         s = self._selected()
         if s is not None:
             self._act(
+                s,
                 lambda: actions.skip_today(self.store, s.contact_id, self.now),
                 f"Skipped {one_line(s.contact)} for today",
             )
 
+    @writes
     def action_move_on(self) -> None:
         s = self._selected()
         if s is None:
@@ -305,10 +297,12 @@ class TodayScreen(DataScreen):
             )
             return
         self._act(
+            s,
             lambda: actions.move_on(self.store, s.thread_id or "", self.now),
             f"Moved on: {one_line(s.contact)}'s {s.kind} is closed",
         )
 
+    @writes
     def action_share_article(self) -> None:
         s = self._selected()
         if s is None:
@@ -319,17 +313,20 @@ class TodayScreen(DataScreen):
             return
         self._open_composer(s, article=best[0])
 
+    @writes
     def action_reply(self) -> None:
         s = self._selected()
-        if s is None or not self.app.can_write():  # type: ignore[attr-defined]
+        if s is None:
             return
         kind = s.kind if s.thread_id else None
         who = s.recipient_id or s.contact_id
-        name = self.store.contact(who).name if self.store.contact(who) else s.contact
+        person = self.store.contact(who)
+        name = person.name if person is not None else s.contact
 
         def answered(answer: ReplyAnswer | None) -> None:
             if answer is not None:
                 self._act(
+                    s,
                     lambda: actions.reply(
                         self.store, who, self.now, thread_id=s.thread_id,
                         outcome=answer.outcome, note=answer.note, channel=answer.channel,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from crm_tui.ui.context import ctx_of
+
 
 class ReadOnlyBanner(Static):
     """Yield it first in a screen's compose; it hides itself when the app can write."""
@@ -17,7 +19,7 @@ class ReadOnlyBanner(Static):
     """
 
     def on_mount(self) -> None:
-        reason = getattr(self.app, "readonly_reason", None)
+        reason = ctx_of(self).readonly_reason
         self.display = bool(reason)
         if reason:
             self.update(

@@ -6,14 +6,19 @@ that a keystroke in the filter only compares strings and reorders a list of indi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import arrow
 
 from crm_tui.domain.models import Contact, Suggestion
 from crm_tui.perf import gc_paused
 from crm_tui.ui import format as fmt
+
+if TYPE_CHECKING:
+    from crm_tui.config import Settings
+    from crm_tui.store.repository import Store
 
 SORTS: dict[str, str] = {
     "last": "last touch",
@@ -116,20 +121,20 @@ class ContactRow:
         return self.cells()["tags"]
 
 
-def next_steps(store: object, settings: object, now: arrow.Arrow) -> dict[str, Suggestion]:
+def next_steps(store: Store, settings: Settings, now: arrow.Arrow) -> dict[str, Suggestion]:
     """The most urgent open suggestion per contact, from the cadence engine."""
     from crm_tui.services import engine
 
-    return _most_urgent(engine.suggestions(store, settings, now))  # type: ignore[arg-type]
+    return _most_urgent(engine.suggestions(store, settings, now))
 
 
-def next_steps_for(store: object, settings: object, now: arrow.Arrow,
+def next_steps_for(store: Store, settings: Settings, now: arrow.Arrow,
                    contact_ids: set[str]) -> dict[str, Suggestion]:
     """:func:`next_steps` for a few contacts only (the first screenful): the same values,
     in a millisecond or two instead of the whole engine's run."""
     from crm_tui.services import engine
 
-    return _most_urgent(engine.for_contacts(store, settings, now, contact_ids))  # type: ignore[arg-type]
+    return _most_urgent(engine.for_contacts(store, settings, now, contact_ids))
 
 
 def _most_urgent(suggestions: Iterable[Suggestion]) -> dict[str, Suggestion]:
@@ -168,7 +173,7 @@ def _local(moment: str, now: arrow.Arrow) -> str:
 
 def sort_order(rows: Sequence[ContactRow], by: str, reverse: bool = False) -> list[int]:
     """Indices of ``rows`` in the chosen order (default: longest since the last touch first)."""
-    keys = {
+    keys: dict[str, Callable[[int], Any]] = {
         "last": lambda i: (rows[i].last_key, rows[i].name_key),
         "name": lambda i: rows[i].name_key,
         "due": lambda i: (rows[i].due_key, rows[i].name_key),

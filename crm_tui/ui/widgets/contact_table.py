@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from crm_tui.ui.messages import ContactHighlighted, ContactSelected
+from crm_tui.ui.messages import ContactSelected
 from crm_tui.ui.widgets.contact_rows import ContactRow
 
 # (title, attribute, preferred width); the last column takes what is left.
@@ -118,7 +118,6 @@ class ContactTable(ScrollView, can_focus=True):
         elif value >= top + visible:
             self.scroll_to(y=value - visible + 1, animate=False, immediate=True)
         self.refresh()
-        self.post_message(ContactHighlighted(self.highlighted_id))
 
     def action_cursor(self, delta: int) -> None:
         self.cursor += delta

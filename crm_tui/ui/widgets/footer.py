@@ -12,6 +12,8 @@ a click back to its key.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -54,7 +56,7 @@ class KeyFooter(Widget, can_focus=False):
         self._spans: list[tuple[int, int, str]] = []  # x from, x to, key: for clicks
 
     def on_mount(self) -> None:
-        self._source: Screen = self.screen  # type: ignore[type-arg]  # whose keys are shown
+        self._source: Screen[Any] = self.screen  # whose keys are shown
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
         self.app.screen_change_signal.subscribe(self, self._screen_changed)
 
@@ -64,11 +66,11 @@ class KeyFooter(Widget, can_focus=False):
         if self._source is not self.screen:
             self._source.bindings_updated_signal.unsubscribe(self)
 
-    def _bindings_changed(self, screen: Screen) -> None:  # type: ignore[type-arg]
+    def _bindings_changed(self, screen: Screen[Any]) -> None:
         self._items = None
         self.refresh()
 
-    def _screen_changed(self, active: Screen) -> None:  # type: ignore[type-arg]
+    def _screen_changed(self, active: Screen[Any]) -> None:
         """A dialog over this screen shows its own keys here: they are the ones that work
         while it is open (this screen's would only type into the dialog's fields)."""
         own = self.screen

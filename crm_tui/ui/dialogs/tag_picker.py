@@ -8,30 +8,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from crm_tui.domain.models import Contact
 from crm_tui.ui import format as fmt
+from crm_tui.ui.dialogs.base import CrmDialog
 from crm_tui.ui.widgets.contact_rows import all_tags
 
 _ALL = "\x00all"
 
 
-class TagPicker(ModalScreen[str | None]):
+class TagPicker(CrmDialog[str | None]):
     """Dismisses with the chosen tag, "" for "all contacts", or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="tags.cancel")]
 
-    DEFAULT_CSS = """
-    TagPicker { align: center middle; }
-    TagPicker > Vertical {
-        width: 50; height: auto; max-height: 80%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    TagPicker OptionList { height: auto; max-height: 24; }
-    """
 
     def __init__(self, contacts: Iterable[Contact], current: str | None = None) -> None:
         super().__init__()

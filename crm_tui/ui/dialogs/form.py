@@ -16,36 +16,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
+
+from crm_tui.ui.dialogs.base import CrmDialog
 
 T = TypeVar("T")
 
 
-class FormDialog(ModalScreen[T], Generic[T]):
+class FormDialog(CrmDialog[T], Generic[T]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
         Binding("ctrl+s", "save", "Save", id="form.save"),
     ]
 
-    DEFAULT_CSS = """
-    FormDialog { align: center middle; }
-    FormDialog > Vertical {
-        width: 80; max-width: 95%; height: auto; max-height: 95%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    FormDialog .form-title { text-style: bold; margin-bottom: 1; width: 1fr; }
-    FormDialog VerticalScroll { height: auto; max-height: 26; }
-    FormDialog .form-row { height: auto; }
-    FormDialog .form-label { width: 14; color: $text-muted; padding-top: 0; }
-    FormDialog .form-row Input, FormDialog .form-row Select { width: 1fr; }
-    FormDialog .form-row TextArea { width: 1fr; height: 5; }
-    FormDialog .form-error { color: $text-error; padding-left: 14; height: auto; }
-    FormDialog .form-hint { color: $text-muted; padding-left: 14; height: auto; }
-    FormDialog .form-buttons { height: auto; align-horizontal: right; margin-top: 1; }
-    FormDialog .form-buttons Button { margin-left: 1; }
-    """
 
     title_text = "Form"
     save_label = "Save"
