@@ -45,7 +45,7 @@ def generate(home: Path, contacts: int, touches_per_contact: float, articles: in
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}"
             people.append(store.add_contact(Contact(
                 name=name,
-                email=f"person{i}@example.com",
+                emails=[f"person{i}@example.com"],
                 company=rng.choice(COMPANIES),
                 role=rng.choice(ROLES),
                 tier=rng.choice(TIERS),

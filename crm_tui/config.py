@@ -7,7 +7,7 @@ and the problem is reported (``Settings.problems``) so the UI and CLI can show i
 from __future__ import annotations
 
 import tomllib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,9 @@ class MeSettings:
     """Your name, used to sign messages."""
     signature: str = ""
     """A signature block appended to emails (may be several lines)."""
+    emails: list[str] = field(default_factory=list)
+    """All your own email addresses: mail from or to them is a touch (``crm-tui sync``), a
+    meeting you declined is not."""
 
 
 @dataclass
@@ -71,6 +74,30 @@ class FeedSettings:
 
 
 @dataclass
+class SourcesSettings:
+    """Where touches come from without typing (``crm-tui sync``). One section for every
+    kind of source: each kind reads its own keys here."""
+
+    mail: list[str] = field(default_factory=list)
+    """Maildirs, folders of Maildirs and mbox files (``~`` expanded)."""
+    keep_subjects: bool = True
+    """Keep a mail's subject as the touch's note; false keeps no text from mail at all."""
+    sync_on_start: bool = False
+    """Sync the sources in the background when the TUI starts."""
+    max_header_bytes: int = 256 * 1024
+    """A message's header block is read up to this size; a longer one is skipped."""
+    calendars: list[str] = field(default_factory=list)
+    """`.ics` files and folders of them (vdirs) read by `crm-tui sync`; `~` is expanded."""
+    calendar_days: int = 730
+    """Look-back window: meetings older than this many days are not read (nor expanded)."""
+    max_attendees: int = 10
+    """A meeting with more attendees than this is not a personal touch (an all-hands)."""
+    reminders: str = ""
+    """A folder (vdir) or `.ics` file re-exported after every change: follow-ups in your
+    calendar (vdirsyncer can push it to a CalDAV server). Empty: off."""
+
+
+@dataclass
 class UiSettings:
     theme: str = "textual-dark"
     """The Textual theme; remembered when changed in the app."""
@@ -82,6 +109,7 @@ class Settings:
     me: MeSettings = field(default_factory=MeSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    sources: SourcesSettings = field(default_factory=SourcesSettings)
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys (comma separated), e.g. ``"today.done" = "d,ctrl+d"``."""
     problems: list[str] = field(default_factory=list)
@@ -96,7 +124,8 @@ class Settings:
         return data
 
 
-_SECTIONS = {"cadence": CadenceSettings, "me": MeSettings, "feeds": FeedSettings, "ui": UiSettings}
+_SECTIONS = {"cadence": CadenceSettings, "me": MeSettings, "feeds": FeedSettings, "ui": UiSettings,
+             "sources": SourcesSettings}
 
 
 def load(path: Path) -> Settings:
@@ -105,43 +134,14 @@ def load(path: Path) -> Settings:
     if not path.exists():
         return settings
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         settings.problems.append(f"{path}: {exc}; using the defaults")
         return settings
-    for name, cls in _SECTIONS.items():
-        section = raw.get(name, {})
-        if not isinstance(section, dict):
-            settings.problems.append(f"{path}: [{name}] must be a table")
-            continue
-        target = getattr(settings, name)
-        known = {f.name: f for f in fields(cls)}
-        for key, value in section.items():
-            if key not in known:
-                settings.problems.append(f"{path}: unknown setting {name}.{key}")
-                continue
-            default = getattr(target, key)
-            if isinstance(default, bool) or not isinstance(value, (int, float, str)):
-                ok = type(value) is type(default)
-            elif isinstance(default, (int, float)) and not isinstance(default, bool):
-                ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-                value = type(default)(value) if ok else value
-            else:
-                ok = isinstance(value, type(default))
-            if ok and isinstance(value, (int, float)) and value < 0:
-                ok = False
-            if not ok:
-                settings.problems.append(f"{path}: {name}.{key} = {value!r} is not valid")
-                continue
-            setattr(target, key, value)
-    keys = raw.get("keys", {})
-    if isinstance(keys, dict):
-        settings.keys = {str(k): str(v) for k, v in keys.items()}
-    if not 14 <= settings.cadence.invoice_reminder_days <= 21:
-        settings.problems.append(
-            f"{path}: cadence.invoice_reminder_days must be 14 to 21; using 14"
-        )
-        settings.cadence.invoice_reminder_days = 14
+    from crm_tui import config_check  # every setting's type and range (see there)
+
+    config_check.apply(path, text, raw, settings, _SECTIONS)
     return settings
 
 
@@ -149,7 +149,7 @@ def save(settings: Settings, path: Path) -> None:
     """Write the settings atomically (temp file + replace)."""
     import tomli_w  # only when saving (a theme change): not a start-up import
 
+    from crm_tui.interop.private_file import write_private
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(tomli_w.dumps(settings.to_toml_dict()), encoding="utf-8")
-    tmp.replace(path)
+    write_private(path, tomli_w.dumps(settings.to_toml_dict()).encode("utf-8"))  # (the signature)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import importlib
 import shutil
-import tempfile
 
 import click
 
@@ -16,12 +15,13 @@ from crm_tui.env import Env
 # Which module defines each subcommand: only that one is imported, so a one-shot command
 # does not pay for the imports of every other (start-up time matters for `today` in cron).
 COMMAND_MODULES = {
-    "add": "contacts", "log": "contacts", "list": "contacts",
+    "add": "contacts", "log": "contacts", "list": "contacts", "edit": "edit",
     "thread": "threads", "today": "threads", "done": "threads", "reply": "threads",
     "snooze": "threads", "skip": "threads", "move-on": "threads",
     "draft": "messages",
     "feeds": "feeds", "articles": "feeds", "share": "feeds",
     "import": "interop", "export": "interop", "restore": "interop",
+    "sync": "sync", "correspondents": "correspondents",
 }
 
 
@@ -73,8 +73,8 @@ def hoist_global_options(args: list[str]) -> list[str]:
 
 # Flags (options without a value) that may precede a global option.
 _FLAGS = frozenset({"--demo", "--json", "--in", "--all", "--dry-run", "--print", "--asked",
-                    "--rejected", "--paid", "--open", "--first", "--no-check", "-h", "--help",
-                    "--version"})
+                    "--rejected", "--paid", "--open", "--first", "--no-check",
+                    "--noted", "--rescan", "-h", "--help", "--version", "--count"})
 
 
 def _import_all() -> None:
@@ -104,9 +104,10 @@ def cli(ctx: click.Context, home: str | None, demo: bool) -> None:
     except ValueError as exc:
         fail(str(exc))
     if demo:
+        from crm_tui import demo_home
         from crm_tui.services import demo as demo_data
 
-        home = tempfile.mkdtemp(prefix="crm-tui-demo-")
+        home = str(demo_home.make())  # (also removes the homes of demos that were killed)
         atexit.register(shutil.rmtree, home, True)
         demo_data.materialize(paths.resolve(home), now)
     resolved = paths.resolve(home)

@@ -17,11 +17,12 @@ from crm_tui.env import Env
 from crm_tui.store.repository import Locked, Store
 from crm_tui.store.storage import StoreError
 
-# Exit codes: 0 ok, 1 unexpected failure, 2 bad usage / bad data, 3 data locked elsewhere.
+# Exit codes: 0 ok, 1 unexpected failure, 2 bad usage / bad data, 3 another crm-tui kept
+# the data locked for a whole save's wait (the lock is held only while saving).
 EXIT_USAGE = 2
 EXIT_LOCKED = 3
-# One-shot subcommands wait this long for another crm-tui to finish a write.
-WRITE_WAIT_SECONDS = 5.0
+# One-shot subcommands wait this long for another crm-tui to finish a save.
+WRITE_WAIT_SECONDS = 10.0
 
 
 @contextlib.contextmanager
@@ -38,14 +39,36 @@ def open_store(env: Env, write: bool = True) -> Iterator[Store]:
         fail(f"{exc}", EXIT_LOCKED)
     except StoreError as exc:
         fail(str(exc))
+    generation = store.generation
+    store.write_wait = WRITE_WAIT_SECONDS
     try:
         for line in store.recovered:
             click.echo(f"note: {line}", err=True)
         yield store
+        if write and store.generation != generation:
+            _refresh_reminders(store, env)
+    except Locked as exc:
+        fail(f"{exc}", EXIT_LOCKED)
     except StoreError as exc:
         fail(str(exc))
     finally:
-        store.close()
+        try:
+            store.close()
+        except StoreError as exc:
+            fail(str(exc))
+        for line in store.warnings:
+            click.echo(f"crm-tui: warning: {line}", err=True)
+
+
+def _refresh_reminders(store: Store, env: Env) -> None:
+    """`[sources] reminders`: every write re-exports the follow-ups to the user's calendar."""
+    if not env.settings.sources.reminders:
+        return
+    from crm_tui.services import reminders
+
+    result = reminders.refresh(store, env.settings, env.now)
+    for problem in result.problems if result else ():
+        click.echo(f"crm-tui: warning: {problem}", err=True)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

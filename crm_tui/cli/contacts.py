@@ -21,7 +21,8 @@ from crm_tui.domain.text import clean, clean_list, clean_multiline
 
 @cli.command()
 @click.argument("name")
-@click.option("--email", default="", help="Email address.")
+@click.option("--email", "emails", multiple=True,
+              help="An email address (repeat for more; the first is the main one).")
 @click.option("--company", default="", help="Company or organisation.")
 @click.option("--role", default="", help="Position or role.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeat for more).")
@@ -31,20 +32,29 @@ from crm_tui.domain.text import clean, clean_list, clean_multiline
 @click.option("--every", type=click.IntRange(1, 3650), default=None,
               help="Custom keep-in-touch interval in days (overrides the tier).")
 @click.option("--note", default="", help="A note about this person.")
+@click.option("--birthday", default=None, help="YYYY-MM-DD, or --MM-DD without the year.")
 @click.option("--json", "as_json", is_flag=True, help="Print the new contact as JSON.")
 @pass_env
-def add(env: Env, name: str, email: str, company: str, role: str, tags: tuple[str, ...],
-        interests: tuple[str, ...], tier: str, every: int | None, note: str, as_json: bool) -> None:
+def add(env: Env, name: str, emails: tuple[str, ...], company: str, role: str, tags: tuple[str, ...],
+        interests: tuple[str, ...], tier: str, every: int | None, note: str,
+        birthday: str | None, as_json: bool) -> None:
     """Add a contact named NAME; prints its id."""
+    from crm_tui.cli.edit import birthday_option
+
+    birthday = birthday_option(birthday)
     name = clean(name, 200)
     if not name:
         fail("a contact needs a name")
-    email = clean(email, 254)
-    if email and ("@" not in email or " " in email):
-        fail(f"--email {email!r} does not look like an email address")
+    addresses: list[str] = []
+    for raw in emails:
+        email = clean(raw, 254)
+        if email and ("@" not in email or " " in email):
+            fail(f"--email {email!r} does not look like an email address")
+        if email and email.casefold() not in {a.casefold() for a in addresses}:
+            addresses.append(email)
     contact = Contact(
         name=name,
-        email=email,
+        emails=addresses,
         company=clean(company, 200),
         role=clean(role, 200),
         tags=clean_list(tags),
@@ -52,6 +62,7 @@ def add(env: Env, name: str, email: str, company: str, role: str, tags: tuple[st
         tier=tier,
         every=every,
         notes=clean_multiline(note),
+        birthday=birthday or "",
         created_at=env.now.isoformat(),
     )
     with open_store(env) as store:
@@ -63,7 +74,9 @@ def add(env: Env, name: str, email: str, company: str, role: str, tags: tuple[st
 
 
 @cli.command()
-@click.argument("contact")
+@click.argument("contact", required=False)
+@click.option("--mail", "mail", default=None, metavar="FILE|-",
+              help="Log the touches of one mail (a file, or - for standard input) instead.")
 @click.option("--in", "inbound", is_flag=True, help="They reached me (a reply); default: I reached out.")
 @click.option("--channel", type=click.Choice(CHANNELS), default="email", show_default=True)
 @click.option("--note", default="", help="What was said.")
@@ -74,9 +87,22 @@ def add(env: Env, name: str, email: str, company: str, role: str, tags: tuple[st
 @click.option("--step", default=None, help="The step this outbound touch fulfils (e.g. thank-you).")
 @click.option("--article", "article_id", default=None, help="An article shared with this touch.")
 @pass_env
-def log(env: Env, contact: str, inbound: bool, channel: str, note: str, at: str | None,
-        thread_id: str | None, outcome: str | None, step: str | None, article_id: str | None) -> None:
-    """Log a touch with CONTACT (an id, or a name matching one contact); prints its id."""
+def log(env: Env, contact: str | None, mail: str | None, inbound: bool, channel: str, note: str,
+        at: str | None, thread_id: str | None, outcome: str | None, step: str | None,
+        article_id: str | None) -> None:
+    """Log a touch with CONTACT (an id, or a name matching one contact); prints its id.
+
+    With --mail FILE (or - for standard input) and no CONTACT: the touches of one mail,
+    found by its addresses as `crm-tui sync` finds them (e.g. piped from mutt)."""
+    if mail is not None:
+        if contact:
+            fail("--mail finds the contacts from the mail's addresses: give no CONTACT")
+        from crm_tui.cli.mail_one import log_mail
+
+        log_mail(env, mail)
+        return
+    if not contact:
+        fail("give a CONTACT (or --mail FILE)")
     when = parse_when(at, env.now)
     if outcome and not inbound:
         fail("--outcome describes a reply: use it with --in")

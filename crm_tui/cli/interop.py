@@ -39,14 +39,28 @@ def import_contacts(env: Env, kind: str, path: Path, dry_run: bool, as_json: boo
 
 
 @cli.command(name="export")
-@click.argument("kind", type=click.Choice(("vcard", "csv", "json")))
+@click.argument("kind", type=click.Choice(("vcard", "csv", "json", "ics")))
 @click.argument("path", type=click.Path(path_type=Path))
+@click.option("--days", type=click.IntRange(1, 3660), default=30, show_default=True,
+              help="ics: the steps due within this many days (overdue ones go on today).")
 @pass_env
-def export_contacts(env: Env, kind: str, path: Path) -> None:
+def export_contacts(env: Env, kind: str, path: Path, days: int) -> None:
     """Export to PATH: vcard (a .vcf file, or a folder: one card per contact, for khard and
-    vdirsyncer), csv (one row per contact) or json (a full backup for `crm-tui restore`)."""
+    vdirsyncer), csv (one row per contact), json (a full backup for `crm-tui restore`) or
+    ics (the open follow-ups as all-day events with a 09:00 alarm: a .ics file, or a
+    folder written as a vdir for khal and vdirsyncer)."""
     with open_store(env, write=False) as store:
         try:
+            if kind == "ics":
+                from crm_tui.services import reminders
+
+                result = reminders.export(store, env.settings, env.now, path, days)
+                for problem in result.problems:
+                    click.echo(f"crm-tui: warning: {problem}", err=True)
+                click.echo(f"wrote {result.items} follow-up{'s' if result.items != 1 else ''} "
+                           f"to {path} ({result.written} file{'s' if result.written != 1 else ''} "
+                           f"changed, {result.removed} removed)")
+                return
             if kind == "json":
                 counts = backup.export_json(store, env.paths, path)
                 click.echo(f"wrote {path}: " + ", ".join(f"{n} {name}" for name, n in sorted(counts.items())))

@@ -26,6 +26,7 @@ from crm_tui.cli.common import (
 from crm_tui.domain.models import (
     CHANNELS,
     REPLY_ASKED,
+    REPLY_NOTED,
     REPLY_PAID,
     REPLY_REJECTED,
     Suggestion,
@@ -163,11 +164,16 @@ def _thread_detail(t: Thread, names: dict[str, str]) -> str:
               "overdue_days, reason, channel, warnings, ...).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most N rows.")
 @click.option("--all", "show_all", is_flag=True, help="Also steps waiting or upcoming.")
+@click.option("--count", "count_only", is_flag=True,
+              help="Print only the number of steps due or overdue (for a prompt or status bar).")
 @pass_env
-def today(env: Env, as_json: bool, limit: int | None, show_all: bool) -> None:
+def today(env: Env, as_json: bool, limit: int | None, show_all: bool, count_only: bool) -> None:
     """Who to ping today, most urgent first."""
     with open_store(env, write=False) as store:
         found = engine.suggestions(store, env.settings, env.now)
+    if count_only:
+        click.echo(str(sum(1 for s in found if s.status in ("due", "overdue"))))
+        return
     rows = [s for s in found if s.status != "closed"] if show_all else [
         s for s in found if s.status in ("due", "overdue")]
     if limit:
@@ -262,13 +268,18 @@ def done(env: Env, contact: str, thread_id: str | None, note: str, channel: str 
 @click.option("--rejected", "outcome", flag_value=REPLY_REJECTED,
               help="They chose someone else: a graceful close, then keep in touch.")
 @click.option("--paid", "outcome", flag_value=REPLY_PAID, help="The invoice was paid (closes it).")
+@click.option("--noted", "outcome", flag_value=REPLY_NOTED,
+              help="Just a reply: the follow-ups resume as after any reply.")
 @click.option("--note", default="", help="What they said.")
 @click.option("--channel", type=click.Choice(CHANNELS), default="email", show_default=True)
 @click.option("--at", "at", default=None, help="When (ISO-8601); default now.")
 @pass_env
 def reply(env: Env, contact: str, thread_id: str | None, outcome: str | None, note: str,
           channel: str, at: str | None) -> None:
-    """Log a reply from CONTACT: it pauses the thread's follow-ups; prints the touch id."""
+    """Log a reply from CONTACT: it pauses the thread's follow-ups; prints the touch id.
+
+    A synced mail from CONTACT waiting to be classified (reply-received) gets the outcome
+    instead: no second touch is logged."""
     when = parse_when(at, env.now)
     with open_store(env) as store:
         person = resolve_contact(store, contact)

@@ -1,4 +1,4 @@
-"""Open the full-screen app, read-only when another crm-tui holds the data."""
+"""Open the full-screen app (read-only only when the data folder cannot be written)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ from crm_tui.cli.common import fail
 from crm_tui.env import Env
 from crm_tui.store.repository import Locked, Store
 from crm_tui.store.storage import StoreError
+
+# How long the TUI waits at start for another crm-tui's save to finish (as long as a command
+# waits to save: only a save that never ends makes it open read-only).
+OPEN_WAIT_SECONDS = 10.0
 
 if TYPE_CHECKING:
     from crm_tui.ui.app import CrmApp
@@ -34,7 +38,10 @@ def make_app(env: Env) -> CrmApp:
 
         readonly_reason = None
         try:
-            store = Store.open(env.paths.data, today=env.now, long_lived=True)
+            # The lock is held only while opening and saving: a second TUI, a cron job or
+            # a one-shot command share the data (see crm_tui/store/sync.py).
+            store = Store.open(env.paths.data, today=env.now, long_lived=True, wait=OPEN_WAIT_SECONDS)
+            readonly_reason = store.readonly_reason  # a read-only folder
         except Locked as exc:
             readonly_reason = str(exc)
             try:

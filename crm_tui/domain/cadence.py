@@ -48,7 +48,9 @@ from settings) have elapsed, then every ``invoice_reminder_days``; from the seco
 the reason asks for a call and whether someone else should be contacted. Rule 9 (stop after
 two) does not apply to money owed; the unanswered warning (rule 17) does.
 
-Replies (rule 10). The latest inbound touch decides: ``paid`` closes an invoice thread;
+Replies (rule 10). The latest inbound touch decides: a synced mail nobody has classified
+yet (``Touch.unclassified``) makes ``reply-received`` due on its day (time-critical, exempt
+from the pester guard) until it is classified or answered; ``paid`` closes an invoice thread;
 ``rejected`` makes ``graceful-close`` due on the reply date until an outbound touch follows,
 then the thread is ``closed`` and keep-in-touch takes over; ``asked`` makes
 ``reply-requested`` due on the reply date until an outbound touch follows; any reply pauses
@@ -99,6 +101,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import arrow
 
 from crm_tui.config import CadenceSettings
+from crm_tui.domain import birthdays
 from crm_tui.domain.businessdays import (
     add_business_days,
     business_days_between,
@@ -118,12 +121,14 @@ from crm_tui.domain.models import (
 )
 
 # Steps the pester guard lets through (rule 16): courtesy owed and answers they asked for.
-GUARD_EXEMPT = frozenset({"thank-you", "reply-requested", "graceful-close", "move-on"})
-# Steps that are not an outbound message.
-NOT_OUTBOUND = frozenset({"move-on"})
+GUARD_EXEMPT = frozenset({"thank-you", "reply-requested", "graceful-close", "move-on",
+                          "reply-received", "birthday"})
+# Steps that are not an outbound message (reply-received: say what their mail was).
+NOT_OUTBOUND = frozenset({"move-on", "reply-received"})
 ACTIONABLE = ("due", "overdue")
 _TIER = {
-    "thank-you": 0, "reply-requested": 0, "graceful-close": 0,
+    "thank-you": 0, "reply-requested": 0, "graceful-close": 0, "reply-received": 0,
+    "birthday": 0,
     "follow-up-1": 1, "follow-up-2": 1, "final-call": 1, "move-on": 1,
     "application-follow-up": 1, "ask-connection": 1,
     "payment-reminder": 2,
@@ -135,8 +140,10 @@ _GROUP = {"due": 0, "overdue": 0, "waiting": 1, "upcoming": 1, "closed": 2}
 _ANSWERS = frozenset({"reply-requested", "graceful-close"})
 _NOT_FOLLOW_UPS = frozenset({"thank-you", "reply-requested", "graceful-close", "move-on",
                              "congratulate", "keep-in-touch", "rekindle", "share-article",
-                             "their-post"})
+                             "reply-received", "birthday", "their-post"})
 _UTC = UTC
+# An upcoming birthday is a suggestion (today --all, calendar export) this many days ahead.
+BIRTHDAY_AHEAD_DAYS = 60
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -192,7 +199,11 @@ def compute(
                     covered.setdefault(person, thread)
         found.extend(made)
     for contact in ctx.contacts.values():
-        found.append(_keep_in_touch(contact, ctx, covered.get(contact.id)))
+        wish = _birthday(contact, ctx) if contact.birthday else None
+        if wish is not None:
+            found.append(wish)
+        found.append(_keep_in_touch(contact, ctx, covered.get(contact.id),
+                                    birthday_today=wish is not None and wish.status == "due"))
     if posts:
         found = _with_their_posts(found, posts, ctx, covered)
     for s in found:
@@ -426,6 +437,12 @@ def _answer_steps(thread: Thread, replies: _Replies, ctx: _Context) -> list[Sugg
                       f"{ctx.first_name(who)} chose another candidate on {ctx.d(last.day)}{said}: "
                       "thank them briefly and ask to be kept in mind.",
                       channel=channel, recipient_id=who)]
+    if last.touch.unclassified and replies.answer is None:
+        # A synced mail: the engine cannot read intent from a subject line (rule 21).
+        subject = f" ('{_short(last.touch.note)}')" if last.touch.note else ""
+        return [_make(ctx, thread, who, "reply-received", last.day,
+                      f"{ctx.first_name(who)} replied on {ctx.d(last.day)}{subject}: what did "
+                      "they say?", channel=channel, recipient_id=who)]
     if replies.outcome == REPLY_ASKED and replies.answer is None:
         return [_make(ctx, thread, who, "reply-requested", last.day,
                       f"{ctx.first_name(who)} replied on {ctx.d(last.day)} and asked for "
@@ -658,7 +675,8 @@ def interval_of(contact: Contact, settings: CadenceSettings) -> int:
     return int(contact.every) if contact.every else settings.interval(contact.tier)
 
 
-def _keep_in_touch(contact: Contact, ctx: _Context, covering: Thread | None) -> Suggestion:
+def _keep_in_touch(contact: Contact, ctx: _Context, covering: Thread | None,
+                   birthday_today: bool = False) -> Suggestion:
     pending = [jc for jc in contact.job_changes if not jc.get("congratulated")] \
         if contact.job_changes else None
     if pending:
@@ -695,6 +713,20 @@ def _keep_in_touch(contact: Contact, ctx: _Context, covering: Thread | None) -> 
     if covering is not None:
         status = "waiting"
         reason = f"The open {covering.kind} thread covers this for now. {reason}"
+    elif birthday_today:
+        status = "waiting"
+        due = max(due, ctx.today + timedelta(days=1))
+        reason = f"Their birthday wish today covers this. {reason}"
+    elif contact.meetings:
+        meeting = next_meeting(contact, ctx.now)
+        if meeting is not None:
+            day, title = ctx.day(meeting[0]), meeting[1]
+            if (day - ctx.today).days <= interval and due <= day:
+                status = "waiting"
+                due = day
+                what = f": {title}" if title else ""
+                reason = (f"Next meeting {ctx.d(day)}{what}; keep-in-touch waits until then. "
+                          f"{reason}")
     return _make(ctx, None, contact.id, step, due, reason, status=status,
                  recipient_id=contact.id, name=contact.name)
 
@@ -764,6 +796,54 @@ def _their_post(contact: Contact, post: Post, ctx: _Context, covering: Thread | 
                  recipient_id=contact.id, name=contact.name)
     made.article_id = post.article_id
     return made
+
+
+def next_meeting(contact: Contact, now: datetime) -> tuple[datetime, str] | None:
+    """The contact's next meeting from the calendars still ahead of ``now``: (start, title).
+    A meeting already under way (started at most two hours ago) still counts as next."""
+    soon = now - timedelta(hours=2)
+    for m in contact.meetings or ():
+        try:
+            at = datetime.fromisoformat(str(m.get("at", "")))
+        except (ValueError, TypeError, AttributeError):
+            continue
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=now.tzinfo)
+        if at >= soon:
+            return at, str(m.get("title", ""))
+    return None
+
+
+# --------------------------------------------------------------------------- birthday
+def _birthday(contact: Contact, ctx: _Context) -> Suggestion | None:
+    """``birthday`` due on the day (in the user's zone), time-critical and exempt from the
+    pester guard; any message to them that day counts as the wish (``closed``). On other
+    days it is ``upcoming`` on the next birthday when that is within BIRTHDAY_AHEAD_DAYS
+    (further ones would only double the engine's work at 10,000 contacts with birthdays):
+    it is never overdue. Its ``kind`` is ``birthday`` (not keep-in-touch, which it covers on
+    the day)."""
+    day = birthdays.next_on(contact.birthday, ctx.today)
+    if day is None or (day - ctx.today).days > BIRTHDAY_AHEAD_DAYS:
+        return None
+    first = contact.first_name or contact.name
+    age = birthdays.age_on(contact.birthday, day)
+    turns = f" (turns {age})" if age and age > 0 else ""
+    channel = "message" if contact.phone else "email"
+    if day == ctx.today:
+        if ctx.last_out_day(contact.id) == ctx.today:
+            done = _make(ctx, None, contact.id, "birthday", day,
+                         f"{first}'s birthday today{turns}: you have sent your wishes.",
+                         status="closed", channel=channel, recipient_id=contact.id,
+                         name=contact.name)
+            done.kind = "birthday"
+            return done
+        reason = f"{first}'s birthday today{turns}: send a short, warm wish."
+    else:
+        reason = f"{first}'s birthday on {ctx.d(day)}{turns}."
+    wish = _make(ctx, None, contact.id, "birthday", day, reason, channel=channel,
+                 recipient_id=contact.id, name=contact.name)
+    wish.kind = "birthday"
+    return wish
 
 
 # --------------------------------------------------------------------------- overlays

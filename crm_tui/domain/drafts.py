@@ -252,6 +252,7 @@ def _fallback_subject(step: str) -> str:
         "thank-you": "Thank you",
         "payment-reminder": "Invoice reminder",
         "congratulate": "Congratulations!",
+        "birthday": "Happy birthday!",
     }.get(step, "Hello")
 
 

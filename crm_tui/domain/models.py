@@ -35,6 +35,8 @@ STEPS: tuple[str, ...] = (
     "graceful-close",
     "congratulate",
     "share-article",
+    "reply-received",
+    "birthday",
     "their-post",
 )
 STATUSES: tuple[str, ...] = ("overdue", "due", "upcoming", "waiting", "closed")
@@ -43,7 +45,10 @@ STATUSES: tuple[str, ...] = ("overdue", "due", "upcoming", "waiting", "closed")
 REPLY_ASKED = "asked"  # they asked for something: references, samples, a call...
 REPLY_REJECTED = "rejected"  # they chose someone else
 REPLY_PAID = "paid"  # invoice paid (closes the invoice thread)
-OUTCOMES: tuple[str, ...] = (REPLY_ASKED, REPLY_REJECTED, REPLY_PAID)
+REPLY_NOTED = "noted"  # just a reply: read and classified as nothing more
+OUTCOMES: tuple[str, ...] = (REPLY_ASKED, REPLY_REJECTED, REPLY_PAID, REPLY_NOTED)
+# Where a touch came from, when not typed: a synced mail is "mail".
+SOURCE_MAIL = "mail"
 
 T = TypeVar("T")
 
@@ -119,7 +124,7 @@ class JobChange(Record):
 class Contact(Record):
     name: str
     id: str = ""
-    email: str = ""
+    emails: list[str] = field(default_factory=list)  # every address; the first is the main one
     phone: str = ""
     company: str = ""
     role: str = ""
@@ -140,6 +145,9 @@ class Contact(Record):
     snooze_count: int = 0
     skipped_on: str | None = None  # ISO date of a "skip today"
     job_changes: list[dict[str, Any]] = field(default_factory=list)  # JobChange dicts
+    # The next few meetings with them from the calendars (sources/calendar.py): dicts
+    # {"at": ISO start, "title": summary, "all_day": bool}, soonest first. Refreshed by sync.
+    meetings: list[dict[str, Any]] = field(default_factory=list)
     # Fields from imports that we do not model; kept so nothing is ever lost.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -148,9 +156,57 @@ class Contact(Record):
         return self.name.split()[0] if self.name.strip() else ""
 
     @property
+    def email(self) -> str:
+        """The main address (the first), or ""."""
+        return self.emails[0] if self.emails else ""
+
+    @email.setter
+    def email(self, value: str) -> None:
+        rest = [a for a in self.emails[1:] if a.casefold() != value.casefold()]
+        self.emails = [value, *rest] if value else rest
+
+    def has_address(self, address: str) -> bool:
+        folded = address.casefold()
+        return any(a.casefold() == folded for a in self.emails)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["email"] = self.email  # the main address, for readers of the JSON output
+        return data
+
+    @classmethod
+    def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+        if "email" in data or "emails" in data.get("extra", ()):
+            data = upgrade_contact_doc(dict(data))
+        return super().from_dict(data)
+
+    @property
     def last_touch(self) -> str | None:
         candidates = [t for t in (self.last_in, self.last_out) if t]
         return max(candidates) if candidates else None
+
+
+def upgrade_contact_doc(doc: dict[str, Any]) -> dict[str, Any]:
+    """A contact as stored before schema 2 (``email`` plus ``extra["emails"]``) with the one
+    list of addresses instead, main first, case-insensitive duplicates dropped."""
+    addresses: list[str] = []
+    extra = doc.get("extra")
+    more = extra.get("emails", []) if isinstance(extra, dict) else []
+    for value in [doc.pop("email", ""), *doc.get("emails", []), *(more if isinstance(more, list) else [])]:
+        value = str(value or "").strip()
+        if value and value.casefold() not in {a.casefold() for a in addresses}:
+            addresses.append(value)
+    if isinstance(extra, dict) and "emails" in extra:
+        extra = {k: v for k, v in extra.items() if k != "emails"}
+        if extra:
+            doc["extra"] = extra
+        else:
+            doc.pop("extra")
+    if addresses:
+        doc["emails"] = addresses
+    else:
+        doc.pop("emails", None)
+    return doc
 
 
 @dataclass
@@ -165,6 +221,13 @@ class Touch(Record):
     article_id: str | None = None
     step: str | None = None  # the step an outbound touch fulfilled (e.g. "thank-you")
     outcome: str | None = None  # for inbound touches: one of OUTCOMES, or None
+    source: str = ""  # "" typed by the user; "mail" logged by a sync (see crm_tui/sources)
+    key: str = ""  # the source's key for dedupe (a mail's Message-ID, or a hash)
+
+    @property
+    def unclassified(self) -> bool:
+        """A synced reply nobody has said anything about yet (makes `reply-received`)."""
+        return self.direction == "in" and bool(self.source) and self.outcome is None
 
 
 @dataclass

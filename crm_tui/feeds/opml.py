@@ -7,6 +7,8 @@ able to subscribe to (and so read) local files.
 
 from __future__ import annotations
 
+import os
+import stat
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,14 +67,34 @@ def read_opml(data: bytes) -> list[OpmlEntry]:
     return found
 
 
-def import_opml(store: Store, path: Path, now: arrow.Arrow) -> ImportResult:
-    """Subscribe to the feeds of an OPML file; feeds already there are skipped."""
+def _read_bounded(path: Path) -> bytes:
+    """A regular file only (a FIFO would block, a device never end), read with a cap counted
+    as the bytes arrive, never trusted from st_size."""
     try:
-        if path.stat().st_size > MAX_OPML_BYTES:
-            raise OpmlError(f"{path} is larger than {MAX_OPML_BYTES // (1024 * 1024)} MiB")
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise OpmlError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OpmlError(f"{path} is not a regular file (a folder, a pipe or a device)")
+        os.set_blocking(fd, True)
+        parts: list[bytes] = []
+        total = 0
+        while chunk := os.read(fd, 1 << 16):
+            total += len(chunk)
+            if total > MAX_OPML_BYTES:
+                raise OpmlError(f"{path} is larger than {MAX_OPML_BYTES // (1024 * 1024)} MiB")
+            parts.append(chunk)
+        return b"".join(parts)
+    except OSError as exc:
+        raise OpmlError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
+def import_opml(store: Store, path: Path, now: arrow.Arrow) -> ImportResult:
+    """Subscribe to the feeds of an OPML file; feeds already there are skipped."""
+    data = _read_bounded(path)
     result = ImportResult()
     known = {f.url for f in store.feeds()}
     with store.batch():

@@ -12,15 +12,19 @@ from typing import Any
 
 import orjson
 
-from crm_tui.interop.decode import InteropError
+from crm_tui.interop.decode import InteropError, read_bytes
+from crm_tui.interop.private_file import write_private
 from crm_tui.paths import Paths
 from crm_tui.store.repository import Store
+
+BACKUP_MAX_BYTES = 512 * 1024 * 1024
 
 FORMAT = "crm-tui-backup"
 VERSION = 1
 # Files of the config folder that belong in a backup (None in the document = absent).
 SETTINGS_FILES = ("config.toml", "templates.toml")
-TABLES = ("contacts", "threads", "feeds", "articles", "shares", "dismissals", "touches")
+TABLES = ("contacts", "threads", "feeds", "articles", "shares", "dismissals", "touches",
+          "sources", "correspondents")
 
 
 def _id_key(record_id: str) -> tuple[int, ...]:
@@ -49,10 +53,9 @@ def export_json(store: Store, paths: Paths, target: Path) -> dict[str, int]:
 
 def load(source: Path) -> dict[str, Any]:
     source = Path(source)
-    try:
-        raw = source.read_bytes()
-    except OSError as exc:
-        raise InteropError(f"cannot read {source}: {exc.strerror or exc}") from None
+    # A regular file, read with a cap counted as it arrives (never st_size): a backup of
+    # 10,000 contacts and 100,000 touches is ~40 MB.
+    raw = read_bytes(source, BACKUP_MAX_BYTES)
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -107,6 +110,4 @@ def restore(store: Store, paths: Paths, source: Path) -> dict[str, int]:
 
 
 def _write(path: Path, payload: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(payload)
-    tmp.replace(path)
+    write_private(path, payload)

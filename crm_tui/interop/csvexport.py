@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from crm_tui.domain.models import Contact
+from crm_tui.interop.private_file import write_private
 
 COLUMNS = (
     "id", "name", "email", "other_emails", "phone", "other_phones", "company", "role",
@@ -33,7 +34,7 @@ def neutralise(value: str) -> str:
 def row(contact: Contact) -> list[str]:
     values = {
         **{k: v for k, v in contact.to_dict().items() if k in COLUMNS},
-        "other_emails": "; ".join(contact.extra.get("emails", [])),
+        "other_emails": "; ".join(contact.emails[1:]),
         "other_phones": "; ".join(contact.extra.get("phones", [])),
         "tags": "; ".join(contact.tags),
         "interests": "; ".join(contact.interests),
@@ -52,7 +53,5 @@ def to_csv(contacts: Iterable[Contact]) -> str:
 
 def export_csv(contacts: Iterable[Contact], target: Path) -> int:
     contacts = list(contacts)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(to_csv(contacts).encode("utf-8-sig"))
-    tmp.replace(target)
+    write_private(target, to_csv(contacts).encode("utf-8-sig"))
     return len(contacts)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from crm_tui.interop import records as r
-from crm_tui.interop.csvrows import data_rows, looks_like_vcard, rows
+from crm_tui.interop.csvrows import Source, data_rows, head, looks_like_vcard, rows
 from crm_tui.interop.decode import InteropError
 
 MARKERS = (
@@ -35,14 +35,15 @@ MAPPED = {
 }
 
 
-def parse(text: str) -> r.Parsed:
+def parse(text: Source) -> r.Parsed:
     parsed = r.Parsed()
     all_rows = rows(text)
     first = next(all_rows, None)
     if first is None or first.fields is None:
         raise InteropError("the file has no header row: this is not a Google Contacts CSV")
-    header = [h.strip() for h in first.fields]
-    if "Connected On" in header or ("First Name" in text[:8192] and "Connected On" in text[:8192]):
+    header = [r.one_line(h, 200).strip() for h in first.fields]  # header keys are cleaned like values
+    start = head(text, 8192)
+    if "Connected On" in header or ("First Name" in start and "Connected On" in start):
         raise InteropError("this is a LinkedIn export, not a Google Contacts CSV: use `import linkedin`")
     if not any(m in header for m in MARKERS) or not ({"Name", *NAME_PARTS_CURRENT, *NAME_PARTS_LEGACY} & set(header)):
         if looks_like_vcard(text):

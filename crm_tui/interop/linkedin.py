@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from crm_tui.interop import records as r
-from crm_tui.interop.csvrows import data_rows, looks_like_vcard, rows
+from crm_tui.interop.csvrows import Source, data_rows, head, looks_like_vcard, rows
 from crm_tui.interop.decode import InteropError
 
 REQUIRED = ("First Name", "Last Name", "Connected On")
@@ -37,13 +37,13 @@ def parse_date(value: str) -> str | None:
         return None
 
 
-def parse(text: str) -> r.Parsed:
+def parse(text: Source) -> r.Parsed:
     parsed = r.Parsed()
     all_rows = rows(text)
     header: list[str] | None = None
     for line in all_rows:
         if line.fields and line.fields[0].strip() == "First Name":
-            header = [h.strip() for h in line.fields]
+            header = [r.one_line(h, 200).strip() for h in line.fields]  # header keys are cleaned like values
             break
     if header is None:
         raise InteropError(_wrong_kind(text))
@@ -93,10 +93,10 @@ def parse(text: str) -> r.Parsed:
     return parsed
 
 
-def _wrong_kind(text: str) -> str:
+def _wrong_kind(text: Source) -> str:
     if looks_like_vcard(text):
         return "this is a vCard file, not a LinkedIn export: use `import vcard`"
-    head = text[:2048]
-    if "E-mail 1 - Value" in head or "Given Name" in head:
+    start = head(text, 2048)
+    if "E-mail 1 - Value" in start or "Given Name" in start:
         return "this looks like a Google Contacts export: use `import google`"
     return "no header row starting with 'First Name' was found: this is not a LinkedIn Connections.csv"

@@ -99,7 +99,7 @@ class Index:
         self.by_name: dict[tuple[str, str], Contact] = {}
 
     def add(self, contact: Contact) -> None:
-        for address in [contact.email, *contact.extra.get("emails", [])]:
+        for address in contact.emails:
             if address:
                 self.by_email.setdefault(address.casefold(), contact)
         key = r.linkedin_key(contact.linkedin)
@@ -179,13 +179,11 @@ def _copy(contact: Contact) -> Contact:
 
 def new_contact(record: r.Incoming, now: arrow.Arrow) -> Contact:
     extra = copy.deepcopy(record.extra)
-    if record.emails[1:]:
-        extra["emails"] = list(record.emails[1:])
     if record.phones[1:]:
         extra["phones"] = list(record.phones[1:])
     return Contact(
         name=record.name,
-        email=record.emails[0] if record.emails else "",
+        emails=list(record.emails),
         phone=record.phones[0] if record.phones else "",
         company=record.company,
         role=record.role,
@@ -208,7 +206,7 @@ def connected_touch(day: str, now: arrow.Arrow) -> Touch:
 def merge_into(contact: Contact, record: r.Incoming, kind: str, now: arrow.Arrow) -> list[str]:
     """Add what ``record`` knows and ``contact`` lacks; return what changed (for the report)."""
     changes: list[str] = []
-    changes += _add_values(contact, "email", "emails", record.emails, str.casefold)
+    changes += _add_emails(contact, record.emails)
     changes += _add_values(contact, "phone", "phones", record.phones, lambda p: "".join(ch for ch in p if ch.isdigit() or ch == "+"))
     kept: dict[str, str] = {}
     job = _job_change(contact, record, now) if kind == "linkedin" else None
@@ -256,6 +254,14 @@ def merge_into(contact: Contact, record: r.Incoming, kind: str, now: arrow.Arrow
             target.update(fresh)
             changes.append(f"{len(fresh)} other field{'s' if len(fresh) != 1 else ''}")
     return changes
+
+
+def _add_emails(contact: Contact, values: list[str]) -> list[str]:
+    """New addresses join the contact's list (matching is case-insensitive)."""
+    added = [v for v in dict.fromkeys(values) if not contact.has_address(v)]
+    added = [v for i, v in enumerate(added) if v.casefold() not in {a.casefold() for a in added[:i]}]
+    contact.emails = [*contact.emails, *added]
+    return [f"email {v}" for v in added]
 
 
 def _add_values(contact: Contact, main: str, more: str, values: list[str], key: Any) -> list[str]:

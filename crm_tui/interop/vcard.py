@@ -23,6 +23,7 @@ import vobject
 from crm_tui.domain.models import Contact
 from crm_tui.interop import records as r
 from crm_tui.interop.decode import InteropError
+from crm_tui.interop.private_file import FOLDER_MODE, write_private
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _AT_LINE = re.compile(r"^At line (\d+): ")
@@ -143,7 +144,7 @@ def _record(line: int, card: Any) -> r.Incoming | r.Problem:
     if bdays and not bday:
         extra["BDAY"] = r.one_line(bdays[0], 40)
     for child in card.getChildren():
-        key = child.name.upper()
+        key = r.one_line(child.name, 100).upper()  # property names are cleaned like values
         if key in HANDLED or isinstance(child.value, bytes):
             continue
         value = r.notes(_text(child.value))
@@ -173,7 +174,7 @@ def card_for(contact: Contact) -> Any:
     parts = contact.name.rsplit(" ", 1)
     given, family = (parts[0], parts[1]) if len(parts) == 2 else (contact.name, "")
     card.add("n").value = vobject.vcard.Name(family=family, given=given)
-    for address in [contact.email, *contact.extra.get("emails", [])]:
+    for address in contact.emails:
         if address:
             card.add("email").value = address
     for number in [contact.phone, *contact.extra.get("phones", [])]:
@@ -210,7 +211,7 @@ def export_file(contacts: Iterable[Contact], target: Path) -> int:
 
 def export_folder(contacts: Iterable[Contact], target: Path) -> int:
     """One ``<id>.vcf`` per contact; files of contacts that no longer exist are left alone."""
-    target.mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
     count = 0
     for contact in contacts:
         _write(target / f"{contact.id}.vcf", serialise(contact))
@@ -219,7 +220,4 @@ def export_folder(contacts: Iterable[Contact], target: Path) -> int:
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    tmp.replace(path)
+    write_private(path, text.encode("utf-8"))

@@ -13,6 +13,7 @@ import arrow
 
 from crm_tui.domain.models import (
     CHANNELS,
+    REPLY_NOTED,
     REPLY_PAID,
     Contact,
     Share,
@@ -62,6 +63,10 @@ def done(store: Store, s: Suggestion, now: arrow.Arrow, channel: str | None = No
         if s.thread_id:
             move_on(store, s.thread_id, now)
         return None
+    if s.step == "reply-received" and not note:
+        # `d` on their synced mail: dealt with, it was just a reply (as `reply --noted`).
+        return reply(store, s.recipient_id or s.contact_id, now, thread_id=s.thread_id,
+                     outcome=REPLY_NOTED)
     recipient = s.recipient_id or s.contact_id
     contact = _contact(store, recipient)
     channel = channel or (s.channel if s.channel in CHANNELS and s.channel != "other" else "email")
@@ -80,7 +85,8 @@ def done(store: Store, s: Suggestion, now: arrow.Arrow, channel: str | None = No
             note=clean_multiline(note, 5000),
             thread_id=s.thread_id,
             article_id=article_id,
-            step=s.step,
+            # An answer written to their synced mail is not a step of the sequence.
+            step=None if s.step == "reply-received" else s.step,
         ))
         if article_id:
             store.add_share(Share(article_id=article_id, contact_id=recipient, at=touch.at,
@@ -108,11 +114,15 @@ def reply(store: Store, contact_id: str, now: arrow.Arrow, thread_id: str | None
 
     Without ``thread_id`` the reply goes to the contact's only open thread, if there is
     exactly one. ``paid`` closes an invoice thread; ``rejected`` leaves it open until the
-    graceful close is done.
+    graceful close is done. When a synced mail from them waits to be classified
+    (``reply-received``), the outcome is set on that touch instead of logging another.
     """
     _contact(store, contact_id)
     if channel not in CHANNELS:
         raise ActionError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
+    synced = pending_reply(store, contact_id, thread_id)
+    if synced is not None:
+        return _classify(store, synced, outcome or REPLY_NOTED, note, now)
     if thread_id is None:
         thread_id = _reply_thread(store, contact_id, outcome)
     thread = None
@@ -133,6 +143,41 @@ def reply(store: Store, contact_id: str, now: arrow.Arrow, thread_id: str | None
             thread_id=thread_id,
             outcome=outcome,
         ))
+        if outcome == REPLY_PAID and thread is not None:
+            close_thread(store, thread.id, now, "paid")
+    return touch
+
+
+def pending_reply(store: Store, contact_id: str, thread_id: str | None = None) -> Touch | None:
+    """The latest synced mail from this contact on an open thread that nobody classified or
+    answered yet (what makes ``reply-received`` due), if any."""
+    threads = {t.id for t in store.threads(contact_id=contact_id, open_only=True)}
+    if thread_id is not None:
+        threads &= {thread_id}
+    if not threads:
+        return None
+    touches = store.touches(contact_ids=[contact_id])
+    for index in range(len(touches) - 1, -1, -1):
+        touch = touches[index]
+        if touch.direction == "in" and touch.thread_id in threads:
+            if not touch.unclassified:
+                return None  # their latest reply there was classified already
+            answered = any(t.direction == "out" and t.thread_id == touch.thread_id
+                           for t in touches[index + 1:])
+            return None if answered else touch
+    return None
+
+
+def _classify(store: Store, touch: Touch, outcome: str, note: str, now: arrow.Arrow) -> Touch:
+    thread = store.thread(touch.thread_id) if touch.thread_id else None
+    if outcome == REPLY_PAID and (thread is None or thread.kind != "invoice"):
+        raise ActionError("'paid' is for an invoice thread")
+    touch.outcome = outcome
+    note = clean_multiline(note, 5000)
+    if note:
+        touch.note = f"{touch.note} — {note}" if touch.note else note
+    with store.batch():
+        store.update_touch(touch)
         if outcome == REPLY_PAID and thread is not None:
             close_thread(store, thread.id, now, "paid")
     return touch

@@ -73,7 +73,7 @@ def materialize(paths: Paths, now: arrow.Arrow, source: Path | None = None) -> N
         for item in spec.get("contacts", []):
             contact = Contact(
                 name=clean(item["name"]),
-                email=clean(item.get("email", "")),
+                emails=[clean(e) for e in [item.get("email", ""), *item.get("emails", [])] if clean(e)],
                 phone=clean(item.get("phone", "")),
                 company=clean(item.get("company", "")),
                 role=clean(item.get("role", "")),

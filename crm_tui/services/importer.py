@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import arrow
 
 from crm_tui.interop import google, linkedin, merge, vcard
-from crm_tui.interop.decode import InteropError, read_text
+from crm_tui.interop.decode import InteropError, open_text, read_text
 from crm_tui.interop.merge import ImportReport
 from crm_tui.interop.records import KINDS, Parsed, Problem
 from crm_tui.store.repository import Store
 
-PARSERS: dict[str, Callable[[str], Parsed]] = {
+PARSERS: dict[str, Callable[[Any], Parsed]] = {
     "linkedin": linkedin.parse,
     "google": google.parse,
     "vcard": vcard.parse,
@@ -33,7 +34,8 @@ def read_records(kind: str, path: Path) -> Parsed:
     path = Path(path).expanduser()
     if kind == "vcard" and path.is_dir():
         return _read_folder(path)
-    parsed = PARSERS[kind](read_text(path))
+    # CSVs are streamed (a large export never sits in memory whole); vCards are read whole.
+    parsed = PARSERS[kind](read_text(path) if kind == "vcard" else open_text(path))
     if not parsed.records and not parsed.problems:
         raise InteropError(f"{path} holds no contacts")
     return parsed

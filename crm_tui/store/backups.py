@@ -12,6 +12,7 @@ import arrow
 from crm_tui.store.storage import CorruptFile, read_document
 
 KEEP_BACKUPS = 5
+PRIVATE = 0o700
 _DAILY = re.compile(r"\d{4}-\d\d-\d\d")
 
 
@@ -28,19 +29,25 @@ def take_daily(folder: Path, files: list[Path], today: arrow.Arrow) -> None:
         return
     previous = next((p for p in listed(folder) if _DAILY.fullmatch(p.name)), None)
     staging = root / f".{target.name}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    for path in files:
-        old = previous / path.name if previous else None
-        stat = path.stat()
-        if old and old.exists() and (old.stat().st_size, old.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-            try:
-                os.link(old, staging / path.name)
-                continue
-            except OSError:
-                pass
-        shutil.copy2(path, staging / path.name)
-    staging.rename(target)
+    for stale in root.glob(".*.partial") if root.exists() else ():
+        shutil.rmtree(stale, ignore_errors=True)  # a crash or a full disk on an earlier day
+    root.mkdir(mode=PRIVATE, exist_ok=True)  # private, like the data (see private.py)
+    try:
+        staging.mkdir(mode=PRIVATE)
+        for path in files:
+            old = previous / path.name if previous else None
+            stat = path.stat()
+            if old and old.exists() and (old.stat().st_size, old.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+                try:
+                    os.link(old, staging / path.name)
+                    continue
+                except OSError:
+                    pass
+            shutil.copy2(path, staging / path.name)
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # no half a backup left behind
+        raise
     daily = sorted(p for p in root.iterdir() if _DAILY.fullmatch(p.name))
     for stale in daily[:-KEEP_BACKUPS]:
         shutil.rmtree(stale, ignore_errors=True)

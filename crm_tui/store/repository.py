@@ -5,9 +5,10 @@ Layout of the data folder (one small file per table keeps every write cheap):
     contacts.json  threads.json  feeds.json  articles.json  shares.json  dismissals.json
     summaries.json   per-contact last touch in/out and count (derived from the touches)
     touches-2026-02.json  touches-2026-03.json  ...   (touches sharded by month)
-    .lock          the single-writer lock (flock; released by the kernel if we die)
+    .lock          the write lock, held only while saving (flock; see sync.py)
     .batch.journal only while a batch of several files is being saved (see storage.py)
-    .lock.owner    who holds it (pid, since), for the "open elsewhere" message
+    .lock.owner    who holds it (pid, since), for the "being saved elsewhere" message
+    .generation    counts saves, so other processes know to re-read (see sync.py)
     backups/YYYY-MM-DD/   daily snapshots, the last five days
 
 Contacts carry summaries (last touch in/out, count) so start-up never reads the touches;
@@ -20,6 +21,7 @@ recomputes the summaries. Touch ids name their shard: ``2026-03.15``.
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Iterable
 from functools import partial
@@ -37,18 +39,25 @@ from crm_tui.domain.models import (
     Thread,
     Touch,
 )
+from crm_tui.domain.synced import Correspondent, SourceState
 from crm_tui.perf import gc_paused
-from crm_tui.store import backups, schema
-from crm_tui.store.core import Locked, ReadOnly, StoreCore
-from crm_tui.store.storage import StoreError, clean_stray_temp_files, recover_batch
+from crm_tui.store import backups, private, schema
+from crm_tui.store.core import Locked, ReadOnly, StaleData, StoreCore
+from crm_tui.store.storage import (
+    FOLDER_MODE,
+    StoreError,
+    clean_stray_temp_files,
+    finish_batch,
+)
+from crm_tui.store.sync import READ_ONLY_ERRNOS, FolderReadOnly, folder_read_only
 from crm_tui.store.table import SUMMARY_FIELDS, Summary, Table
 from crm_tui.store.touches import TouchLog
 
-__all__ = ["LAZY_TABLES", "Locked", "ReadOnly", "Store", "StoreCore"]
+__all__ = ["LAZY_TABLES", "FolderReadOnly", "Locked", "ReadOnly", "StaleData", "Store", "StoreCore"]
 
 # Read on first use, not at open: nothing on the first screen or in `today` needs them.
 # Their schema is still checked at open (_check_schemas reads every file's head).
-LAZY_TABLES = frozenset({"articles"})
+LAZY_TABLES = frozenset({"articles", "sources", "correspondents"})
 
 
 class Store(TouchLog):
@@ -67,30 +76,69 @@ class Store(TouchLog):
     ) -> Store:
         """Open the store in ``folder``.
 
-        Writable opens take the exclusive lock, waiting up to ``wait`` seconds, and raise
-        :class:`Locked` if another process keeps it. They also clean up after crashes and
-        take the day's backup. Corrupt or newer files raise before anything is written.
-        ``long_lived`` (the TUI) keeps the loaded records out of the garbage collector's
-        scans for the rest of the process (see :func:`crm_tui.perf.gc_paused`).
+        Writable opens take the write lock for as long as opening takes (waiting up to
+        ``wait`` seconds, then :class:`Locked`), to clean up after crashes, migrate, make
+        the folder private and take the day's backup; every later write takes it again for
+        the moment it lasts. A folder that cannot be written opens read-only, with
+        ``readonly_reason`` saying why. Read-only opens take no lock and read a committed
+        but unfinished save as the next writer will finish it. Corrupt or newer files
+        raise before anything is written. ``long_lived`` (the TUI) keeps the loaded
+        records out of the garbage collector's scans for the rest of the process (see
+        :func:`crm_tui.perf.gc_paused`).
         """
         folder = Path(folder)
         store = cls(folder, readonly)
         if not readonly:
-            folder.mkdir(parents=True, exist_ok=True)
-            store._acquire(wait)
+            store._open_for_writing(wait)
         try:
+            store._opening = True
             with gc_paused(keep=long_lived):
                 store._load(today or arrow.now())
         except BaseException:
             store.close()
             raise
+        finally:
+            store._opening = False
+            store._writer.release()
         return store
+
+    def _open_for_writing(self, wait: float) -> None:
+        """Create the folder (private) and take the lock; a read-only folder (a read-only
+        mount, no permission) means a read-only store, not an error."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+        except OSError as exc:
+            if exc.errno in READ_ONLY_ERRNOS and self.folder.parent.exists():
+                self._fall_back_to_reading(FolderReadOnly(self.folder, exc.strerror or ""))
+                return
+            raise StoreError(f"cannot create the data folder {self.folder}: {exc.strerror or exc}") from None
+        reason = folder_read_only(self.folder)
+        if reason:
+            self._fall_back_to_reading(FolderReadOnly(self.folder, reason))
+            return
+        try:
+            self._writer.acquire(wait)
+        except FolderReadOnly as exc:
+            self._fall_back_to_reading(exc)
+
+    def _fall_back_to_reading(self, why: FolderReadOnly) -> None:
+        self.readonly = True
+        self.readonly_reason = why.reason
 
     def _load(self, today: arrow.Arrow) -> None:
         if not self.readonly:
-            if recover_batch(self.folder):
+            if finish_batch(self.folder):
                 self.recovered.append("finished saving changes a crash had interrupted")
             clean_stray_temp_files(self.folder)  # what a crash left uncommitted
+            fixed = private.make_private(self.folder)
+            if fixed:
+                self.recovered.append(
+                    f"made {self.folder} private: {fixed} file{'s' if fixed != 1 else ''} or "
+                    "folders could be read by other users on this machine"
+                )
+        # Everything below reads the files as they are now, even if another process saves
+        # meanwhile (and, read-only, a committed save as it will be finished).
+        self._snap.take(self.folder, self._pin_lock())
         specs: list[tuple[str, type[Any], str]] = [
             ("contacts", Contact, "c"),
             ("threads", Thread, "t"),
@@ -99,24 +147,46 @@ class Store(TouchLog):
             ("shares", Share, "s"),
             ("dismissals", Dismissal, "d"),
             ("summaries", Summary, "c"),
+            ("sources", SourceState, "m"),  # what `crm-tui sync` already read
+            ("correspondents", Correspondent, "p"),
         ]
         if self.folder.exists():
             self._check_schemas()
         for stem, cls, prefix in specs:
             table = Table(self.folder, stem, cls, prefix, self.readonly)
+            table.storage.snapshot = self._snap
             table.loader = self._load_table
             if stem not in LAZY_TABLES and stem != "summaries":  # see _attach_summaries
                 self._load_table(table)
             self._tables[stem] = table
         self._tables["contacts"].strip = SUMMARY_FIELDS
         self._attach_summaries(self._tables["contacts"].records, self._tables["summaries"])
-        for path in sorted(self.folder.glob("touches-*.json")):
-            month = path.stem.split("-", 1)[1]
+        for name in self._snap.names():
+            month = name[len("touches-"):-len(".json")] if name.startswith("touches-") else ""
             if re.fullmatch(r"\d{4}-\d\d", month):
                 self._shards[month] = self._open_shard(month, load=False)
         if not self.readonly:
-            backups.take_daily(self.folder, self._data_files(), today)
+            self._take_backup(today)
             self._check_summaries()
+            self._snap.take(self.folder)  # with what opening saved (still under the lock)
+
+    def _take_backup(self, today: arrow.Arrow) -> None:
+        """The day's backup; a failure (a full disk) is said and the day goes on."""
+        try:
+            backups.take_daily(self.folder, self._data_files(), today)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            if exc.errno == errno.ENOSPC:
+                reason = "the disk is full"
+            self.recovered.append(f"could not take today's backup ({reason}); your data is unchanged")
+
+    def _after_reread(self, stems: set[str]) -> None:
+        if {"contacts", "summaries"} & stems:
+            contacts = self._tables["contacts"].records
+            for contact in contacts.values():
+                contact.last_in = contact.last_out = None
+                contact.touch_count = 0
+            self._attach_summaries(contacts, self._tables["summaries"])
 
     def _attach_summaries(self, contacts: dict[str, Any], table: Table) -> None:
         """Give each contact its touch summary, read straight from the parsed file.
@@ -145,18 +215,27 @@ class Store(TouchLog):
 
     # ----------------------------------------------------------------- contacts
     def add_contact(self, contact: Contact) -> Contact:
-        self._add("contacts", contact)
-        self._save_summary(contact)
+        with self.batch():  # contacts and summaries: both or neither
+            self._add("contacts", contact)
+            self._save_summary(contact)
         return contact
 
     def update_contact(self, contact: Contact) -> Contact:
-        self._update("contacts", contact)
-        self._save_summary(contact)
+        with self.batch():
+            # The touch summaries are the store's (derived from the touches, perhaps just
+            # logged by another process), never the caller's copy of them.
+            current = self.contact(contact.id)
+            if current is not None and current is not contact:
+                contact.last_in, contact.last_out = current.last_in, current.last_out
+                contact.touch_count = current.touch_count
+            self._update("contacts", contact)
+            self._save_summary(contact)
         return contact
 
     def delete_contact(self, contact_id: str) -> None:
         """Delete a contact with its touches, threads, shares and dismissals."""
         with self.batch():
+            self._check_current("contacts", contact_id, "the contact")
             for month in self.touch_months():
                 shard = self._shard(month)
                 ids = [t.id for t in shard.records.values() if t.contact_id == contact_id]
@@ -256,6 +335,27 @@ class Store(TouchLog):
         return self._add("dismissals", dismissal)
 
     # ----------------------------------------------------------------- raw access
+    # ----------------------------------------------------------------- synced sources
+    def source_states(self, kind: str) -> list[SourceState]:
+        return [s for s in self._tables["sources"].records.values() if s.kind == kind]
+
+    def save_source_state(self, state: SourceState) -> SourceState:
+        """Add (no id yet) or rewrite a source's state; an unchanged one is not written
+        (pass a new record: one changed in place compares equal to itself)."""
+        if not state.id:
+            return self._add("sources", state)
+        if self._get("sources", state.id) == state:
+            return state
+        return self._update("sources", state)
+
+    def correspondents(self) -> list[Correspondent]:
+        return list(self._tables["correspondents"].records.values())
+
+    def save_correspondent(self, person: Correspondent) -> Correspondent:
+        if not person.id:
+            return self._add("correspondents", person)
+        return self._update("correspondents", person)
+
     def export_tables(self) -> dict[str, list[dict[str, Any]]]:
         """Every record of every table as plain dicts (ids included), in id order."""
         out: dict[str, list[dict[str, Any]]] = {

@@ -4,9 +4,10 @@ Every write goes to a temp file in the same folder, is flushed and fsynced, then
 ``os.replace``d over the data file, and the folder is fsynced. A process killed at any
 moment therefore leaves either the old or the new file, never a torn one.
 
-The parsed document is cached in memory: the store holds the single-writer lock, so nobody
-else changes the file under us, and TinyDB's read-modify-write does not re-parse per write.
-Files are written with sorted keys and indentation so they diff and merge well in git.
+The parsed document is cached in memory, so TinyDB's read-modify-write does not re-parse per
+write; the store re-reads a file when another process has saved it (see sync.py), before
+it writes. Files are written with sorted keys and indentation so they diff and merge well
+in git.
 
 A batch that changes several files (an import: contacts, touches, summaries) is saved all
 or nothing by :func:`commit_files`: every new file is written and fsynced under a temp
@@ -69,8 +70,22 @@ class WriteFailed(StoreError):
         super().__init__(f"could not save {path}: {exc}. The previous version is intact.")
 
 
+class SavedButUnfinished(StoreError):
+    """A batch was committed (its journal is written: it is saved, and every reader sees
+    it) but moving its files into place failed; the next open or write finishes it."""
+
+    def __init__(self, folder: Path, exc: BaseException) -> None:
+        self.folder = folder
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        super().__init__(
+            f"the changes were saved, but putting the files in place in {folder} failed "
+            f"({reason}); the next crm-tui to open the data finishes it"
+        )
+
+
 def dumps(data: Any) -> bytes:
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    # (the newline by orjson: adding it after would copy the whole payload once more)
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
 
 
 def fsync_dir(folder: Path) -> None:
@@ -90,11 +105,24 @@ def _temp_for(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
 
 
+# Data files, temp files, the journal and the lock are private to the user (like ~/.ssh):
+# they hold who someone knows and what they said. The umask can only take bits away.
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+
+
 def _write_synced(path: Path, payload: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(payload)
-        handle.flush()
-        os.fsync(handle.fileno())
+    """Write ``payload`` to a new private file and fsync it (os.write, so a test can make
+    any step fail the way a full disk or a bad block does)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
+    try:
+        view = memoryview(payload)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _unlink_quietly(path: Path) -> None:
@@ -147,7 +175,12 @@ def commit_files(folder: Path, writes: list[tuple[Path, bytes]]) -> None:
         if isinstance(exc, OSError):
             raise WriteFailed(failed_on, exc) from exc
         raise
-    recover_batch(folder)  # committed: the renames can only be finished from here on
+    try:
+        recover_batch(folder)  # committed: the renames can only be finished from here on
+    except (OSError, CorruptFile) as exc:
+        # Saved (the journal is the commit point: every reader and the next open apply it);
+        # only the renames into place failed. Not a failure of the save: say exactly that.
+        raise SavedButUnfinished(folder, exc) from exc
 
 
 def recover_batch(folder: Path) -> bool:
@@ -170,12 +203,52 @@ def recover_batch(folder: Path) -> bool:
     return True
 
 
+def finish_batch(folder: Path) -> bool:
+    """:func:`recover_batch`, with a failure (an I/O error, a full disk) said in a sentence:
+    the committed changes stay in their journal, read by everyone, until it succeeds."""
+    try:
+        return recover_batch(folder)
+    except OSError as exc:
+        raise StoreError(
+            f"could not finish saving changes in {folder} that an interrupted save committed "
+            f"({exc.strerror or exc}); they are kept and will be finished when this works; "
+            "nothing else was saved"
+        ) from exc
+
+
+def pending_batch(folder: Path) -> dict[str, Path]:
+    """The files a committed but unfinished batch replaces: final name -> temp file.
+
+    A reader that finds a journal applies it exactly as :func:`recover_batch` would (a
+    temp file still there is the new content; one already renamed is in place), without
+    changing anything on disk. A journal that cannot be read raises CorruptFile, as it
+    does for a writer."""
+    journal = folder / JOURNAL
+    try:
+        entries = json.loads(journal.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise CorruptFile(journal, f"the journal of an interrupted save cannot be read: {exc}") from exc
+    found = {}
+    for tmp_name, final_name in entries:
+        tmp = folder / Path(tmp_name).name
+        if tmp.exists():
+            found[Path(final_name).name] = tmp
+    return found
+
+
 def read_document(path: Path) -> dict[str, Any]:
     """Parse a data file, raising CorruptFile for anything that is not our shape."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise CorruptFile(path, f"cannot be read: {exc.strerror or exc}") from exc
+    return parse_document(raw, path)
+
+
+def parse_document(raw: bytes, path: Path) -> dict[str, Any]:
+    """A data file's bytes parsed (``path`` names it in errors)."""
     if not raw or raw.isspace():  # (strip() would copy the whole file to check)
         raise CorruptFile(path, "it is empty")
     try:
@@ -207,14 +280,27 @@ class SafeJSONStorage(Storage):
         # In a batch, writes only update the cache; the store flushes once at the end.
         self.deferred = False
         self.pending: dict[str, Any] | None = None
+        # Set by the store: the files as of its last look, held open (sync.Snapshot).
+        self.snapshot: Any = None
 
     def load(self) -> tuple[int, dict[str, Any]]:
         """Read from disk into the cache; return (schema found, tables). Missing = empty."""
-        if not self.path.exists():
+        if self.snapshot is not None:  # the store's pinned files (see sync.Snapshot)
+            try:
+                raw = self.snapshot.read(self.path.name)
+            except OSError as exc:
+                raise CorruptFile(self.path, f"cannot be read: {exc.strerror or exc}") from exc
+            if raw is None:
+                self._cache = {}
+                self.meta = {}
+                return self.schema, {}
+            data = parse_document(raw, self.path)
+        elif not self.path.exists():
             self._cache = {}
             self.meta = {}
             return self.schema, {}
-        data = read_document(self.path)
+        else:
+            data = read_document(self.path)
         found = data.pop(SCHEMA_KEY, 1)
         if not isinstance(found, int):
             raise CorruptFile(self.path, f"schema version {found!r} is not a number")
@@ -258,7 +344,7 @@ class SafeJSONStorage(Storage):
         """Whatever TinyDB changed in memory did not reach the disk: read the disk again."""
         self._cache = None
         self.meta = {}
-        if self.path.exists():
+        if self.snapshot is not None or self.path.exists():
             self.load()
 
     def close(self) -> None:

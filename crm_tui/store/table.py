@@ -90,8 +90,12 @@ class Table:
             for version in range(found, schema.VERSION):
                 tables = schema.MIGRATIONS[version](self.stem, tables)
             self.storage._cache = tables
+            # Build (and so check) the records before writing: a damaged old file must
+            # be refused as it is, never rewritten by its migration.
+            self.build(tables)
             if migrate:
                 self.storage.write(tables)
+            return
         self.build(tables)
 
     def build(self, tables: dict[str, Any]) -> None:
@@ -125,9 +129,10 @@ class Table:
             raise KeyError(record_id)
         return int(record_id[len(self.prefix):])
 
-    def save(self, record: Any) -> None:
+    def doc_of(self, record: Any) -> dict[str, Any]:
+        """The document ``record`` is stored as."""
         # orjson serialises dataclasses natively, several times faster than asdict().
-        doc = orjson.loads(orjson.dumps(record))
+        doc: dict[str, Any] = orjson.loads(orjson.dumps(record))
         doc.pop("id", None)
         for name in self.strip:
             doc.pop(name, None)
@@ -136,6 +141,16 @@ class Table:
         for name in self.omit_empty:
             if name in doc and doc[name] in _EMPTY:
                 del doc[name]
+        return doc
+
+    def stored_doc(self, record_id: str) -> dict[str, Any] | None:
+        """The document of ``record_id`` as last read or saved (None if there is none)."""
+        raw = self.storage._cache or {}
+        found = raw.get(self.table.name, {}).get(str(self.doc_id(record_id)))
+        return found if isinstance(found, dict) else None
+
+    def save(self, record: Any) -> None:
+        doc = self.doc_of(record)
         doc_id = self.doc_id(record.id)
         if self.storage.deferred:
             # In a batch, TinyDB's per-operation rebuild of the whole table would make

@@ -16,7 +16,7 @@ import arrow
 
 from crm_tui.domain.models import Contact, Touch
 from crm_tui.store import schema
-from crm_tui.store.core import StoreCore
+from crm_tui.store.core import StaleData, StoreCore
 from crm_tui.store.storage import CorruptFile
 from crm_tui.store.table import Summary, Table
 
@@ -26,12 +26,16 @@ class TouchLog(StoreCore):
 
     def _open_shard(self, month: str, load: bool) -> Table:
         table = Table(self.folder, f"touches-{month}", Touch, f"{month}.", self.readonly)
+        table.storage.snapshot = self._snap
         table.table = table.db.table("touches", cache_size=0)
         table.stem = "touches"
         table.storage.deferred = self._batch_depth > 0
         if load:
             self._load_table(table)
         return table
+
+    def _new_shard(self, month: str) -> Table:
+        return self._open_shard(month, load=False)
 
     def _shard(self, month: str) -> Table:
         table = self._shards.get(month)
@@ -62,18 +66,21 @@ class TouchLog(StoreCore):
         return touch_id.rsplit(".", 1)[0]
 
     def log_touch(self, touch: Touch) -> Touch:
-        """Store a touch and update the contact's summary (both durable on return)."""
-        self._check_writable()
-        contact = self.contact(touch.contact_id)
-        if contact is None:
-            raise KeyError(touch.contact_id)
-        month = self._month_of(touch.at)
-        shard = self._shard(month)
-        touch.id = shard.next_id()
-        self._bump_seq(month)
-        self._persist(shard, lambda: shard.save(touch))
-        self._summarise(contact, [touch])
-        self._save_summary(contact, force=True)
+        """Store a touch and update the contact's summary: one batch, so both are saved or
+        neither (a failure never leaves a touch that a retry would duplicate)."""
+        with self.batch():
+            contact = self.contact(touch.contact_id)
+            if contact is None:
+                if touch.contact_id in self._changed_ids.get("contacts", ()):
+                    raise StaleData("the contact", deleted=True)
+                raise KeyError(touch.contact_id)
+            month = self._month_of(touch.at)
+            shard = self._shard(month)
+            touch.id = shard.next_id()
+            self._bump_seq(month)
+            self._persist(shard, lambda: shard.save(touch))
+            self._summarise(contact, [touch])
+            self._save_summary(contact, force=True)
         return touch
 
     def log_touches(self, touches: Iterable[Touch]) -> list[Touch]:
@@ -83,30 +90,43 @@ class TouchLog(StoreCore):
 
     def update_touch(self, touch: Touch) -> Touch:
         """Rewrite a touch's note, channel, thread... (not its time or contact)."""
-        shard = self._shard(self._month_of_id(touch.id))
-        old = shard.records.get(touch.id)
-        if old is None:
-            raise KeyError(touch.id)
-        if (old.at, old.contact_id, old.direction) != (touch.at, touch.contact_id, touch.direction):
-            raise ValueError("a touch's time, contact and direction cannot change; delete and log it again")
-        self._persist(shard, lambda: shard.save(touch))
+        with self.batch():
+            month = self._month_of_id(touch.id)
+            shard = self._shard(month)
+            old = shard.records.get(touch.id)
+            if old is None:
+                if self._previous.pop((shard.path.stem, touch.id), None) is not None:
+                    raise StaleData("the touch", deleted=True)
+                raise KeyError(touch.id)
+            if (old.at, old.contact_id, old.direction) != (touch.at, touch.contact_id, touch.direction):
+                raise ValueError("a touch's time, contact and direction cannot change; delete and log it again")
+            self._check_not_stale(shard, touch, "the touch")
+            self._persist(shard, lambda: shard.save(touch))
+            self._previous.pop((shard.path.stem, touch.id), None)
         return touch
 
     def delete_touch(self, touch_id: str) -> None:
         month = self._month_of_id(touch_id)
-        if month not in self._shards:
-            raise KeyError(touch_id)
-        shard = self._shard(month)
-        touch = shard.records.get(touch_id)
-        if touch is None:
-            raise KeyError(touch_id)
         with self.batch():
+            self._check_current(f"touches-{month}", touch_id, "the touch")
+            if month not in self._shards:
+                raise KeyError(touch_id)
+            shard = self._shard(month)
+            touch = shard.records.get(touch_id)
+            if touch is None:
+                raise KeyError(touch_id)
             self._bump_seq(month)
             self._persist(shard, lambda: shard.remove([touch_id]))
             contact = self.contact(touch.contact_id)
             if contact:
                 self._resummarise([contact])
                 self._save_summary(contact, force=True)
+
+    def month_touches(self, month: str) -> list[Touch]:
+        """The touches of one month ("YYYY-MM"), none if it has none."""
+        if month not in self._shards:
+            return []
+        return list(self._shard(month).records.values())
 
     def touch(self, touch_id: str) -> Touch | None:
         month = self._month_of_id(touch_id)

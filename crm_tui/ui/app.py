@@ -60,6 +60,8 @@ class CrmApp(App[None]):
         Binding("3", "switch_mode('articles')", "Articles", id="app.articles"),
         Binding("4", "switch_mode('feeds')", "Feeds", id="app.feeds"),
         Binding("question_mark", "help", "Keys", id="app.help"),
+        Binding("S", "sync", "Sync mail", show=False, id="app.sync"),
+        Binding("W", "correspondents", "Who wrote", show=False, id="app.correspondents"),
         Binding("ctrl+p", "command_palette", "Find", show=False, id="app.palette"),
         Binding("q", "quit", "Quit", show=False, id="app.quit"),
     ]
@@ -87,12 +89,19 @@ class CrmApp(App[None]):
         if self.ctx.readonly:
             # Every screen's header says it (and turns red, see app.tcss); the Contacts and
             # Contact screens also show the reason in a banner.
-            self.title = "crm-tui READ-ONLY (another crm-tui has the data)"
+            self.title = "crm-tui READ-ONLY"
             self.add_class("-readonly")
         for problem in settings.problems:
             self.notify(problem, title="Config", severity="warning", timeout=10)
         for line in self.ctx.store.recovered:
             self.notify(line, title="Data", severity="warning", timeout=10)
+        from crm_tui.ui import reminders
+        from crm_tui.ui.live import watch_store
+
+        watch_store(self)  # other processes' saves appear without a key press
+        reminders.install(self)
+        if settings.sources.sync_on_start and not self.ctx.readonly:
+            self.action_sync(quiet=True)
 
     def on_ready(self) -> None:
         # The first frame is on the screen: start-up's pause of the collector ends here.
@@ -169,6 +178,19 @@ class CrmApp(App[None]):
                                f"Imported {count:,} contacts", Change.everything(), expected=(OSError,))
 
         self.push_screen(ImportDialog(self.ctx.store, self.ctx.now), chosen)
+
+    @writes
+    def action_sync(self, quiet: bool = False) -> None:
+        """Sync mail (and every configured source) in a worker; see ui/sync_runner.py."""
+        from crm_tui.ui.sync_runner import SyncRunner
+
+        runner = self.__dict__.setdefault("_sync_runner", SyncRunner(self))
+        runner.start(quiet=quiet)
+
+    def action_correspondents(self) -> None:
+        from crm_tui.ui.screens.correspondents import CorrespondentsScreen
+
+        self.push_screen(CorrespondentsScreen())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

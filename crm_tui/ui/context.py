@@ -28,6 +28,7 @@ from crm_tui.env import Env
 from crm_tui.services.actions import ActionError
 from crm_tui.store.repository import Store
 from crm_tui.store.storage import StoreError
+from crm_tui.ui.format import sentence
 
 if TYPE_CHECKING:
     from crm_tui.ui.app import CrmApp
@@ -132,7 +133,7 @@ class UiContext:
         """True (after telling the user why) when this instance may not write."""
         if self.readonly_reason:
             self._notify(
-                f"Read-only: {self.readonly_reason.rstrip('.')}. Close the other crm-tui to make changes.",
+                f"Read-only: {sentence(self.readonly_reason)}. Nothing can be changed here.",
                 title="Not saved", severity="error", markup=False,
             )
             return True
@@ -160,7 +161,12 @@ class UiContext:
             return WriteResult(False, error=str(exc))
         except errors as exc:
             self._notify(str(exc), title="Not saved", severity="error", markup=False)
+            if isinstance(exc, StoreError):  # e.g. StaleData: another process's newer data,
+                self.publish(Change.everything())  # loaded by the store meanwhile, is shown
             return WriteResult(False, error=str(exc))
+        for warning in self.store.warnings:  # saved, with something to say
+            self._notify(warning, title="Saved, with a warning", severity="warning", timeout=10, markup=False)
+        self.store.warnings.clear()
         if done:
             self._notify(done, markup=False)
         self.publish(changed or Change.everything())

@@ -126,3 +126,31 @@ STATUS_CLASSES: dict[str, str] = {
     "waiting": "waiting",
     "closed": "closed",
 }
+
+
+def next_birthday(value: str | None, now: arrow.Arrow) -> str:
+    """'Wed 4 Mar (in 2 d, turns 40)', 'today!' on the day; '' without a birthday."""
+    from crm_tui.domain import birthdays
+
+    day = birthdays.next_on(value, now.date())
+    if day is None:
+        return ""
+    text = f"{day:%a} {day.day} {day:%b}" + (f" {day.year}" if day.year != now.year else "")
+    when = "today!" if day == now.date() else _due_days((day - now.date()).days)
+    age = birthdays.age_on(value, day)
+    return f"{text} ({when}" + (f", turns {age})" if age and age > 0 else ")")
+
+
+def meeting(at: str, title: str, now: arrow.Arrow) -> str:
+    """'Wed 25 Feb 19:00: Dinner' in the user's zone ('today 19:00: Dinner')."""
+    moment = arrow.get(at).to(now.tzinfo)
+    day = moment.date()
+    label = "today" if day == now.date() else (
+        f"{day:%a} {day.day} {day:%b}" + (f" {day.year}" if day.year != now.year else ""))
+    clock = "" if moment.format("HH:mm") == "00:00" else f" {moment:HH:mm}"
+    return f"{label}{clock}" + (f": {one_line(title)}" if title else "")
+
+
+def sentence(reason: object) -> str:
+    """A reason to put before ". ...": without its own final full stop (no "..")."""
+    return str(reason).strip().rstrip(".").rstrip()

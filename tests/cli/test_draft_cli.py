@@ -22,9 +22,9 @@ def ids(isolated_home, now):
     paths.config.mkdir(parents=True, exist_ok=True)
     paths.config_file.write_text('[me]\nname = "Sam Rivera"\nsignature = "Sam Rivera\\nsam@example.com"\n')
     with Store.open(paths.data, today=now) as store:
-        dana = store.add_contact(Contact(name="Dana Hiring", email="dana@tidemark.example",
+        dana = store.add_contact(Contact(name="Dana Hiring", emails=["dana@tidemark.example"],
                                          company="Tidemark Bank", tier="active"))
-        ravi = store.add_contact(Contact(name="Ravi Client", email="ravi@example.com",
+        ravi = store.add_contact(Contact(name="Ravi Client", emails=["ravi@example.com"],
                                          company="Solvane Energy"))
         quillon = store.add_contact(Contact(name="Quinn Recruiter", company="Quillon Studio"))
         omar = store.add_contact(Contact(name="Omar Inside", company="Quillon Studio",

@@ -25,7 +25,7 @@ HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n
 
 def test_match_by_email_keeps_everything_typed(store, now, tmp_path):
     mine = store.add_contact(Contact(
-        name="Dana O.", email="Dana.Okafor@example.org", notes="Owes me a coffee", tags=["mentor"],
+        name="Dana O.", emails=["Dana.Okafor@example.org"], notes="Owes me a coffee", tags=["mentor"],
         tier="close", every=10, company="", interests=["python"],
     ))
     store.add_thread(Thread(contact_id=mine.id, kind="interview", at=now.isoformat()))
@@ -63,7 +63,7 @@ def test_same_name_other_company_is_another_person(store, now, tmp_path):
 
 
 def test_google_differing_company_kept_beside_not_over(store, now):
-    mine = store.add_contact(Contact(name="Marco Bellini", email="marco@example.it", company="Own Co"))
+    mine = store.add_contact(Contact(name="Marco Bellini", emails=["marco@example.it"], company="Own Co"))
     import_file(store, "google", FIXTURES / "google-legacy.csv", now)
     marco = store.contact(mine.id)
     assert marco.company == "Own Co" and marco.job_changes == []

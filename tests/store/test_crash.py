@@ -52,7 +52,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("seed") / "data"
     with Store.open(folder) as store, store.batch():
         for i in range(3000):
-            store.add_contact(Contact(name=f"Person {i}", email=f"p{i}@example.com",
+            store.add_contact(Contact(name=f"Person {i}", emails=[f"p{i}@example.com"],
                                       notes="x" * 80, tags=["a", "b"]))
     return folder
 

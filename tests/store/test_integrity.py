@@ -32,7 +32,7 @@ def files(folder: Path) -> dict[str, bytes]:
 
 def seed(folder: Path, now: arrow.Arrow) -> Store:
     store = Store.open(folder, today=now)
-    ada = store.add_contact(Contact(name="Ada", email="ada@example.com"))
+    ada = store.add_contact(Contact(name="Ada", emails=["ada@example.com"]))
     store.log_touch(Touch(contact_id=ada.id, at="2026-03-01T10:00:00+00:00", note="hello"))
     return store
 
@@ -103,7 +103,8 @@ def test_newer_schema_is_refused_and_left_untouched(paths, now):
 def test_newer_schema_through_the_cli_exits_2(run_cli, paths):
     run_cli("add", "Ada")
     contacts = paths.data / "contacts.json"
-    contacts.write_bytes(contacts.read_bytes().replace(b'"_schema": 1', b'"_schema": 99'))
+    current = f'"_schema": {schema.VERSION}'.encode()
+    contacts.write_bytes(contacts.read_bytes().replace(current, b'"_schema": 99'))
     result = run_cli("list")
     assert result.exit_code == 2 and "newer crm-tui" in result.output
 
@@ -118,12 +119,13 @@ def test_migration_runs_backs_up_and_stamps_the_new_version(paths, now, monkeypa
                 doc["name"] = doc["name"].upper()
         return tables
 
-    monkeypatch.setattr(schema, "VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 1, v1_to_v2)
+    current = schema.VERSION
+    monkeypatch.setattr(schema, "VERSION", current + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, current, v1_to_v2)
     with Store.open(paths.data, today=now) as store:
         assert store.contacts()[0].name == "ADA"
         assert store.touches()[0].note == "hello"  # shards migrate when first read
-    assert b'"_schema": 2' in (paths.data / "contacts.json").read_bytes()
+    assert f'"_schema": {current + 1}'.encode() in (paths.data / "contacts.json").read_bytes()
     (backup,) = (paths.data / "backups").glob("pre-migration-*")
     assert files(backup) == old
     with Store.open(paths.data, today=now) as again:  # idempotent: runs once
@@ -133,8 +135,9 @@ def test_migration_runs_backs_up_and_stamps_the_new_version(paths, now, monkeypa
 def test_readonly_open_migrates_in_memory_only(paths, now, monkeypatch):
     seed(paths.data, now).close()
     before = files(paths.data)
-    monkeypatch.setattr(schema, "VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 1, lambda stem, tables: tables)
+    current = schema.VERSION
+    monkeypatch.setattr(schema, "VERSION", current + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, current, lambda stem, tables: tables)
     with Store.open(paths.data, readonly=True) as store:
         assert store.contacts()[0].name == "Ada"
     assert files(paths.data) == before
@@ -230,6 +233,7 @@ def test_an_interrupted_batch_that_committed_is_finished_at_the_next_open(paths,
     for name in ("contacts.json", "summaries.json", "touches-2026-03.json"):
         temp = f".{name}.4242.tmp"
         (paths.data / temp).write_bytes((newer / name).read_bytes())
+        (paths.data / temp).chmod(0o600)  # as commit_files creates them
         entries.append([temp, name])
     (paths.data / storage.JOURNAL).write_text(json.dumps(entries))
     with Store.open(paths.data, today=now) as reopened:

@@ -24,18 +24,18 @@ def seed(paths: Paths, now: arrow.Arrow, articles: bool = True) -> dict[str, str
     with Store.open(paths.data, today=now) as store, store.batch():
         dana = store.add_contact(Contact(
             name="Dana Whitfield", company="Larkspur Analytics", role="Data lead", tier="close",
-            email="dana@example.com", interests=["data engineering", "python"],
+            emails=["dana@example.com"], interests=["data engineering", "python"],
         ))
         ravi = store.add_contact(Contact(
             name="Ravi Patel", company="Tidemark Bank", role="Hiring manager", tier="casual",
-            email="ravi@example.com", interests=["fintech", "leadership"],
+            emails=["ravi@example.com"], interests=["fintech", "leadership"],
         ))
         mia = store.add_contact(Contact(
-            name="Mia Chen", company="Quillon Studio", tier="active", email="mia@example.com",
+            name="Mia Chen", company="Quillon Studio", tier="active", emails=["mia@example.com"],
             interests=["design systems", "accessibility"],
         ))
         hostile = store.add_contact(Contact(
-            name=HOSTILE_NAME, tier="active", email="h@example.com",
+            name=HOSTILE_NAME, tier="active", emails=["h@example.com"],
         ))
         for contact, days in ((dana, 20), (mia, 40), (hostile, 45)):
             store.log_touch(Touch(contact_id=contact.id, at=now.shift(days=-days).isoformat(),

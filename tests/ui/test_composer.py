@@ -28,7 +28,7 @@ def seed(paths: Paths, now: arrow.Arrow) -> dict[str, str]:
     settings.me.signature = "Sam Rivera\nsam@example.com"
     config.save(settings, paths.config_file)
     with Store.open(paths.data, today=now) as store:
-        dana = store.add_contact(Contact(name="Dana Whitfield", email="dana@tidemark.example",
+        dana = store.add_contact(Contact(name="Dana Whitfield", emails=["dana@tidemark.example"],
                                          company="Tidemark Bank", tier="active"))
         ravi = store.add_contact(Contact(name="Ravi Menon", company="Solvane Energy", tier="close",
                                          linkedin="https://linkedin.example/ravi",

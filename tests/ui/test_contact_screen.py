@@ -15,7 +15,7 @@ from crm_tui.ui.screens.contacts import ContactsScreen
 def _one(paths, now: arrow.Arrow) -> str:
     with Store.open(paths.data, today=now) as store:
         c = store.add_contact(Contact(name="Dana Kim", company="Larkspur Analytics",
-                                      email="dana@example.com", tier="active",
+                                      emails=["dana@example.com"], tier="active",
                                       created_at=now.shift(days=-300).isoformat()))
         store.log_touch(Touch(contact_id=c.id, at=now.shift(days=-50).isoformat(),
                               direction="out", note="Sent the deck"))

@@ -158,7 +158,7 @@ async def test_confirm_previews_again_when_the_data_changed(store, now):
     async with app.run_test(size=(100, 40)) as pilot:
         await type_path(pilot, str(FIXTURES / "linkedin-malformed.csv"))
         await show_preview(pilot)
-        store.add_contact(Contact(name="Dana Okafor", email="dana.okafor@example.org"))  # saved meanwhile
+        store.add_contact(Contact(name="Dana Okafor", emails=["dana.okafor@example.org"]))  # saved meanwhile
         await pilot.press("ctrl+s")  # not imported from the old plan: previewed again
         await app.workers.wait_for_complete()
         await pilot.pause()

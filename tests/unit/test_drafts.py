@@ -45,7 +45,7 @@ def leftovers(text: str) -> list[str]:
 
 
 def full_context(step: str, channel: str, reminder: int = 1) -> drafts.MessageContext:
-    contact = Contact(name="Maya Okafor", email="maya@example.com", company="Larkspur Analytics",
+    contact = Contact(name="Maya Okafor", emails=["maya@example.com"], company="Larkspur Analytics",
                       role="Head of Data", linkedin="https://linkedin.example/maya")
     thread = None
     if step in THREAD_KIND:

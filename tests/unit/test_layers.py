@@ -24,7 +24,9 @@ LOWER = {
     "store": {"domain", "store", "perf"},
     "feeds": {"domain", "store", "feeds", "config", "perf", "__version__"},
     "interop": {"domain", "store", "interop", "config", "perf", "paths"},
-    "services": {"domain", "store", "feeds", "interop", "services", "config", "perf", "paths", "clock"},
+    "services": {"domain", "store", "feeds", "interop", "sources", "services", "config", "perf", "paths",
+                 "clock"},
+    "sources": {"domain", "store", "sources", "config", "perf"},
 }
 
 

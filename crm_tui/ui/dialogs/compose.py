@@ -42,8 +42,10 @@ STEP_LABELS = {
     "move-on": "closing note (move on)", "application-follow-up": "application follow-up",
     "ask-connection": "ask your connection", "payment-reminder": "payment reminder",
     "keep-in-touch": "keep in touch", "rekindle": "rekindle", "reply-requested": "what they asked for",
+    "reply-received": "an answer to their mail",
     "graceful-close": "graceful close", "congratulate": "congratulations",
-    "share-article": "share an article", "their-post": "reply to their post",
+    "share-article": "share an article", "birthday": "birthday wishes",
+    "their-post": "reply to their post",
 }
 
 

@@ -20,10 +20,21 @@ def _split(value: str) -> list[str]:
     return clean_list(part for part in value.split(","))
 
 
+def _addresses(value: str) -> list[str]:
+    """Addresses typed comma (or space) separated; case-insensitive duplicates dropped."""
+    found: list[str] = []
+    for part in value.replace(";", ",").replace(" ", ",").split(","):
+        part = clean(part, 254)
+        if part and part.casefold() not in {a.casefold() for a in found}:
+            found.append(part)
+    return found
+
+
 class ContactForm(FormDialog[Contact]):
-    def __init__(self, contact: Contact | None, now: arrow.Arrow) -> None:
+    def __init__(self, contact: Contact | None, now: arrow.Arrow, prefill: Contact | None = None) -> None:
         super().__init__()
         self.original = contact
+        self.prefill = prefill  # a new contact's fields filled in (e.g. from a correspondent)
         self.now = now
         if contact is None:
             self.title_text, self.save_label = "Add a contact", "Add"
@@ -31,10 +42,11 @@ class ContactForm(FormDialog[Contact]):
             self.title_text = f"Edit {fmt.one_line(contact.name)}"
 
     def compose_fields(self) -> Iterator[Widget]:
-        c = self.original or Contact(name="")
+        c = self.original or self.prefill or Contact(name="")
         text = lambda value: Input(value or "", compact=True)  # noqa: E731
         yield from self.field("name", "Name *", text(c.name))
-        yield from self.field("email", "Email", text(c.email))
+        yield from self.field("email", "Emails", text(", ".join(c.emails)),
+                              hint="comma separated; the first is the main one")
         yield from self.field("phone", "Phone", text(c.phone))
         yield from self.field("company", "Company", text(c.company))
         yield from self.field("role", "Role", text(c.role))
@@ -57,7 +69,7 @@ class ContactForm(FormDialog[Contact]):
     def problems(self) -> dict[str, str]:
         checks_by_field = {
             "name": checks.required(clean(self.value("name")), "A name"),
-            "email": checks.email(self.value("email")),
+            "email": next(filter(None, map(checks.email, _addresses(self.value("email")))), None),
             "every": checks.days(self.value("every")),
             "birthday": checks.date(self.value("birthday"), allow_month_day=True),
             "tier": None if self.value("tier") in TIERS else "Pick a tier.",
@@ -67,7 +79,7 @@ class ContactForm(FormDialog[Contact]):
     def result(self) -> Contact:
         values = dict(
             name=clean(self.value("name")),
-            email=clean(self.value("email")),
+            emails=_addresses(self.value("email")),
             phone=clean(self.value("phone")),
             company=clean(self.value("company")),
             role=clean(self.value("role")),

@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.widgets import Header, Label, Sparkline, Static
 
 from crm_tui.config import Settings
+from crm_tui.domain.cadence import next_meeting
 from crm_tui.domain.models import Article, Contact, Suggestion, Thread, Touch
 from crm_tui.services import actions
 from crm_tui.services.actions import TouchEntry
@@ -284,18 +285,22 @@ def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow,
         text.append(f"   {role}")
     text.append("\n")
     rows = [
-        ("email", contact.email),
+        ("email", ", ".join(contact.emails)),
         ("phone", contact.phone),
         ("linkedin", contact.linkedin),
         ("tier", contact.tier + (f", every {contact.every} days" if contact.every else "")),
         ("tags", ", ".join(contact.tags)),
         ("interests", ", ".join(contact.interests)),
-        ("birthday", contact.birthday),
+        ("birthday", _birthday(contact, now)),
         ("last touch", fmt.ago(contact.last_touch, now) + _touches(contact.touch_count)),
         ("blog", ", ".join(blogs or [])),  # their blog / newsletter: feeds with their contact_id
     ]
     if contact.snoozed_until:
         rows.append(("snoozed", f"until {contact.snoozed_until}"))
+    meeting = next_meeting(contact, now.datetime)
+    if meeting is not None:
+        rows.append(("calendar",
+                     "next meeting " + fmt.meeting(meeting[0].isoformat(), meeting[1], now)))
     for label, value in rows:
         if value:
             text.append(f"{label:>10}  ", style="dim")
@@ -309,6 +314,12 @@ def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow,
             style=_status_style(keep.status),
         )
     return text.content()
+
+
+def _birthday(contact: Contact, now: arrow.Arrow) -> str:
+    """'1986-03-04, next Wed 4 Mar (in 2 d, turns 40)'."""
+    upcoming = fmt.next_birthday(contact.birthday, now)
+    return f"{contact.birthday}, next {upcoming}" if upcoming else contact.birthday
 
 
 def _touches(count: int) -> str:

@@ -25,7 +25,7 @@ from crm_tui.ui.widgets.contact_rows import (
     next_steps_for,
     sort_order,
 )
-from crm_tui.ui.widgets.contact_table import ContactTable
+from crm_tui.ui.widgets.contact_table import BIRTHDAY_COLUMNS, COLUMNS, ContactTable
 from crm_tui.ui.widgets.empty_state import EmptyState
 from crm_tui.ui.widgets.footer import KeyFooter
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 
 class ContactsScreen(CrmScreen):
-    """Home: a table of contacts; `/` filters, `t` picks a tag, n/d/c/l sort."""
+    """Home: a table of contacts; `/` filters, `t` picks a tag, n/d/c/l/b sort."""
 
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="contacts.filter"),
@@ -43,6 +43,7 @@ class ContactsScreen(CrmScreen):
         Binding("n", "sort('name')", "Sort: name", show=False, id="contacts.sort_name"),
         Binding("d", "sort('due')", "Sort: due", show=False, id="contacts.sort_due"),
         Binding("c", "sort('company')", "Sort: company", show=False, id="contacts.sort_company"),
+        Binding("b", "sort('birthday')", "Sort: birthday", show=False, id="contacts.sort_birthday"),
         Binding("a", "add_contact", "Add", id="contacts.add"),
         Binding("i", "import_contacts", "Import", id="contacts.import"),
         Binding("s", "sort_menu", "Sort", id="contacts.sort"),
@@ -145,6 +146,8 @@ class ContactsScreen(CrmScreen):
 
     def _resort(self) -> None:
         self._sorted = sort_order(self.rows, self.sort_by, self.sort_reverse)
+        table = self.query_one(ContactTable)
+        table.columns = BIRTHDAY_COLUMNS if self.sort_by == "birthday" else COLUMNS
         self._forget_match()
 
     def _forget_match(self) -> None:

@@ -20,11 +20,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Header, Static
 
+from crm_tui.domain import birthdays
+from crm_tui.domain.cadence import next_meeting
 from crm_tui.domain.drafts import Draft
 from crm_tui.domain.models import Article, Contact, Suggestion
 from crm_tui.feeds.rank import ranker
 from crm_tui.services import actions, engine
 from crm_tui.services.drafting import draft_for
+from crm_tui.ui import format as fmt
 from crm_tui.ui.context import Change, writes
 from crm_tui.ui.dialogs.reply import ReplyAnswer, ReplyDialog
 from crm_tui.ui.dialogs.snooze import SnoozeDialog
@@ -34,6 +37,8 @@ from crm_tui.ui.widgets.footer import KeyFooter
 from crm_tui.ui.widgets.today_table import TodayTable
 
 PREVIEW_LINES = 8
+# A birthday this close is worth a line in the detail of any step with the person.
+BIRTHDAY_SOON_DAYS = 14
 
 
 def _cell(value: str, style: str = "") -> Text:
@@ -184,6 +189,7 @@ class TodayScreen(CrmScreen):
                 due,
                 "\n",
                 _plain(s.reason),
+                *self._calendar_lines(s),
             )
         )
         warnings.update(
@@ -215,6 +221,22 @@ class TodayScreen(CrmScreen):
             if why:
                 parts += ["\n", ("match: " + inert(", ".join(why)), "dim")]
             article.update(Content.assemble(*parts))
+
+    def _calendar_lines(self, s: Suggestion) -> list[Any]:
+        """The person's next meeting and a birthday soon, from the calendars and the card."""
+        contact = self.recipient_of(s)
+        if contact is None:
+            return []
+        lines: list[Any] = []
+        meeting = next_meeting(contact, self.now.datetime)
+        if meeting is not None:
+            lines += ["\n", ("next meeting ", "dim"),
+                      inert(fmt.meeting(meeting[0].isoformat(), meeting[1], self.now))]
+        if contact.birthday and s.step != "birthday":
+            day = birthdays.next_on(contact.birthday, self.now.date())
+            if day is not None and (day - self.now.date()).days <= BIRTHDAY_SOON_DAYS:
+                lines += ["\n", ("birthday ", "dim"), fmt.next_birthday(contact.birthday, self.now)]
+        return lines
 
     # ----------------------------------------------------------------- actions
     def _act(self, s: Suggestion, change: Callable[[], Any], done: str) -> bool:

@@ -1,4 +1,5 @@
-"""The read-only banner: shown on top of a screen when another crm-tui holds the data."""
+"""The read-only banner: shown on top of a screen when the data cannot be written (a
+read-only data folder, or another crm-tui kept the lock through the whole wait at start)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from crm_tui.ui.context import ctx_of
+from crm_tui.ui.format import sentence
 
 
 class ReadOnlyBanner(Static):
@@ -24,8 +26,7 @@ class ReadOnlyBanner(Static):
         if reason:
             self.update(
                 Content.from_markup(
-                    "READ-ONLY: $reason. You can look around; changes are disabled "
-                    "until the other crm-tui closes.",
-                    reason=str(reason),
+                    "READ-ONLY: $reason. You can look around; changes are disabled.",
+                    reason=sentence(reason),
                 )
             )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import arrow
 
+from crm_tui.domain import birthdays
 from crm_tui.domain.models import Contact, Suggestion
 from crm_tui.perf import gc_paused
 from crm_tui.ui import format as fmt
@@ -25,6 +26,7 @@ SORTS: dict[str, str] = {
     "name": "name",
     "due": "due date",
     "company": "company",
+    "birthday": "next birthday",
 }
 # Fuzzy (typo-tolerant) matches are only looked for when exact substrings find few rows.
 _FUZZY_BELOW = 50
@@ -57,7 +59,7 @@ class ContactRow:
         self.suggestion = suggestion
         self.now = now
         self.haystack = " ".join(
-            [contact.name, contact.company, contact.role, *contact.tags, contact.email]
+            [contact.name, contact.company, contact.role, *contact.tags, *contact.emails]
         ).casefold()
         self.last_key = last_key  # ISO time of the last touch; "" (never) sorts first
         self.name_key = contact.name.casefold()
@@ -72,6 +74,21 @@ class ContactRow:
     @property
     def status(self) -> str:
         return self.suggestion.status if self.suggestion is not None else ""
+
+    @property
+    def birthday_key(self) -> int:
+        """Days until the next birthday (today 0); no birthday sorts last."""
+        day = birthdays.next_on(self.contact.birthday, self.now.date())
+        return (day - self.now.date()).days if day else 99999
+
+    @property
+    def next_birthday(self) -> str:
+        """'4 Mar, in 2 d' ('' without a birthday): the column shown when sorted by it,
+        short enough for its 15 cells at 120 columns."""
+        day = birthdays.next_on(self.contact.birthday, self.now.date())
+        if day is None:
+            return ""
+        return f"{day.day} {day:%b}, {fmt.due_phrase(day.isoformat(), self.now)}"
 
     @property
     def tag_set(self) -> frozenset[str]:
@@ -178,6 +195,7 @@ def sort_order(rows: Sequence[ContactRow], by: str, reverse: bool = False) -> li
         "name": lambda i: rows[i].name_key,
         "due": lambda i: (rows[i].due_key, rows[i].name_key),
         "company": lambda i: (rows[i].company_key, rows[i].name_key),
+        "birthday": lambda i: (rows[i].birthday_key, rows[i].name_key),
     }
     return sorted(range(len(rows)), key=keys[by], reverse=reverse)
 

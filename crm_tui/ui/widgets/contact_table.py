@@ -29,6 +29,8 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("Status", "status", 8),
     ("Tags", "tags", 0),
 )
+# Sorted by birthday, the last column shows the next birthday instead of the tags.
+BIRTHDAY_COLUMNS = (*COLUMNS[:-1], ("Next birthday", "next_birthday", 0))
 _GAP = 1
 
 
@@ -80,6 +82,7 @@ class ContactTable(ScrollView, can_focus=True):
         self.order: list[int] = []
         self._widths: list[int] = []
         self._painted = False
+        self.columns: tuple[tuple[str, str, int], ...] = COLUMNS
 
     # ------------------------------------------------------------------ data
     def show(self, rows: Sequence[ContactRow], order: list[int], keep: str | None = None) -> None:
@@ -171,7 +174,7 @@ class ContactTable(ScrollView, can_focus=True):
             self._widths = self._column_widths(width)
         if y == 0:
             style = base + self.get_component_rich_style("contact-table--header", partial=True)
-            return self._strip([title for title, _, _ in COLUMNS], style, width)
+            return self._strip([title for title, _, _ in self.columns], style, width)
         position = round(self.scroll_y) + y - 1
         if position >= len(self.order):
             return Strip.blank(width, base)
@@ -184,7 +187,7 @@ class ContactTable(ScrollView, can_focus=True):
             style += self.get_component_rich_style(f"contact-table--{row.status}", partial=True)
         if position == self.cursor:
             style += self.get_component_rich_style("contact-table--cursor", partial=True)
-        return self._strip([getattr(row, attr) for _, attr, _ in COLUMNS], style, width)
+        return self._strip([getattr(row, attr) for _, attr, _ in self.columns], style, width)
 
     def _strip(self, cells: list[str], style: Style, width: int) -> Strip:
         parts: list[str] = []
