@@ -94,7 +94,7 @@ async def test_their_post_on_today_and_done_logs_it(make_app: Any, empty_paths: 
     from crm_tui.ui.screens.today import TodayScreen
 
     with Store.open(empty_paths.data, today=now) as store:
-        ada = store.add_contact(Contact(name="Ada Lovelace", tier="active", email="ada@example.org"))
+        ada = store.add_contact(Contact(name="Ada Lovelace", tier="active", emails=["ada@example.org"]))
         feed = store.add_feed(Feed(url="https://ada.example/feed", contact_id=ada.id,
                                    added_at=now.shift(days=-10).isoformat()))
         post = store.add_article(Article(feed_id=feed.id, title="What I learned shipping robots",
