@@ -39,6 +39,7 @@ HEAD_BYTES = 4096  # the part of an mbox whose checksum says "same file, maybe g
 # A directory mtime this close to the scan may still change within the same tick.
 _FRESH_NS = 2_000_000_000
 # Folders in a mail tree that never hold mail (notmuch's index, a git repository).
+_NOT_MAIL = (".ics", ".vcf", ".json", ".db", ".sqlite", ".lock")
 _SKIP_DIRS = frozenset({".notmuch", ".git", ".hg", ".svn", "tmp"})
 _MSGID = re.compile(r"<([^<>\s]{1,500})>")
 # A message starts with a header field ("Name:"), or the "From " line some tools leave.
@@ -187,6 +188,8 @@ def discover(root: Path, problems: list[Problem], depth: int = 64) -> tuple[list
                     if level < depth:
                         stack.append((path, level + 1))
                 elif entry.is_file():
+                    if entry.name.lower().endswith(_NOT_MAIL):
+                        continue  # a calendar or card folder beside the mail: not opened
                     if is_mbox_file(path) and path.stat().st_size:
                         mboxes.append(path)
                 elif entry.is_symlink():
