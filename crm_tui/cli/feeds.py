@@ -49,28 +49,63 @@ def _feed_json(feed: Feed, count: int) -> dict[str, object]:
 
 @cli.group()
 def feeds() -> None:
-    """Subscriptions: add, remove, rename, list, refresh, OPML import/export."""
+    """Subscriptions: add, remove, rename, list, refresh, OPML and newsboat import, OPML export."""
 
 
 @feeds.command("add")
 @click.argument("location")
 @click.option("--title", default="", help="A title (default: the feed's own, on first refresh).")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeat for more); used for ranking.")
+@click.option("--contact", default=None, help="The contact whose blog or newsletter this is (id or name).")
+@click.option("--first", is_flag=True, help="When the page lists several feeds, take the first.")
+@click.option("--no-check", is_flag=True, help="Subscribe to the address as given: no discovery, no fetch.")
 @pass_env
-def feeds_add(env: Env, location: str, title: str, tags: tuple[str, ...]) -> None:
-    """Subscribe to LOCATION: an http(s) URL, or a local feed file path; prints its id."""
+def feeds_add(
+    env: Env, location: str, title: str, tags: tuple[str, ...], contact: str | None, first: bool, no_check: bool
+) -> None:
+    """Subscribe to LOCATION: a feed, a blog's or site's page (its feed is found), or a
+    local feed file; prints the feed's id. `example.com/blog` means https."""
+    from crm_tui.feeds.discover import DiscoveryError, check_feed_sync, discover_sync, web_address
     from crm_tui.feeds.links import feed_location
 
+    if contact:  # a wrong name is an error before any network
+        with open_store(env, write=False) as store:
+            resolve_contact(store, contact)
     try:
-        url = feed_location(location)
+        web = web_address(location)
+        url = feed_location(location) if web is None else web
     except ValueError as exc:
         fail(str(exc))
+    if web is not None and not no_check:
+        # Network first, with no lock held; the store is opened to write only at the end.
+        try:
+            found = discover_sync(web, env.settings.feeds)
+        except DiscoveryError as exc:
+            fail(str(exc))
+        if len(found.candidates) > 1 and not first:
+            lines = [f"{found.page} lists {len(found.candidates) + found.more} feeds; add one of them "
+                     "(or run again with --first):"]
+            lines += [f"  {c.url}" + (f"  {c.kind}" if c.kind else "") + (f"  {c.title}" if c.title else "")
+                      for c in found.candidates]
+            if found.more:
+                lines.append(f"  ... and {found.more} more")
+            fail("\n".join(lines))
+        chosen = found.candidates[0]
+        if not found.is_feed:
+            problem = check_feed_sync(chosen.url, env.settings.feeds, public_only=found.public)
+            if problem:
+                fail(f"{found.page} links to {chosen.url}, which is not a usable feed: {problem}")
+            click.echo(f"found {chosen.url}" + (f" ({chosen.title})" if chosen.title else ""), err=True)
+        url = chosen.url
     with open_store(env) as store:
+        person = resolve_contact(store, contact) if contact else None
         if any(f.url == url for f in store.feeds()):
             fail(f"already subscribed to {url}")
         with store.change(f"adding the feed {url}"):
-            feed = store.add_feed(Feed(url=url, title=clean(title, 300), tags=clean_list(tags),
-                                       added_at=env.now.isoformat()))
+            feed = store.add_feed(
+                Feed(url=url, title=clean(title, 300), tags=clean_list(tags), added_at=env.now.isoformat(),
+                     contact_id=person.id if person else None)
+            )
     click.echo(feed.id)
 
 
@@ -110,6 +145,7 @@ def feeds_list(env: Env, as_json: bool) -> None:
     """List subscriptions with their status."""
     with open_store(env, write=False) as store:
         subscribed = store.feeds()
+        owners = {f.contact_id: store.contact(f.contact_id) for f in subscribed if f.contact_id}
         counts: dict[str, int] = {}
         for article in store.articles():
             counts[article.feed_id] = counts.get(article.feed_id, 0) + 1
@@ -124,6 +160,9 @@ def feeds_list(env: Env, as_json: bool) -> None:
         if not f.enabled:
             status = "disabled"
         line = f"{f.id}\t{f.title or f.url}\t{counts.get(f.id, 0)} articles\tfetched: {fetched}\t{status}"
+        if f.contact_id:
+            person = owners.get(f.contact_id)
+            line += f"\tblog of {person.name if person else f.contact_id}"
         if f.errors:
             line += f" ({f.errors} error{'s' if f.errors > 1 else ''} in a row: {f.last_error})"
         elif f.warning:
@@ -145,8 +184,17 @@ def feeds_refresh(env: Env, as_json: bool) -> None:
             detail = f": {event.detail}" if event.detail else ""
             click.echo(f"  {event.state:<12} {event.title}{detail}", err=True)
 
-    with open_store(env) as store:
-        summary = service.refresh_sync(store, env.settings, env.now, progress if show_progress else None)
+    import asyncio
+
+    # Fetch and parse on a read-only view (no lock held: the TUI or another command can
+    # write meanwhile); take the write lock only to record what came back.
+    with open_store(env, write=False) as snapshot:
+        outcomes, summary = asyncio.run(
+            service.collect(snapshot, env.settings, env.now, progress if show_progress else None)
+        )
+    if outcomes:
+        with open_store(env) as store:
+            service.apply(store, env.settings.feeds, env.now, service.rebase(store, outcomes), summary)
     if as_json:
         data = summary.to_json()
         echo_json({key: data[key] for key in ("fetched", "not_modified", "failed", "new_articles", "errors")}
@@ -173,6 +221,28 @@ def feeds_import_opml(env: Env, file: Path) -> None:
     for url in result.rejected:
         click.echo(f"not imported (only http(s) feeds): {url}", err=True)
     click.echo(f"{len(result.added)} added, {len(result.skipped)} already subscribed, {len(result.rejected)} rejected")
+
+
+@feeds.command("import-newsboat")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@pass_env
+def feeds_import_newsboat(env: Env, path: Path | None) -> None:
+    """Subscribe to the feeds of newsboat's urls file (default ~/.newsboat/urls or
+    ~/.config/newsboat/urls); tags are kept, `query:` lines skipped and counted."""
+    from crm_tui.feeds.newsboat import NewsboatError, default_path, import_newsboat
+
+    path = path or default_path()
+    if path is None:
+        fail("no newsboat urls file at ~/.newsboat/urls or ~/.config/newsboat/urls; name one")
+    with open_store(env) as store:
+        try:
+            result = import_newsboat(store, path, env.now)
+        except NewsboatError as exc:
+            fail(str(exc))
+    for url in result.rejected:
+        click.echo(f"not imported (only http(s) feeds): {url}", err=True)
+    click.echo(f"{len(result.added)} added, {len(result.skipped)} already subscribed, "
+               f"{result.queries} query feed{'s' if result.queries != 1 else ''} skipped, {len(result.rejected)} rejected")
 
 
 @feeds.command("export-opml")

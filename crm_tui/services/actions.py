@@ -93,6 +93,8 @@ def done(store: Store, s: Suggestion, now: arrow.Arrow, channel: str | None = No
         raise ActionError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
     if article_id and store.article(article_id) is None:
         raise ActionError(f"no article {article_id!r}")
+    if article_id is None and s.step == "their-post" and s.article_id and store.article(s.article_id):
+        article_id = s.article_id  # replying to their post: the touch names it
     with store.change(f"done on {_name(store, recipient)}'s {step_words(s.step)}"):
         touch = store.log_touch(Touch(
             contact_id=recipient,

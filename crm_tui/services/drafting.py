@@ -181,6 +181,8 @@ def draft_for(store: Store, settings: Settings, now: arrow.Arrow, contact: Conta
               library: template_library.Library | None = None) -> drafts.Draft:
     """The suggested message for ``contact`` (see :func:`plan` for which step)."""
     p = plan(store, settings, now, contact, suggestion, step, thread, article)
+    if article is None and p.step == "their-post" and p.suggestion is not None and p.suggestion.article_id:
+        article = store.article(p.suggestion.article_id)  # the message is about their post
     ctx = context_for(store, settings, now, p, article, channel)
     if library is None:  # the user's templates.toml applies everywhere, previews included
         library = template_library.cached_library(settings.templates_file)[0]

@@ -62,6 +62,12 @@ def test_budget_keeps_the_most_urgent_and_never_cuts_time_critical_or_thread_ste
     assert "and 4 more" in cadence.held_back_line(4)
 
 
+def test_their_post_counts_towards_the_daily_budget():
+    ranked = [_s("their-post", 1), _s("keep-in-touch", 2), _s("their-post", 3)]
+    kept, held = cadence.within_budget(ranked, 2)
+    assert [s.contact_id for s in kept] == ["c1", "c2"] and held == 1
+
+
 def test_names_sort_without_regard_to_case_or_accents():
     names = ["Zoë", "Élodie", "adam", "Emil", "Eliza", "Zoe Abbot"]
     assert sorted(names, key=sort_key) == ["adam", "Eliza", "Élodie", "Emil", "Zoë", "Zoe Abbot"]

@@ -47,6 +47,7 @@ STEP_LABELS = {
     "reply-received": "an answer to their mail",
     "graceful-close": "graceful close", "congratulate": "congratulations",
     "share-article": "share an article", "birthday": "birthday wishes",
+    "their-post": "reply to their post",
 }
 
 

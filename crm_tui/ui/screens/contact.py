@@ -43,6 +43,8 @@ class ContactScreen(CrmScreen):
         Binding("n", "add_note", "Note", id="contact.note"),
         Binding("m", "compose", "Compose", id="contact.compose"),
         Binding("s", "share", "Share", id="contact.share", tooltip="Share the top suggested article"),
+        Binding("b", "follow_blog", "Blog", id="contact.blog",
+                tooltip="Follow their blog or newsletter: paste its address"),
         Binding("D", "delete", "Delete", id="contact.delete"),
     ]
 
@@ -103,7 +105,8 @@ class ContactScreen(CrmScreen):
         self.suggestions = _for_contact(store, self.settings, now, contact.id)
         threads = store.threads(contact_id=contact.id, open_only=True)
         touches = store.touches(contact_ids=[contact.id])
-        self.query_one("#fields", Static).update(_fields(contact, self.suggestions, now))
+        blogs = [f.title or f.url for f in store.feeds() if f.contact_id == contact.id]
+        self.query_one("#fields", Static).update(_fields(contact, self.suggestions, now, blogs))
         self.query_one("#threads", Static).update(_threads(store, threads, self.suggestions, now))
         outs, ins, labels = _monthly(touches, now)
         self.query_one("#spark-out", Sparkline).data = outs
@@ -281,6 +284,26 @@ class ContactScreen(CrmScreen):
         self.action_compose(self.articles[0])
 
     @writes
+    def action_follow_blog(self) -> None:
+        """Their blog or newsletter: paste its address; the feed is found and tied to them."""
+        from crm_tui.ui.dialogs.feed_add import feed_add_dialog
+        from crm_tui.ui.follow import subscribe
+
+        contact = self.contact
+        if contact is None:
+            return
+        known = {f.url for f in self.store.feeds()}
+        contact_id = contact.id
+
+        def pasted(location: str | None) -> None:
+            if location:
+                self.run_worker(subscribe(self, location, contact_id), group="feed-add", exclusive=True)
+
+        self.app.push_screen(
+            feed_add_dialog(known, f"Follow {fmt.one_line(contact.name)}'s blog or newsletter: its address"), pasted
+        )
+
+    @writes
     def action_delete(self) -> None:
         from crm_tui.ui.dialogs.confirm import ConfirmDialog
 
@@ -334,7 +357,8 @@ def _for_contact(store: Store, settings: Settings, now: arrow.Arrow, contact_id:
     return engine.for_contact(store, settings, now, contact_id)
 
 
-def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow) -> Content:
+def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow,
+            blogs: list[str] | None = None) -> Content:
     text = _Lines()
     text.append(fmt.one_line(contact.name), style="bold")
     role = " / ".join(x for x in (fmt.one_line(contact.company), fmt.one_line(contact.role)) if x)
@@ -350,6 +374,7 @@ def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow) -
         ("interests", ", ".join(contact.interests)),
         ("birthday", _birthday(contact, now)),
         ("last touch", fmt.ago(contact.last_touch, now) + _touches(contact.touch_count)),
+        ("blog", ", ".join(blogs or [])),  # their blog / newsletter: feeds with their contact_id
     ]
     if contact.snoozed_until:
         rows.append(("snoozed", f"until {contact.snoozed_until}"))
