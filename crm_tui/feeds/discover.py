@@ -27,12 +27,16 @@ import asyncio
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from crm_tui.config import FeedSettings
 from crm_tui.domain.text import clean
 from crm_tui.feeds.fetch import Fetcher, FetchRequest, FetchResult
 from crm_tui.feeds.links import is_web, normalise, safe_to_open
+
+if TYPE_CHECKING:
+    import httpx
 
 FEED_TYPES = {
     "application/rss+xml": "RSS",
@@ -191,12 +195,13 @@ def _feed_error(result: FetchResult) -> str | None:
     return parsed.error
 
 
-async def discover(location: str, settings: FeedSettings, transport: object = None) -> Discovery:
+async def discover(location: str, settings: FeedSettings,
+                   transport: httpx.AsyncBaseTransport | None = None) -> Discovery:
     """Candidates for a web ``location`` (see the module docstring). Raises DiscoveryError."""
     url = web_address(location)
     if url is None:
         raise DiscoveryError(f"{location!r} is a local file, not a web address")
-    async with Fetcher(settings, transport) as fetcher:  # type: ignore[arg-type]
+    async with Fetcher(settings, transport) as fetcher:
         page = await fetcher.fetch(FetchRequest("page", url))
         if page.state != "ok":
             raise DiscoveryError(f"could not read {url}: {page.error or page.state}")
@@ -247,14 +252,15 @@ def _usual_addresses(page_url: str) -> list[str]:
     return addresses
 
 
-async def check_feed(url: str, settings: FeedSettings, transport: object = None, public_only: bool = False) -> str | None:
+async def check_feed(url: str, settings: FeedSettings, transport: httpx.AsyncBaseTransport | None = None,
+                     public_only: bool = False) -> str | None:
     """Fetch ``url`` and parse it: None when it is a feed, else why it is not.
 
     ``public_only``: the address was found on a public page (``Discovery.public``), so it
     is the page's choice, not the user's: a private or loopback address is refused, as a
     redirect from a public server would be (issue 14.7).
     """
-    async with Fetcher(settings, transport) as fetcher:  # type: ignore[arg-type]
+    async with Fetcher(settings, transport) as fetcher:
         result = await fetcher.fetch(FetchRequest("check", url, public_only=public_only))
     return await asyncio.to_thread(_feed_error, result)
 

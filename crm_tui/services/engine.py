@@ -51,9 +51,12 @@ def their_posts(store: Store, now: arrow.Arrow, contact_ids: set[str] | None = N
     found: list[Post] = []
     for feed in feeds:
         since = max(cutoff, arrow.get(feed.added_at)) if feed.added_at else cutoff
+        owner = feed.contact_id
+        if owner is None:
+            continue
         for article in store.articles(feed.id):
             if article.published and arrow.get(article.published) >= since:
-                found.append(Post(feed.contact_id, article.id, article.title, article.published))  # type: ignore[arg-type]
+                found.append(Post(owner, article.id, article.title, article.published))
     return found
 
 

@@ -13,7 +13,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import arrow
 
@@ -32,6 +32,9 @@ from crm_tui.store.storage import (
 )
 from crm_tui.store.sync import FolderState, Locked, Snapshot, WriteLock, bump_generation
 from crm_tui.store.table import R, Table
+
+if TYPE_CHECKING:
+    from crm_tui.store.repository import Store
 
 __all__ = ["Locked", "ReadOnly", "StaleData", "StoreCore"]
 
@@ -198,11 +201,11 @@ class StoreCore:
 
     def undo(self) -> str | None:
         """Take back the last change; what it was, or None when there is nothing to undo."""
-        return undo_log.undo(self)  # type: ignore[arg-type]
+        return undo_log.undo(cast("Store", self))
 
     def redo(self) -> str | None:
         """Apply again the last change undone; what it was, or None."""
-        return undo_log.redo(self)  # type: ignore[arg-type]
+        return undo_log.redo(cast("Store", self))
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
