@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from crm_tui.store.storage import META_KEY, SCHEMA_KEY, CorruptFile, read_document
+from crm_tui.store.storage import META_KEY, SCHEMA_KEY, CorruptFile, StoreError, read_document
 
 if TYPE_CHECKING:
     from crm_tui.store.repository import Store
@@ -198,8 +198,44 @@ def _step(store: Store, back: bool) -> str | None:
         moved = {"entries": entries, "position": position - 1 if back else position + 1}
         change.label = str(meta["label"])
         change.extra_writes = [(store.folder / INDEX, index_bytes(moved))]
+        _check_current(store, entry.get("changes", {}), 0 if back else 1, str(meta["label"]))
         _apply(store, entry.get("changes", {}), 0 if back else 1)
     return str(meta["label"])
+
+
+class UndoConflict(StoreError):
+    """The records a change would put back were changed since by something the log does
+    not cover (a feed refresh, a mail sync, another crm-tui): refused, never overwritten."""
+
+    def __init__(self, label: str, what: str, back: bool) -> None:
+        verb = "undo" if back else "redo"
+        super().__init__(
+            f"cannot {verb} {label!r}: {what} was changed since (a refresh, a sync or another "
+            f"crm-tui); nothing was saved, so that newer data stays")
+
+
+def _table_of(store: Store, name: str) -> Any:
+    if name.startswith("touches-"):
+        return store._shard(name[len("touches-"):-len(".json")])
+    return store._tables.get(name[: -len(".json")])
+
+
+def _check_current(store: Store, changes: Changes, side: int, label: str) -> None:
+    """Every logged record must still be as the change left it (undo) or as the undo left
+    it (redo): otherwise putting the other image back would overwrite a newer change."""
+    for name, tables in changes.items():
+        table = _table_of(store, name)
+        if table is None:
+            continue
+        raw = table._raw()
+        for table_name, docs in tables.items():
+            live = raw.get(table_name, {})
+            for doc_id, pair in docs.items():
+                expected = pair[1 - side]
+                current = live.get(doc_id)
+                if (current is None) != (expected is None) or (
+                        current is not None and dict(current) != dict(expected)):
+                    raise UndoConflict(label, f"{table_name} record {table.prefix}{doc_id}", side == 0)
 
 
 def _apply(store: Store, changes: Changes, side: int) -> None:

@@ -273,3 +273,21 @@ def test_a_damaged_log_never_blocks_a_change(store: Store):
     _contact(store, "Bob")  # saved, and the log starts again from here
     assert store.undo() == "adding Bob"
     assert [c.name for c in store.contacts()] == ["Ann"]
+
+
+def test_undo_never_overwrites_a_newer_change_it_did_not_log(store: Store):
+    """A write the log does not cover (a feed refresh, a sync, another crm-tui) changed the
+    record since: undo refuses, names it, and the newer data stays."""
+    from crm_tui.store import undo as undo_log
+    from crm_tui.store.undo import UndoConflict
+
+    with store.change("adding Ada"):
+        ada = store.add_contact(Contact(name="Ada"))
+    with store.batch():  # not a named change: not in the undo log (like a refresh)
+        ada.notes = "met at the conference"
+        store.update_contact(ada)
+    with pytest.raises(UndoConflict, match="cannot undo 'adding Ada'"):
+        store.undo()
+    assert store.contact(ada.id).notes == "met at the conference"
+    entries, position = undo_log.history(store.folder)
+    assert position == len(entries)  # nothing was taken back: undo can be tried again later
