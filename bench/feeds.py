@@ -1,16 +1,22 @@
-"""Feed benchmarks: refresh 50 feeds x 100 items over loopback HTTP; rank 5k x 10k.
+"""Feed benchmarks: refresh 50 feeds x 100 items over loopback HTTP beside newsboat; rank 5k x 10k.
 
-    .venv/bin/python bench/feeds.py [--feeds 50] [--items 100] [--latency 0.1] [--repeat 3] [--skip-rank]
+    .venv/bin/python bench/feeds.py [--feeds 50] [--items 100] [--latency 0.1] [--repeat 3]
+                                    [--case 1 --case 3] [--skip-rank] [--skip-refresh]
 
-Prints figures; never asserts them. Targets from the issue: first refresh <= 1.0 s and a
-second (all 304) <= 0.3 s, whole `crm-tui feeds refresh` process; ranking every one of
-10,000 contacts against 5,000 articles (top 5) <= 5 s, one contact <= 50 ms. If newsboat
-is installed it refreshes the same feeds with `reload-threads 16` for a ratio.
+Prints figures; never asserts them. The refresh cases are issue 18's table, each run with
+crm-tui and newsboat (`reload-threads 16`, apt package newsboat) in the same run,
+interleaved, medians of ``--repeat`` runs, whole process wall time; the table gives
+crm-tui's time as a multiple of newsboat's (goals: 50 hosts/304 first <= 1.0x, second
+<= 0.5x; one host first and second <= 1.0x; no validators first <= 1.0x, second <= 0.5x):
 
-The server answers every request after ``--latency`` seconds, honours If-None-Match with
-304, and serves each feed from its own loopback address (127.0.0.2, 127.0.0.3, ...: all of
-127.0.0.0/8 is loopback on Linux), i.e. fifty sites as in real life, so the politeness
-limit of 2 requests per host is exercised as it would be. Only loopback addresses are bound.
+1. 50 feeds on 50 hosts (127.0.0.2, 127.0.0.3, ...: all of 127.0.0.0/8 is loopback on
+   Linux), the server sends an ETag and answers If-None-Match with 304;
+2. 50 feeds on one host (127.0.0.2) over HTTP/1.1: the per-host limit decides;
+3. 50 hosts, no ETag or Last-Modified, every request gets the same full body.
+
+Every answer comes after ``--latency`` seconds. Only loopback addresses are bound.
+Ranking: every one of 10,000 contacts against 5,000 articles (top 5) <= 5 s, one contact
+<= 50 ms.
 
 Wall time alone misleads on a shared machine, so every run also prints the CPU seconds
 of the measured process and its children (os.times() deltas) and the load average.
@@ -61,17 +67,31 @@ def feed_body(feed: int, items: int) -> bytes:
     return "".join(parts).encode()
 
 
-def serve(bodies: list[bytes], latency: float) -> tuple[list[str], list[ThreadingHTTPServer]]:
-    servers, urls = [], []
-    for index, body in enumerate(bodies):
-        etag = f'"bench-{index}"'
+def serve(bodies: list[bytes], latency: float, one_host: bool = False, validators: bool = True
+          ) -> tuple[list[str], list[ThreadingHTTPServer]]:
+    """Serve ``bodies`` on loopback, each answer after ``latency`` seconds.
 
+    ``one_host``: every feed on one server (127.0.0.2, paths /feed0.xml...), as YouTube
+    channels or GitHub releases are; else each feed on its own loopback address.
+    ``validators``: send an ETag and answer If-None-Match with 304; without, every request
+    gets the full, unchanged body (many servers do this).
+    """
+    servers, urls = [], []
+
+    def handler_for(by_path: dict[str, tuple[bytes, str]]) -> type[BaseHTTPRequestHandler]:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self, body=body, etag=etag) -> None:
+            def do_GET(self) -> None:
                 time.sleep(latency)
-                if self.headers.get("If-None-Match") == etag:
+                found = by_path.get(self.path)
+                if found is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body, etag = found
+                if validators and self.headers.get("If-None-Match") == etag:
                     self.send_response(304)
                     self.send_header("ETag", etag)
                     self.send_header("Content-Length", "0")
@@ -79,7 +99,8 @@ def serve(bodies: list[bytes], latency: float) -> tuple[list[str], list[Threadin
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/rss+xml")
-                self.send_header("ETag", etag)
+                if validators:
+                    self.send_header("ETag", etag)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -87,13 +108,25 @@ def serve(bodies: list[bytes], latency: float) -> tuple[list[str], list[Threadin
             def log_message(self, *args: object) -> None:
                 pass
 
-        host = f"127.0.0.{2 + index}" if index < 250 else "127.0.0.1"  # one loopback site per feed
-        server = ThreadingHTTPServer((host, 0), Handler)
+        return Handler
+
+    def start(host: str, by_path: dict[str, tuple[bytes, str]]) -> int:
+        server = ThreadingHTTPServer((host, 0), handler_for(by_path))
         server.daemon_threads = True
-        server.request_queue_size = 64
+        server.request_queue_size = 128
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
-        urls.append(f"http://{host}:{server.server_address[1]}/feed.xml")
+        return server.server_address[1]
+
+    if one_host:
+        by_path = {f"/feed{i}.xml": (body, f'"bench-{i}"') for i, body in enumerate(bodies)}
+        port = start("127.0.0.2", by_path)
+        urls = [f"http://127.0.0.2:{port}/feed{i}.xml" for i in range(len(bodies))]
+        return urls, servers
+    for index, body in enumerate(bodies):
+        host = f"127.0.0.{2 + index}" if index < 250 else "127.0.0.1"  # one loopback site per feed
+        port = start(host, {"/feed.xml": (body, f'"bench-{index}"')})
+        urls.append(f"http://{host}:{port}/feed.xml")
     return urls, servers
 
 
@@ -164,34 +197,55 @@ def median_run(runs: list[Run]) -> Run:
     return Run(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs), runs[-1].line)
 
 
-def bench_refresh(urls: list[str], repeat: int) -> None:
-    """Each contender ``repeat`` times, interleaved (so a burst of load hits all of them);
-    medians printed."""
-    contenders: dict[str, list[tuple[Run, Run]]] = {"crm-tui (default settings)": [], "crm-tui (concurrency 16)": []}
+CASES = {
+    # name: (one_host, validators, goal first, goal second): the table of issue 18
+    "50 feeds on 50 hosts, server answers 304": (False, True, 1.0, 0.5),
+    "50 feeds on one host over HTTP/1.1": (True, True, 1.0, 1.0),
+    "50 hosts, no ETag/Last-Modified, bodies unchanged": (False, False, 1.0, 0.5),
+}
+
+
+def bench_refresh(bodies: list[bytes], latency: float, repeat: int, cases: list[str]) -> None:
+    """Each case: crm-tui and newsboat ``repeat`` times each, interleaved (a burst of load
+    hits both); medians, and crm-tui's time as a multiple of newsboat's (lower is better)."""
     has_newsboat = shutil.which("newsboat") is not None
-    if has_newsboat:
-        contenders["newsboat (reload-threads 16)"] = []
-    for _ in range(repeat):
-        contenders["crm-tui (default settings)"].append(crm_tui_runs(urls, None))
-        contenders["crm-tui (concurrency 16)"].append(crm_tui_runs(urls, 16))
-        if has_newsboat:
-            pair = newsboat_runs(urls)
-            assert pair is not None
-            contenders["newsboat (reload-threads 16)"].append(pair)
-    medians = {name: (median_run([a for a, _ in runs]), median_run([b for _, b in runs])) for name, runs in contenders.items()}
+    rows = []
+    for name in cases:
+        one_host, validators, goal_first, goal_second = CASES[name]
+        urls, servers = serve(bodies, latency, one_host=one_host, validators=validators)
+        ours: list[tuple[Run, Run]] = []
+        theirs: list[tuple[Run, Run]] = []
+        for _ in range(repeat):
+            ours.append(crm_tui_runs(urls, None))
+            if has_newsboat:
+                pair = newsboat_runs(urls)
+                assert pair is not None
+                theirs.append(pair)
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+        mine = (median_run([a for a, _ in ours]), median_run([b for _, b in ours]))
+        print(f"{name}: crm-tui first {mine[0]}, second {mine[1]}  [{mine[0].line} / {mine[1].line}]")
+        if theirs:
+            other = (median_run([a for a, _ in theirs]), median_run([b for _, b in theirs]))
+            print(f"{name}: newsboat first {other[0]}, second {other[1]}")
+            rows.append((name, mine[0].wall / other[0].wall, mine[1].wall / other[1].wall, goal_first, goal_second,
+                         mine[0].cpu / max(other[0].cpu, 1e-3), mine[1].cpu / max(other[1].cpu, 1e-3)))
     print(f"median of {repeat} runs each; {load()}")
-    for name, (first, second) in medians.items():
-        print(f"{name}: first refresh {first}; second (all 304) {second}" + (f"  [{first.line} / {second.line}]" if first.line else ""))
-    print("goals: first <= 1.0 s, second <= 0.3 s (whole process, wall)")
     if not has_newsboat:
-        print("newsboat: not installed (apt-get install newsboat); no ratio")
+        print("newsboat: not installed (apt-get install newsboat); no ratios")
         return
-    theirs = medians["newsboat (reload-threads 16)"]
-    for name in ("crm-tui (default settings)", "crm-tui (concurrency 16)"):
-        first, second = medians[name]
-        print(f"ratio newsboat/{name}: first {theirs[0].wall / first.wall:.2f}x wall, "
-              f"{theirs[0].cpu / max(first.cpu, 1e-3):.2f}x CPU (goal >= 2x); "
-              f"second {theirs[1].wall / second.wall:.2f}x wall, {theirs[1].cpu / max(second.cpu, 1e-3):.2f}x CPU (goal >= 5x)")
+    print()
+    print("| case (crm-tui / newsboat, whole process, wall) | first refresh | second refresh | goal first | goal second "
+          "| CPU first | CPU second |")
+    print("|---|---|---|---|---|---|---|")
+    for name, first, second, goal_first, goal_second, cpu_first, cpu_second in rows:
+        mark_first = "ok" if first <= goal_first else "MISSED"
+        mark_second = "ok" if second <= goal_second else "MISSED"
+        print(f"| {name} | {first:.2f}x ({mark_first}) | {second:.2f}x ({mark_second}) | <= {goal_first:.1f}x "
+              f"| <= {goal_second:.1f}x | {cpu_first:.2f}x | {cpu_second:.2f}x |")
+    print("(CPU: user+system seconds of the process and its children, same ratio; on a loaded machine wall time "
+          "mostly measures the load)")
 
 
 def bench_rank(n_articles: int, n_contacts: int) -> None:
@@ -265,6 +319,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--skip-rank", action="store_true")
     parser.add_argument("--skip-refresh", action="store_true")
+    parser.add_argument("--case", action="append", help="only these refresh cases (1, 2, 3; repeatable)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each refresh contender (medians shown)")
     parser.add_argument("--exe", help="crm-tui command to measure (default: this venv's); e.g. a wrapper "
                         "running an older checkout, for before/after figures under the same load")
@@ -274,13 +329,10 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; {load()}")
     if not args.skip_refresh:
         bodies = [feed_body(i, args.items) for i in range(args.feeds)]
-        urls, servers = serve(bodies, args.latency)
         print(f"refresh: {args.feeds} feeds x {args.items} items ({sum(map(len, bodies)) / 1e6:.1f} MB), "
-              f"{args.latency * 1000:.0f} ms latency per request, each feed on its own loopback host "
-              f"(127.0.0.2-127.0.0.{1 + min(args.feeds, 250)}), so the per-host limit applies as in real life")
-        bench_refresh(urls, args.repeat)
-        for server in servers:
-            server.shutdown()
+              f"{args.latency * 1000:.0f} ms latency per request on loopback; newsboat with reload-threads 16")
+        chosen = [name for i, name in enumerate(CASES) if not args.case or str(i + 1) in args.case]
+        bench_refresh(bodies, args.latency, args.repeat, chosen)
     if not args.skip_rank:
         bench_rank(5000, 10_000)
 

@@ -38,6 +38,10 @@ class CadenceSettings:
     """Default payment term of an invoice (rule 14)."""
     invoice_reminder_days: int = 14
     """Days between payment reminders, 14 to 21 (rule 15)."""
+    daily_keep_in_touch: int = 10
+    """At most this many keep-in-touch, rekindle and congratulate steps on Today, the most
+    urgent first; the rest wait for later days (0: no limit). Time-critical and thread
+    steps are never held back. Keeps a big import from flooding the list."""
 
     def interval(self, tier: str) -> int:
         return int(getattr(self, tier, self.casual))
@@ -62,14 +66,17 @@ class FeedSettings:
     """Largest feed body accepted; larger is an error for that feed."""
     concurrency: int = 64
     """Feeds fetched at once. Each request is a socket waiting on a server, not a thread, and
-    ``per_host`` keeps any one site from more than 2 at a time, so a desktop can afford many:
+    ``per_host`` keeps any one site from more than a few at a time, so a desktop can afford many:
     with 50 feeds, 16 at once means 4 rounds of the slowest server's latency, 64 one."""
-    per_host: int = 2
-    """Requests at once to one host."""
+    per_host: int = 6
+    """Requests at once to one host over HTTP/1.1 (6, as browsers do); a host answering
+    over HTTP/2 gets more streams on its one connection."""
     retention_days: int = 90
     """Articles older than this are purged (never ones shared with someone)."""
     max_per_feed: int = 200
     """At most this many articles are kept per feed."""
+    refresh_minutes: int = 60
+    """While the TUI is open, feeds are refreshed quietly this often (0: only when asked)."""
 
 
 @dataclass

@@ -28,7 +28,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "cadence.application_followup_days": (1, 90, "days"),
     "cadence.invoice_terms_days": (0, 365, "days"),
     "cadence.invoice_reminder_days": (14, 21, "days"),
-    "cadence.daily_keep_in_touch": (1, 1000, "steps a day"),
+    "cadence.daily_keep_in_touch": (0, 1000, "steps a day (0: no limit)"),
     "me.name": (0, 200, "characters"),
     "me.signature": (0, 2000, "characters"),
     "feeds.timeout": (1, 300, "seconds"),

@@ -21,6 +21,7 @@ COMMAND_MODULES = {
     "draft": "messages",
     "feeds": "feeds", "articles": "feeds", "share": "feeds",
     "import": "interop", "export": "interop", "restore": "interop",
+    "undo": "history", "redo": "history", "touches": "history", "touch": "history",
     "sync": "sync", "correspondents": "correspondents",
 }
 
@@ -73,7 +74,7 @@ def hoist_global_options(args: list[str]) -> list[str]:
 
 # Flags (options without a value) that may precede a global option.
 _FLAGS = frozenset({"--demo", "--json", "--in", "--all", "--dry-run", "--print", "--asked",
-                    "--rejected", "--paid", "--open",
+                    "--rejected", "--paid", "--open", "--out", "--first", "--no-check",
                     "--noted", "--rescan", "-h", "--help", "--version", "--count"})
 
 

@@ -27,7 +27,9 @@ WRITE_WAIT_SECONDS = 10.0
 
 @contextlib.contextmanager
 def open_store(env: Env, write: bool = True) -> Iterator[Store]:
-    """Open the store for one command. Errors become clear messages and exit codes."""
+    """Open the store for one command. Errors become clear messages and exit codes.
+    (What a command changes is named for undo by the service it calls, or by the command
+    with ``store.change``.)"""
     try:
         store = Store.open(
             env.paths.data,
@@ -102,6 +104,10 @@ def parse_when(value: str | None, now: arrow.Arrow, what: str = "--at") -> arrow
     """An ISO date or date-time from the command line, in the user's zone; default now."""
     if not value:
         return now
+    from crm_tui.domain import validate
+
+    if "T" not in value and " " not in value and (problem := validate.iso_date(value)):
+        fail(f"{what}: {problem}")
     try:
         moment = arrow.get(value)
     except (arrow.parser.ParserError, ValueError, TypeError):
@@ -111,6 +117,24 @@ def parse_when(value: str | None, now: arrow.Arrow, what: str = "--at") -> arrow
     if clock._HAS_OFFSET.search(value):
         return moment
     return arrow.get(moment.naive, tzinfo=now.tzinfo)
+
+
+def check(problem: str | None) -> None:
+    """Exit 2 with a validator's message (crm_tui.domain.validate), if it found one."""
+    if problem:
+        fail(problem)
+
+
+def touch_moment(value: str | None, now: arrow.Arrow) -> arrow.Arrow:
+    """A touch's --at: refused more than a day ahead, warned about before 1990."""
+    from crm_tui.domain import validate
+
+    moment = parse_when(value, now)
+    check(validate.touch_time(moment, now))
+    question = validate.touch_time_unusual(moment)
+    if question:
+        click.echo(f"crm-tui: warning: {question}", err=True)
+    return moment
 
 
 def echo_json(data: Any) -> None:

@@ -7,14 +7,16 @@ import click
 from crm_tui.cli import cli
 from crm_tui.cli.common import (
     Env,
+    check,
     echo_json,
     fail,
     open_store,
-    parse_when,
     pass_env,
     resolve_contact,
     resolve_thread,
+    touch_moment,
 )
+from crm_tui.domain import validate
 from crm_tui.domain.models import CHANNELS, OUTCOMES, TIERS, Contact, Touch
 from crm_tui.domain.text import clean, clean_list, clean_multiline
 
@@ -48,8 +50,7 @@ def add(env: Env, name: str, emails: tuple[str, ...], company: str, role: str, t
     addresses: list[str] = []
     for raw in emails:
         email = clean(raw, 254)
-        if email and ("@" not in email or " " in email):
-            fail(f"--email {email!r} does not look like an email address")
+        check(validate.email(email))
         if email and email.casefold() not in {a.casefold() for a in addresses}:
             addresses.append(email)
     contact = Contact(
@@ -65,7 +66,7 @@ def add(env: Env, name: str, emails: tuple[str, ...], company: str, role: str, t
         birthday=birthday or "",
         created_at=env.now.isoformat(),
     )
-    with open_store(env) as store:
+    with open_store(env) as store, store.change(f"adding {name}"):
         store.add_contact(contact)
     if as_json:
         echo_json(contact.to_dict())
@@ -103,7 +104,7 @@ def log(env: Env, contact: str | None, mail: str | None, inbound: bool, channel:
         return
     if not contact:
         fail("give a CONTACT (or --mail FILE)")
-    when = parse_when(at, env.now)
+    when = touch_moment(at, env.now)
     if outcome and not inbound:
         fail("--outcome describes a reply: use it with --in")
     with open_store(env) as store:
@@ -114,8 +115,8 @@ def log(env: Env, contact: str | None, mail: str | None, inbound: bool, channel:
                 fail(f"thread {thread.id} is not with {person.name}")
         if article_id and store.article(article_id) is None:
             fail(f"no article {article_id!r}")
-        touch = store.log_touch(
-            Touch(
+        with store.change(f"touch with {person.name}"):
+            touch = store.log_touch(Touch(
                 contact_id=person.id,
                 at=when.isoformat(),
                 direction="in" if inbound else "out",
@@ -125,8 +126,7 @@ def log(env: Env, contact: str | None, mail: str | None, inbound: bool, channel:
                 article_id=article_id,
                 step=step if not inbound else None,
                 outcome=outcome,
-            )
-        )
+            ))
     click.echo(touch.id)
 
 

@@ -13,9 +13,10 @@ import click
 
 from crm_tui.cli import cli
 from crm_tui.cli.common import echo_json, fail, open_store, pass_env, resolve_contact
-from crm_tui.domain.models import Article, Contact, Feed, Share, Touch
+from crm_tui.domain.models import CHANNELS, Article, Contact, Feed
 from crm_tui.domain.text import clean, clean_list
 from crm_tui.env import Env
+from crm_tui.services import actions
 from crm_tui.store.repository import Store
 
 
@@ -48,26 +49,63 @@ def _feed_json(feed: Feed, count: int) -> dict[str, object]:
 
 @cli.group()
 def feeds() -> None:
-    """Subscriptions: add, remove, rename, list, refresh, OPML import/export."""
+    """Subscriptions: add, remove, rename, list, refresh, OPML and newsboat import, OPML export."""
 
 
 @feeds.command("add")
 @click.argument("location")
 @click.option("--title", default="", help="A title (default: the feed's own, on first refresh).")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeat for more); used for ranking.")
+@click.option("--contact", default=None, help="The contact whose blog or newsletter this is (id or name).")
+@click.option("--first", is_flag=True, help="When the page lists several feeds, take the first.")
+@click.option("--no-check", is_flag=True, help="Subscribe to the address as given: no discovery, no fetch.")
 @pass_env
-def feeds_add(env: Env, location: str, title: str, tags: tuple[str, ...]) -> None:
-    """Subscribe to LOCATION: an http(s) URL, or a local feed file path; prints its id."""
+def feeds_add(
+    env: Env, location: str, title: str, tags: tuple[str, ...], contact: str | None, first: bool, no_check: bool
+) -> None:
+    """Subscribe to LOCATION: a feed, a blog's or site's page (its feed is found), or a
+    local feed file; prints the feed's id. `example.com/blog` means https."""
+    from crm_tui.feeds.discover import DiscoveryError, check_feed_sync, discover_sync, web_address
     from crm_tui.feeds.links import feed_location
 
+    if contact:  # a wrong name is an error before any network
+        with open_store(env, write=False) as store:
+            resolve_contact(store, contact)
     try:
-        url = feed_location(location)
+        web = web_address(location)
+        url = feed_location(location) if web is None else web
     except ValueError as exc:
         fail(str(exc))
+    if web is not None and not no_check:
+        # Network first, with no lock held; the store is opened to write only at the end.
+        try:
+            found = discover_sync(web, env.settings.feeds)
+        except DiscoveryError as exc:
+            fail(str(exc))
+        if len(found.candidates) > 1 and not first:
+            lines = [f"{found.page} lists {len(found.candidates) + found.more} feeds; add one of them "
+                     "(or run again with --first):"]
+            lines += [f"  {c.url}" + (f"  {c.kind}" if c.kind else "") + (f"  {c.title}" if c.title else "")
+                      for c in found.candidates]
+            if found.more:
+                lines.append(f"  ... and {found.more} more")
+            fail("\n".join(lines))
+        chosen = found.candidates[0]
+        if not found.is_feed:
+            problem = check_feed_sync(chosen.url, env.settings.feeds, public_only=found.public)
+            if problem:
+                fail(f"{found.page} links to {chosen.url}, which is not a usable feed: {problem}")
+            click.echo(f"found {chosen.url}" + (f" ({chosen.title})" if chosen.title else ""), err=True)
+        url = chosen.url
     with open_store(env) as store:
+        person = resolve_contact(store, contact) if contact else None
         if any(f.url == url for f in store.feeds()):
             fail(f"already subscribed to {url}")
-        feed = store.add_feed(Feed(url=url, title=clean(title, 300), tags=clean_list(tags), added_at=env.now.isoformat()))
+        with store.change(f"adding the feed {url}"):
+            feed = store.add_feed(
+                Feed(url=url, title=clean(title, 300), tags=clean_list(tags), added_at=env.now.isoformat(),
+                     contact_id=person.id if person else None)
+            )
     click.echo(feed.id)
 
 
@@ -78,7 +116,8 @@ def feeds_remove(env: Env, feed: str) -> None:
     """Unsubscribe from FEED (id, URL or title); its articles go, shared ones stay."""
     with open_store(env) as store:
         found = _resolve_feed(store, feed)
-        store.delete_feed(found.id)
+        with store.change(f"removing the feed {found.title or found.url}"):
+            store.delete_feed(found.id)
     click.echo(f"removed {found.id} {found.title or found.url}")
 
 
@@ -94,7 +133,8 @@ def feeds_rename(env: Env, feed: str, title: str) -> None:
     with open_store(env) as store:
         found = _resolve_feed(store, feed)
         found.title = title
-        store.update_feed(found)
+        with store.change(f"renaming a feed to {title}"):
+            store.update_feed(found)
     click.echo(f"{found.id} {title}")
 
 
@@ -105,6 +145,7 @@ def feeds_list(env: Env, as_json: bool) -> None:
     """List subscriptions with their status."""
     with open_store(env, write=False) as store:
         subscribed = store.feeds()
+        owners = {f.contact_id: store.contact(f.contact_id) for f in subscribed if f.contact_id}
         counts: dict[str, int] = {}
         for article in store.articles():
             counts[article.feed_id] = counts.get(article.feed_id, 0) + 1
@@ -119,6 +160,9 @@ def feeds_list(env: Env, as_json: bool) -> None:
         if not f.enabled:
             status = "disabled"
         line = f"{f.id}\t{f.title or f.url}\t{counts.get(f.id, 0)} articles\tfetched: {fetched}\t{status}"
+        if f.contact_id:
+            person = owners.get(f.contact_id)
+            line += f"\tblog of {person.name if person else f.contact_id}"
         if f.errors:
             line += f" ({f.errors} error{'s' if f.errors > 1 else ''} in a row: {f.last_error})"
         elif f.warning:
@@ -140,8 +184,17 @@ def feeds_refresh(env: Env, as_json: bool) -> None:
             detail = f": {event.detail}" if event.detail else ""
             click.echo(f"  {event.state:<12} {event.title}{detail}", err=True)
 
-    with open_store(env) as store:
-        summary = service.refresh_sync(store, env.settings, env.now, progress if show_progress else None)
+    import asyncio
+
+    # Fetch and parse on a read-only view (no lock held: the TUI or another command can
+    # write meanwhile); take the write lock only to record what came back.
+    with open_store(env, write=False) as snapshot:
+        outcomes, summary = asyncio.run(
+            service.collect(snapshot, env.settings, env.now, progress if show_progress else None)
+        )
+    if outcomes:
+        with open_store(env) as store:
+            service.apply(store, env.settings.feeds, env.now, service.rebase(store, outcomes), summary)
     if as_json:
         data = summary.to_json()
         echo_json({key: data[key] for key in ("fetched", "not_modified", "failed", "new_articles", "errors")}
@@ -161,12 +214,35 @@ def feeds_import_opml(env: Env, file: Path) -> None:
 
     with open_store(env) as store:
         try:
-            result = import_opml(store, file, env.now)
+            with store.change(f"OPML import of {file.name}"):
+                result = import_opml(store, file, env.now)
         except OpmlError as exc:
             fail(str(exc))
     for url in result.rejected:
         click.echo(f"not imported (only http(s) feeds): {url}", err=True)
     click.echo(f"{len(result.added)} added, {len(result.skipped)} already subscribed, {len(result.rejected)} rejected")
+
+
+@feeds.command("import-newsboat")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@pass_env
+def feeds_import_newsboat(env: Env, path: Path | None) -> None:
+    """Subscribe to the feeds of newsboat's urls file (default ~/.newsboat/urls or
+    ~/.config/newsboat/urls); tags are kept, `query:` lines skipped and counted."""
+    from crm_tui.feeds.newsboat import NewsboatError, default_path, import_newsboat
+
+    path = path or default_path()
+    if path is None:
+        fail("no newsboat urls file at ~/.newsboat/urls or ~/.config/newsboat/urls; name one")
+    with open_store(env) as store:
+        try:
+            result = import_newsboat(store, path, env.now)
+        except NewsboatError as exc:
+            fail(str(exc))
+    for url in result.rejected:
+        click.echo(f"not imported (only http(s) feeds): {url}", err=True)
+    click.echo(f"{len(result.added)} added, {len(result.skipped)} already subscribed, "
+               f"{result.queries} query feed{'s' if result.queries != 1 else ''} skipped, {len(result.rejected)} rejected")
 
 
 @feeds.command("export-opml")
@@ -249,18 +325,8 @@ def share(env: Env, article: str, contact: str, print_only: bool) -> None:
         if print_only:
             click.echo(f"Subject: {subject}\n\n{body}" if subject else body)
             return
-        touch = store.log_touch(
-            Touch(
-                contact_id=person.id,
-                at=env.now.isoformat(),
-                direction="out",
-                channel=channel,
-                note=f"Shared: {item.title}" + (f" {item.link}" if item.link else ""),
-                article_id=item.id,
-                step="share-article",
-            )
-        )
-        store.add_share(Share(article_id=item.id, contact_id=person.id, at=env.now.isoformat(), touch_id=touch.id))
+        touch = actions.share_article(store, person.id, item, env.now,
+                                      channel=channel if channel in CHANNELS else "email")
     click.echo(f"Subject: {subject}\n\n{body}" if subject else body)
     click.echo(f"\nlogged {touch.id}: shared {item.id} with {person.name}", err=True)
 

@@ -8,6 +8,7 @@ import click
 
 from crm_tui.cli import cli
 from crm_tui.cli.common import echo_json, fail, open_store, pass_env
+from crm_tui.domain.models import TIERS
 from crm_tui.env import Env
 from crm_tui.interop import KINDS, InteropError, backup, csvexport, vcard
 from crm_tui.services.importer import import_file
@@ -18,17 +19,24 @@ from crm_tui.services.importer import import_file
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would be added, updated and skipped; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--tier", type=click.Choice(TIERS), default=None,
+              help="Keep-in-touch tier of the new contacts (default: dormant for linkedin, "
+                   "else casual); contacts already there keep theirs.")
+@click.option("--tag", "tags", multiple=True, help="A tag for the new contacts (repeat for more).")
 @pass_env
-def import_contacts(env: Env, kind: str, path: Path, dry_run: bool, as_json: bool) -> None:
+def import_contacts(env: Env, kind: str, path: Path, dry_run: bool, as_json: bool,
+                    tier: str | None, tags: tuple[str, ...]) -> None:
     """Import contacts from a LinkedIn Connections.csv, a Google Contacts CSV, or vCards.
 
     KIND is linkedin, google or vcard; PATH is the file (for vcard also a folder of .vcf).
     Matching contacts (by email, LinkedIn URL, or name + company) are updated without
     losing anything you typed; a re-import of the same file changes nothing.
     """
+    if not path.exists():
+        fail(f"no such file or folder: {path}")
     with open_store(env, write=not dry_run) as store:
         try:
-            report = import_file(store, kind, path, env.now, dry_run=dry_run)
+            report = import_file(store, kind, path, env.now, dry_run=dry_run, tier=tier, tags=tags)
         except InteropError as exc:
             fail(str(exc))
     if as_json:

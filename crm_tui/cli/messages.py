@@ -6,6 +6,7 @@ import click
 
 from crm_tui.cli import cli
 from crm_tui.cli.common import (
+    check,
     echo_json,
     fail,
     open_store,
@@ -13,7 +14,7 @@ from crm_tui.cli.common import (
     resolve_contact,
     resolve_thread,
 )
-from crm_tui.domain import drafts, template_library
+from crm_tui.domain import drafts, template_library, validate
 from crm_tui.domain.models import CHANNELS, STEPS
 from crm_tui.env import Env
 
@@ -29,7 +30,7 @@ from crm_tui.env import Env
 @click.option("--channel", type=click.Choice(CHANNELS), default=None,
               help="Write for this channel (default: the step's, or what the contact has).")
 @click.option("--variant", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Which variant of the template (1 = the best fit; wraps around).")
+              help="Which variant of the template (1 = the best fit; `--json` says how many).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print JSON: subject, body, channel, step, variant, variants, words.")
 @pass_env
@@ -61,6 +62,7 @@ def draft(env: Env, contact: str, thread_id: str | None, step: str | None, artic
         result = drafting.draft_for(store, env.settings, env.now, person, step=step, thread=thread,
                                     article=article, channel=channel, variant=variant - 1,
                                     library=library)
+    check(validate.variant(variant, result.variants))
     if as_json:
         echo_json({
             "subject": result.subject,
@@ -80,4 +82,7 @@ def draft(env: Env, contact: str, thread_id: str | None, step: str | None, artic
                    f"(aim for {drafts.WORD_LIMIT} or fewer)", err=True)
     if result.hint:
         click.echo(f"crm-tui: note: {result.hint}", err=True)
+    if not env.settings.me.name.strip():
+        click.echo("crm-tui: note: no [me] name in config.toml, so the message is not signed "
+                   "(the TUI's composer asks for it once)", err=True)
     click.echo(drafts.as_text(result))

@@ -15,6 +15,7 @@ import click
 from crm_tui.cli import cli
 from crm_tui.cli.common import (
     Env,
+    check,
     echo_json,
     fail,
     open_store,
@@ -22,7 +23,9 @@ from crm_tui.cli.common import (
     pass_env,
     resolve_contact,
     resolve_thread,
+    touch_moment,
 )
+from crm_tui.domain import cadence, validate
 from crm_tui.domain.models import (
     CHANNELS,
     REPLY_ASKED,
@@ -57,11 +60,13 @@ def thread() -> None:
 @click.option("--label", default="", help="Invoice: its number or label.")
 @click.option("--amount", default="", help="Invoice: the amount, as text (e.g. '1,200 EUR').")
 @click.option("--role", default="", help="Interview/application: the role.")
-@click.option("--note", default="", help="A note about this thread.")
+@click.option("--note", default="", help="A private note about this thread (never in a message).")
+@click.option("--points", default="",
+              help="Interview: talking points for the thank-you, one a line (drafts quote them).")
 @pass_env
 def open_thread(env: Env, contact: str, kind: str, at: str | None, decision_by: str | None,
                 interviewers: tuple[str, ...], via: str | None, terms: int | None, label: str,
-                amount: str, role: str, note: str) -> None:
+                amount: str, role: str, note: str, points: str) -> None:
     """Open a thread with CONTACT; prints the thread id."""
     misplaced = {
         "--decision-by": (decision_by, "interview"),
@@ -70,12 +75,14 @@ def open_thread(env: Env, contact: str, kind: str, at: str | None, decision_by: 
         "--terms": (terms, "invoice"),
         "--label": (label, "invoice"),
         "--amount": (amount, "invoice"),
+        "--points": (points, "interview"),
     }
     for option, (value, wanted) in misplaced.items():
         if value and kind != wanted:
             fail(f"{option} is for --kind {wanted}")
     when = parse_when(at, env.now)
     decision = parse_when(decision_by, env.now, "--decision-by").format("YYYY-MM-DD") if decision_by else None
+    check(validate.decision_date(decision, when.isoformat()))
     with open_store(env) as store:
         person = resolve_contact(store, contact)
         panel = []
@@ -86,19 +93,21 @@ def open_thread(env: Env, contact: str, kind: str, at: str | None, decision_by: 
         connection = resolve_contact(store, via).id if via else None
         if connection == person.id:
             fail("--via is someone inside the company other than the thread's contact")
-        new = store.add_thread(Thread(
-            contact_id=person.id,
-            kind=kind,
-            at=when.isoformat(),
-            decision_by=decision,
-            interviewers=panel,
-            via=connection,
-            terms=terms if terms is not None else env.settings.cadence.invoice_terms_days,
-            label=clean(label, 200),
-            amount=clean(amount, 100),
-            role=clean(role, 200),
-            note=clean_multiline(note, 5000),
-        ))
+        with store.change(f"opening {person.name}'s {kind}"):
+            new = store.add_thread(Thread(
+                contact_id=person.id,
+                kind=kind,
+                at=when.isoformat(),
+                decision_by=decision,
+                interviewers=panel,
+                via=connection,
+                terms=terms if terms is not None else env.settings.cadence.invoice_terms_days,
+                label=clean(label, 200),
+                amount=clean(amount, 100),
+                role=clean(role, 200),
+                note=clean_multiline(note, 5000),
+                talking_points=clean_multiline(points, 2000),
+            ))
     click.echo(new.id)
 
 
@@ -174,12 +183,18 @@ def today(env: Env, as_json: bool, limit: int | None, show_all: bool, count_only
     if count_only:
         click.echo(str(sum(1 for s in found if s.status in ("due", "overdue"))))
         return
-    rows = [s for s in found if s.status != "closed"] if show_all else [
-        s for s in found if s.status in ("due", "overdue")]
+    held = 0
+    if show_all:
+        rows = [s for s in found if s.status != "closed"]
+    else:
+        rows, held = cadence.within_budget([s for s in found if s.status in ("due", "overdue")],
+                                           env.settings.cadence.daily_keep_in_touch)
     if limit:
         rows = rows[:limit]
     if as_json:
         echo_json([s.to_json() for s in rows])
+        if held:  # the array stays as it was; the count goes to stderr
+            click.echo(f"crm-tui: note: {cadence.held_back_line(held)}", err=True)
         return
     if not rows:
         ahead = [s for s in found if s.status in ("upcoming", "waiting")
@@ -190,6 +205,8 @@ def today(env: Env, as_json: bool, limit: int | None, show_all: bool, count_only
             click.echo(f"Next: {upcoming.contact} on {_day(upcoming.due)} ({upcoming.step}).")
         return
     _print_table(rows)
+    if held:
+        click.echo(f"     ... {cadence.held_back_line(held)}")
 
 
 def _day(iso: str) -> str:
@@ -280,7 +297,7 @@ def reply(env: Env, contact: str, thread_id: str | None, outcome: str | None, no
 
     A synced mail from CONTACT waiting to be classified (reply-received) gets the outcome
     instead: no second touch is logged."""
-    when = parse_when(at, env.now)
+    when = touch_moment(at, env.now)
     with open_store(env) as store:
         person = resolve_contact(store, contact)
         if thread_id:

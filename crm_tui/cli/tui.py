@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crm_tui import perf
+from crm_tui import clock, perf
 from crm_tui.cli.common import fail
 from crm_tui.env import Env
 from crm_tui.store.repository import Locked, Store
@@ -50,6 +50,7 @@ def make_app(env: Env) -> CrmApp:
                 fail(str(inner))
         except StoreError as exc:
             fail(str(exc))
+        store.clock = clock.now  # open all day: a new day's first write takes its backup
         return CrmApp(env=env, store=store, readonly_reason=readonly_reason)
     except BaseException:
         perf.resume_gc(freeze=False)

@@ -69,6 +69,12 @@ step ahead (not ``closed``), keep-in-touch is ``waiting`` ("the interview thread
 A job change not yet congratulated replaces keep-in-touch with ``congratulate``, due from the
 change date (channel linkedin when a profile is known).
 
+Their post (issue 18). A post on a contact's own feed (their blog or newsletter), published
+within 14 days and after the feed was added, makes ``their-post`` due on its publication day
+until we next write to them; it takes the place of their keep-in-touch/rekindle step, ranks
+with keep-in-touch (tier 4), respects the pester guard, snooze and skip, waits while an open
+thread covers them, and is never made for a dormant contact silent for over a year.
+
 Snooze and skip. ``snoozed_until`` in the future turns every step of the contact into
 ``waiting`` until that date (due = that date at the earliest, also after it expires); the
 snooze count shows as a warning. ``skipped_on == today`` hides the contact's due steps from
@@ -108,6 +114,7 @@ from crm_tui.domain.models import (
     REPLY_REJECTED,
     TIERS,
     Contact,
+    Post,
     Suggestion,
     Thread,
     Touch,
@@ -126,14 +133,14 @@ _TIER = {
     "application-follow-up": 1, "ask-connection": 1,
     "payment-reminder": 2,
     "congratulate": 3,
-    "keep-in-touch": 4, "rekindle": 4, "share-article": 4,
+    "keep-in-touch": 4, "rekindle": 4, "share-article": 4, "their-post": 4,
 }
 _GROUP = {"due": 0, "overdue": 0, "waiting": 1, "upcoming": 1, "closed": 2}
 # Outbound steps that answer their message rather than follow up.
 _ANSWERS = frozenset({"reply-requested", "graceful-close"})
 _NOT_FOLLOW_UPS = frozenset({"thank-you", "reply-requested", "graceful-close", "move-on",
                              "congratulate", "keep-in-touch", "rekindle", "share-article",
-                             "reply-received", "birthday"})
+                             "reply-received", "birthday", "their-post"})
 _UTC = UTC
 # An upcoming birthday is a suggestion (today --all, calendar export) this many days ahead.
 BIRTHDAY_AHEAD_DAYS = 60
@@ -166,11 +173,13 @@ def compute(
     touches: Iterable[Touch],
     settings: CadenceSettings,
     now: arrow.Arrow,
+    posts: Iterable[Post] = (),
 ) -> list[Suggestion]:
     """Every next step for these contacts and threads as of ``now``, ranked.
 
     ``touches`` needs to hold the touches of the open threads' people (keep-in-touch reads
-    the contacts' ``last_in``/``last_out`` summaries instead of the touches).
+    the contacts' ``last_in``/``last_out`` summaries instead of the touches). ``posts``:
+    recent posts on contacts' own feeds (see :func:`_their_post`).
     """
     ctx = _Context(list(contacts), list(touches), settings, now)
     found: list[Suggestion] = []
@@ -195,6 +204,8 @@ def compute(
             found.append(wish)
         found.append(_keep_in_touch(contact, ctx, covered.get(contact.id),
                                     birthday_today=wish is not None and wish.status == "due"))
+    if posts:
+        found = _with_their_posts(found, posts, ctx, covered)
     for s in found:
         _finish(s, ctx)
     found.sort(key=lambda s: s.rank)
@@ -204,6 +215,32 @@ def compute(
 def who_to_ping(suggestions: Iterable[Suggestion]) -> list[Suggestion]:
     """Only what is due today or overdue, most urgent first."""
     return sorted((s for s in suggestions if s.status in ACTIONABLE), key=lambda s: s.rank)
+
+
+# Steps held back by the daily budget: nothing is lost by waiting a few days for them.
+# A new post of theirs is a low-pressure reason to write, so it counts like keep-in-touch.
+BUDGETED = frozenset({"keep-in-touch", "rekindle", "congratulate", "their-post"})
+
+
+def within_budget(ranked: Iterable[Suggestion], limit: int) -> tuple[list[Suggestion], int]:
+    """(the list with at most ``limit`` budgeted steps, the most urgent ones; how many more
+    wait for later days). Time-critical and thread steps always stay. ``limit`` 0: no cap."""
+    kept: list[Suggestion] = []
+    held = 0
+    budget = limit
+    for s in ranked:
+        if s.step in BUDGETED and limit > 0:
+            if budget <= 0:
+                held += 1
+                continue
+            budget -= 1
+        kept.append(s)
+    return kept, held
+
+
+def held_back_line(held: int) -> str:
+    """What Today says about the steps the budget holds back."""
+    return f"and {held} more to keep in touch with, spread over the coming weeks"
 
 
 def rank_key(s: Suggestion, today: date, interval: int = 0) -> tuple[Any, ...]:
@@ -718,6 +755,73 @@ def _keep_in_touch(contact: Contact, ctx: _Context, covering: Thread | None,
                           f"{reason}")
     return _make(ctx, None, contact.id, step, due, reason, status=status,
                  recipient_id=contact.id, name=contact.name)
+
+
+# --------------------------------------------------------------------------- their post
+# A post older than this is no longer news: no step.
+THEIR_POST_DAYS = 14
+# A dormant contact silent for longer than this gets no their-post step.
+DORMANT_SILENCE_DAYS = 365
+# Steps that count towards a daily keep-in-touch budget, should one be set (the trust
+# issue's): their-post is low pressure, like keep-in-touch (rule 4).
+KEEP_IN_TOUCH_STEPS = frozenset({KEEP_IN_TOUCH, "rekindle", "their-post"})
+
+
+def _with_their_posts(found: list[Suggestion], posts: Iterable[Post], ctx: _Context,
+                      covered: dict[str, Thread]) -> list[Suggestion]:
+    """Add a ``their-post`` step per contact with a post worth replying to; it takes the
+    place of that contact's keep-in-touch or rekindle step (one ping per person)."""
+    newest: dict[str, Post] = {}
+    for post in posts:
+        best = newest.get(post.contact_id)
+        if best is None or (post.published, post.article_id) > (best.published, best.article_id):
+            newest[post.contact_id] = post
+    replacing: dict[str, Suggestion] = {}
+    for contact_id, post in sorted(newest.items()):
+        contact = ctx.contacts.get(contact_id)
+        if contact is None:
+            continue
+        made = _their_post(contact, post, ctx, covered.get(contact_id))
+        if made is not None:
+            replacing[contact_id] = made
+    if not replacing:
+        return found
+    kept = [s for s in found if not (s.contact_id in replacing and s.thread_id is None
+                                     and s.step in (KEEP_IN_TOUCH, "rekindle"))]
+    return kept + list(replacing.values())
+
+
+def _their_post(contact: Contact, post: Post, ctx: _Context, covering: Thread | None) -> Suggestion | None:
+    """A new post on their own feed: a good, low-pressure moment to reply (issue 18).
+
+    - Only a post from the last ``THEIR_POST_DAYS`` days (older is not news), and only
+      until we write to them after it was published (that reply is the step done).
+    - Not for a dormant contact silent for over a year (a reply to a stranger's blog post
+      out of the blue reads oddly); keep-in-touch's rekindle covers them.
+    - Due the day it was published; the pester guard, snooze and skip apply as to every
+      step (``_finish``); an open thread with them covers it, as it covers keep-in-touch.
+    """
+    day = ctx.day_of(post.published)
+    if day is None or day > ctx.today or (ctx.today - day).days > THEIR_POST_DAYS:
+        return None
+    last_out = ctx.last_out_day(contact.id)
+    if last_out is not None and last_out >= day:
+        return None  # we wrote to them since: replied already
+    if contact.tier == "dormant":
+        last_in = ctx.last_in_day(contact.id)
+        last = max((d for d in (last_in, last_out) if d is not None), default=None)
+        if last is None or (ctx.today - last).days > DORMANT_SILENCE_DAYS:
+            return None
+    first = contact.first_name or contact.name
+    reason = f"{first} published '{post.title}' on {ctx.d(day)}: a good moment to reply."
+    status = None
+    if covering is not None:
+        status = "waiting"
+        reason = f"The open {covering.kind} thread covers this for now. {reason}"
+    made = _make(ctx, None, contact.id, "their-post", day, reason, status=status,
+                 recipient_id=contact.id, name=contact.name)
+    made.article_id = post.article_id
+    return made
 
 
 def next_meeting(contact: Contact, now: datetime) -> tuple[datetime, str] | None:

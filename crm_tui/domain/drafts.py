@@ -51,7 +51,8 @@ class MessageContext:
     thread: Thread | None = None
     article: Article | None = None
     recipient: Contact | None = None  # who the message goes to, when not `contact`
-    last_note: str = ""  # the note of the last conversation ("what we discussed")
+    # The thread's talking points ("what we discussed"); never a note (see services.drafting).
+    last_note: str = ""
     me_name: str = ""
     signature: str = ""
     now: arrow.Arrow | None = None

@@ -37,6 +37,7 @@ STEPS: tuple[str, ...] = (
     "share-article",
     "reply-received",
     "birthday",
+    "their-post",
 )
 STATUSES: tuple[str, ...] = ("overdue", "due", "upcoming", "waiting", "closed")
 
@@ -248,7 +249,10 @@ class Thread(Record):
     terms: int = 30
     label: str = ""
     amount: str = ""
-    note: str = ""
+    note: str = ""  # private: never quoted in a message
+    # interview: what to bring up in the thank-you, written for that purpose (a draft may
+    # quote it, one point a line); unlike every note, it is meant to be sent.
+    talking_points: str = ""
 
 
 @dataclass
@@ -267,6 +271,8 @@ class Feed(Record):
     warning: str | None = None  # e.g. bozo feed kept with entries
     errors: int = 0  # consecutive errors
     retry_after: str | None = None  # ISO datetime before which we do not fetch again
+    body_hash: str | None = None  # digest of the last body parsed: an unchanged one is not parsed again
+    contact_id: str | None = None  # the contact whose blog or newsletter this is
 
 
 @dataclass
@@ -323,11 +329,23 @@ class Suggestion(Record):
     unanswered: int = 0
     rank: tuple[Any, ...] = ()  # sort key; smaller is more urgent (not serialised)
     recipient_id: str | None = None  # e.g. the interviewer a thank-you goes to
+    article_id: str | None = None  # their post, for a ``their-post`` step
 
     def to_json(self) -> dict[str, Any]:
         data = self.to_dict()
         data.pop("rank", None)
         return data
+
+
+@dataclass
+class Post:
+    """A recent post on a contact's own feed (their blog or newsletter): see
+    ``cadence.their_post``. Built by the engine from feeds with a ``contact_id``."""
+
+    contact_id: str
+    article_id: str
+    title: str
+    published: str  # ISO datetime
 
 
 Direction = Literal["out", "in"]

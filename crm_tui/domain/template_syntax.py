@@ -28,8 +28,8 @@ VARIABLES: dict[str, str] = {
     "interview_when": "'today', 'yesterday' or 'on Monday 2 March'",
     "decision_date": "the decision date they gave, e.g. Friday 13 March",
     "applied_date": "the day the application was sent",
-    "discussed": "the note of the last conversation with them (first line)",
-    "points": "two or three '- ' bullet lines from that note",
+    "discussed": "the first of the talking points written on the thread (never a note)",
+    "points": "up to three '- ' bullet lines from the thread's talking points",
     "article_title": "the shared article's title",
     "article_link": "the shared article's link",
     "invoice_label": "the invoice's label or number",
@@ -107,6 +107,8 @@ def _render_parts(parts: Iterable[Any], values: Mapping[str, str]) -> str | None
     out: list[str] = []
     for part in parts:
         if isinstance(part, str):
+            if part.startswith(".") and out and out[-1].endswith((".", "!", "?")):
+                part = part[1:]  # "Acme, Inc." then the sentence's own full stop: one
             out.append(part)
         elif isinstance(part, _Var):
             value = values.get(part.name, "")

@@ -145,3 +145,10 @@ def html_to_text(html: object, max_length: int = 20_000) -> str:
             pass
         value = "".join(parser.parts)
     return clean_multiline(value, max_length)
+
+
+def sort_key(text: str) -> str:
+    """A key that sorts names as people expect: case and accents ignored ("Élodie" with
+    the E's, before "Zoë"), letters the decomposition keeps (ß, Ø) folded by casefold."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -86,7 +86,18 @@ class Ranker:
         self.now = now
         self._position = {a.id: i for i, a in enumerate(articles)}
         self._ids = [a.id for a in articles]
+        feeds = list(feeds)
         feed_tags = {f.id: " ".join(f.tags) for f in feeds}
+        # A contact's own posts (their blog's feed) are never suggested back to them.
+        owner = {f.id: f.contact_id for f in feeds if f.contact_id}
+        self._owner_of: dict[str, str] = {}  # article id -> the contact who wrote it
+        self._own: dict[str, set[str]] = {}  # contact id -> ids of their own articles
+        if owner:
+            for a in articles:
+                who = owner.get(a.feed_id)
+                if who:
+                    self._owner_of[a.id] = who
+                    self._own.setdefault(who, set()).add(a.id)
         docs = [
             f"{a.title} {a.title} {a.summary} {' '.join(a.tags)} {feed_tags.get(a.feed_id, '')}" for a in articles
         ]
@@ -180,11 +191,12 @@ class Ranker:
         return total * self.decay
 
     def _excluded_articles(self, contact_id: str) -> set[str]:
+        own = self._own.get(contact_id, set())
         if self.store is None or not contact_id:
-            return set()
+            return set(own)
         return {s.article_id for s in self.store.shares(contact_id)} | {
             d.article_id for d in self.store.dismissals(contact_id)
-        }
+        } | own
 
     # ------------------------------------------------------------------ queries
     def for_contact(self, contact: Contact, k: int = 5) -> list[tuple[Article, float]]:
@@ -199,6 +211,8 @@ class Ranker:
             pairs += [(r.contact_id, r.article_id) for r in self.store.dismissals()]
             for contact_id, article_id in pairs:
                 excluded.setdefault(contact_id, set()).add(article_id)
+        for contact_id, own in self._own.items():
+            excluded.setdefault(contact_id, set()).update(own)
         empty: set[str] = set()
         return {c.id: self._best_articles(c, k, excluded.get(c.id, empty)) for c in contacts}
 
@@ -265,7 +279,8 @@ class Ranker:
             if named:
                 total += COMPANY_BONUS * np.isin(company_code, named)
             total *= float(self.decay[position])
-            for contact_id in excluded.get(article.id, ()):
+            author = self._owner_of.get(article.id)  # their own post: not for them
+            for contact_id in {*excluded.get(article.id, ()), *([author] if author else [])}:
                 i = index.get(contact_id)
                 if i is not None:
                     total[i] = 0.0

@@ -1,7 +1,8 @@
 """What the user does with a suggestion: done, reply, snooze, skip, move on.
 
-Shared by the command line and the TUI. Each action is one store batch (all or nothing).
-Errors the user can cause raise :class:`ActionError` with a message fit to show.
+Shared by the command line and the TUI. Each action is one named store change (all or
+nothing, and undoable: ``crm-tui undo`` says "Undid: done on Ravi Menon's payment
+reminder"). Errors the user can cause raise :class:`ActionError` with a message fit to show.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from crm_tui.domain.models import (
     CHANNELS,
     REPLY_NOTED,
     REPLY_PAID,
+    Article,
     Contact,
     Share,
     Suggestion,
@@ -43,6 +45,22 @@ def _thread(store: Store, thread_id: str) -> Thread:
     return thread
 
 
+def _name(store: Store, contact_id: str | None) -> str:
+    contact = store.contact(contact_id) if contact_id else None
+    return " ".join(contact.name.split()) if contact else (contact_id or "someone")
+
+
+def step_words(step: str) -> str:
+    """'follow-up-1' -> 'follow-up 1', 'payment-reminder' -> 'payment reminder'."""
+    words = step.replace("-", " ")
+    return words.replace("follow up", "follow-up")
+
+
+def thread_words(store: Store, thread: Thread) -> str:
+    """"Ravi Menon's invoice" (or interview, application)."""
+    return f"{_name(store, thread.contact_id)}'s {thread.kind}"
+
+
 def close_thread(store: Store, thread_id: str, now: arrow.Arrow, reason: str = "") -> Thread:
     """Close a thread (idempotent: an already closed thread keeps its first closing)."""
     thread = _thread(store, thread_id)
@@ -50,7 +68,8 @@ def close_thread(store: Store, thread_id: str, now: arrow.Arrow, reason: str = "
         thread.status = "closed"
         thread.closed_at = now.isoformat()
         thread.close_reason = reason
-        store.update_thread(thread)
+        with store.change(f"closing {thread_words(store, thread)} ({reason or 'closed'})"):
+            store.update_thread(thread)
     return thread
 
 
@@ -74,7 +93,9 @@ def done(store: Store, s: Suggestion, now: arrow.Arrow, channel: str | None = No
         raise ActionError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
     if article_id and store.article(article_id) is None:
         raise ActionError(f"no article {article_id!r}")
-    with store.batch():
+    if article_id is None and s.step == "their-post" and s.article_id and store.article(s.article_id):
+        article_id = s.article_id  # replying to their post: the touch names it
+    with store.change(f"done on {_name(store, recipient)}'s {step_words(s.step)}"):
         touch = store.log_touch(Touch(
             contact_id=recipient,
             at=now.isoformat(),
@@ -131,7 +152,7 @@ def reply(store: Store, contact_id: str, now: arrow.Arrow, thread_id: str | None
             raise ActionError(f"thread {thread.id} is not with this contact")
     if outcome == REPLY_PAID and (thread is None or thread.kind != "invoice"):
         raise ActionError("'paid' is for an invoice thread (give --thread)")
-    with store.batch():
+    with store.change(f"reply from {_name(store, contact_id)}"):
         touch = store.log_touch(Touch(
             contact_id=contact_id,
             at=now.isoformat(),
@@ -192,7 +213,8 @@ def snooze(store: Store, contact_id: str, until: str, now: arrow.Arrow) -> Conta
         raise ActionError(f"snooze until a day after today ({now.date().isoformat()})")
     contact.snoozed_until = day.isoformat()
     contact.snooze_count += 1
-    store.update_contact(contact)
+    with store.change(f"snooze of {_name(store, contact_id)} until {day.isoformat()}"):
+        store.update_contact(contact)
     return contact
 
 
@@ -200,13 +222,39 @@ def skip_today(store: Store, contact_id: str, now: arrow.Arrow) -> Contact:
     """Hide this contact from today's list (back tomorrow)."""
     contact = _contact(store, contact_id)
     contact.skipped_on = now.date().isoformat()
-    store.update_contact(contact)
+    with store.change(f"skip of {_name(store, contact_id)} for today"):
+        store.update_contact(contact)
     return contact
 
 
 def move_on(store: Store, thread_id: str, now: arrow.Arrow) -> Thread:
     """Close the thread: no more follow-ups; the contact returns to keep-in-touch."""
     return close_thread(store, thread_id, now, "moved on")
+
+
+def share_article(store: Store, contact_id: str, article: Article, now: arrow.Arrow,
+                  channel: str = "email", note: str = "") -> Touch:
+    """Record an article sent to someone: a ``share-article`` touch on no thread, and the
+    share. It fulfils no thread step (a reminder or an application's one follow-up is not
+    used up by an article), but it is an outbound touch, so the pester guard counts it."""
+    _contact(store, contact_id)
+    if channel not in CHANNELS:
+        raise ActionError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
+    text = note or (f"Shared: {article.title}" + (f" {article.link}" if article.link else ""))
+    title = " ".join(article.title.split())
+    with store.change(f"sharing \u201c{title[:60]}\u201d with {_name(store, contact_id)}"):
+        touch = store.log_touch(Touch(
+            contact_id=contact_id,
+            at=now.isoformat(),
+            direction="out",
+            channel=channel,
+            note=clean_multiline(text, 5000),
+            article_id=article.id,
+            step="share-article",
+        ))
+        store.add_share(Share(article_id=article.id, contact_id=contact_id, at=touch.at,
+                              touch_id=touch.id))
+    return touch
 
 
 @dataclass(frozen=True)
@@ -229,9 +277,10 @@ def log_entry(store: Store, entry: TouchEntry) -> Touch:
     if entry.direction == "in":
         return reply(store, entry.contact_id, entry.at, thread_id=entry.thread_id,
                      outcome=entry.outcome, note=entry.note, channel=entry.channel)
-    return store.log_touch(Touch(contact_id=entry.contact_id, at=entry.at.isoformat(),
-                                 direction="out", channel=entry.channel, note=entry.note,
-                                 thread_id=entry.thread_id, step=entry.step))
+    with store.change(f"touch with {_name(store, entry.contact_id)}"):
+        return store.log_touch(Touch(contact_id=entry.contact_id, at=entry.at.isoformat(),
+                                     direction="out", channel=entry.channel, note=entry.note,
+                                     thread_id=entry.thread_id, step=entry.step))
 
 
 def mark_sent(store: Store, s: Suggestion, recipient_id: str, now: arrow.Arrow, channel: str,
@@ -239,9 +288,16 @@ def mark_sent(store: Store, s: Suggestion, recipient_id: str, now: arrow.Arrow, 
     """The composer's "mark sent": log the message as the touch that fulfils ``s``.
 
     A closing note (``move-on``) is a real touch too, and closes the thread; anything else
-    goes through :func:`done` (which records a shared article)."""
+    goes through :func:`done`. A message sharing an article is a share on no thread
+    (:func:`share_article`), whatever step it was composed from: it must not count as the
+    thread's reminder or follow-up."""
+    if article_id is not None:
+        article = store.article(article_id)
+        if article is None:
+            raise ActionError(f"no article {article_id!r}")
+        return share_article(store, recipient_id, article, now, channel=channel, note=note)
     if s.step == "move-on":
-        with store.batch():
+        with store.change(f"closing note to {_name(store, recipient_id)}"):
             touch = store.log_touch(Touch(
                 contact_id=recipient_id, at=now.isoformat(), direction="out", channel=channel,
                 note=note, thread_id=s.thread_id, article_id=article_id, step=s.step))

@@ -100,7 +100,7 @@ def plan(store: Store, settings: Settings, now: arrow.Arrow, contact: Contact,
         # Sharing an article fulfils the suggestion (it is logged with its step), but the
         # message is about the article.
         step = step or ("share-article" if article is not None else suggestion.step)
-        if thread is None and suggestion.thread_id:
+        if thread is None and suggestion.thread_id and step != "share-article":
             thread = store.thread(suggestion.thread_id)
     assert step is not None
     if thread is None and step in STEP_KINDS:
@@ -134,22 +134,11 @@ def _thread_for(store: Store, contact: Contact, step: str) -> Thread | None:
     return max(found, key=lambda t: t.at) if found else None
 
 
-def last_note(store: Store, recipient: Contact, thread: Thread | None) -> str:
-    """"What we discussed": the latest note of a conversation with them (not a sent draft).
-
-    Touches logged by sending a draft carry a ``step``; their note is our own message, so
-    they are skipped. The thread's touches come first, then any touch with the person.
-    """
-    touches = store.touches(contact_ids={recipient.id})
-    if thread is not None:
-        on_thread = [t for t in touches if t.thread_id == thread.id]
-        for t in reversed(on_thread):
-            if t.note.strip() and not t.step:
-                return t.note
-    for t in reversed(touches):
-        if t.note.strip() and not t.step:
-            return t.note
-    return ""
+def talking_points(thread: Thread | None) -> str:
+    """What a message may say about the conversation: only the talking points the user
+    wrote for that purpose on the thread. Notes (a contact's, a touch's, a thread's) are
+    private memory and never go into a draft."""
+    return thread.talking_points if thread is not None else ""
 
 
 def reminder_number(store: Store, thread: Thread | None) -> int:
@@ -175,7 +164,7 @@ def context_for(store: Store, settings: Settings, now: arrow.Arrow, p: Plan,
         thread=p.thread,
         article=article,
         recipient=p.recipient,
-        last_note=last_note(store, p.recipient, p.thread),
+        last_note=talking_points(p.thread),
         me_name=settings.me.name,
         signature=settings.me.signature,
         now=now,
@@ -192,6 +181,8 @@ def draft_for(store: Store, settings: Settings, now: arrow.Arrow, contact: Conta
               library: template_library.Library | None = None) -> drafts.Draft:
     """The suggested message for ``contact`` (see :func:`plan` for which step)."""
     p = plan(store, settings, now, contact, suggestion, step, thread, article)
+    if article is None and p.step == "their-post" and p.suggestion is not None and p.suggestion.article_id:
+        article = store.article(p.suggestion.article_id)  # the message is about their post
     ctx = context_for(store, settings, now, p, article, channel)
     if library is None:  # the user's templates.toml applies everywhere, previews included
         library = template_library.cached_library(settings.templates_file)[0]

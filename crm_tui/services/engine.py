@@ -13,7 +13,7 @@ import arrow
 
 from crm_tui.config import Settings
 from crm_tui.domain import cadence
-from crm_tui.domain.models import Suggestion, Thread
+from crm_tui.domain.models import Post, Suggestion, Thread
 from crm_tui.perf import gc_paused
 from crm_tui.store.repository import Store
 
@@ -40,6 +40,30 @@ def _since(threads: list[Thread]) -> str | None:
 _LAST: list[tuple[tuple[object, ...], list[Suggestion]]] = []
 
 
+def their_posts(store: Store, now: arrow.Arrow, contact_ids: set[str] | None = None) -> list[Post]:
+    """Recent posts on contacts' own feeds (``Feed.contact_id``) for the ``their-post`` step.
+
+    A post counts when it was published within ``cadence.THEIR_POST_DAYS`` and after the
+    feed was added: the posts a blog already had when it was subscribed to are not news
+    (the first refresh brings them all at once).
+    """
+    feeds = [f for f in store.feeds() if f.contact_id and f.enabled
+             and (contact_ids is None or f.contact_id in contact_ids)]
+    if not feeds:
+        return []
+    cutoff = now.shift(days=-(cadence.THEIR_POST_DAYS + 1))
+    found: list[Post] = []
+    for feed in feeds:
+        since = max(cutoff, arrow.get(feed.added_at)) if feed.added_at else cutoff
+        owner = feed.contact_id
+        if owner is None:
+            continue
+        for article in store.articles(feed.id):
+            if article.published and arrow.get(article.published) >= since:
+                found.append(Post(owner, article.id, article.title, article.published))
+    return found
+
+
 def suggestions(store: Store, settings: Settings, now: arrow.Arrow) -> list[Suggestion]:
     """Every suggestion for every contact and open thread, ranked.
 
@@ -55,14 +79,22 @@ def suggestions(store: Store, settings: Settings, now: arrow.Arrow) -> list[Sugg
     people = _people(threads)
     with gc_paused():  # ~10,000 new suggestions at once, none of them garbage
         touches = store.touches(contact_ids=people, since=_since(threads)) if threads else []
-        found = cadence.compute(store.contacts(), threads, touches, settings.cadence, now)
+        found = cadence.compute(store.contacts(), threads, touches, settings.cadence, now,
+                                their_posts(store, now))
     _LAST[:] = [(key, found)]
     return list(found)
 
 
 def today(store: Store, settings: Settings, now: arrow.Arrow) -> list[Suggestion]:
-    """Who to ping today: due or overdue, most urgent first."""
-    return cadence.who_to_ping(suggestions(store, settings, now))
+    """Who to ping today: due or overdue, most urgent first, within the daily budget."""
+    return today_within_budget(store, settings, now)[0]
+
+
+def today_within_budget(store: Store, settings: Settings,
+                        now: arrow.Arrow) -> tuple[list[Suggestion], int]:
+    """(who to ping today, how many keep-in-touch steps wait for later days)."""
+    return cadence.within_budget(cadence.who_to_ping(suggestions(store, settings, now)),
+                                 settings.cadence.daily_keep_in_touch)
 
 
 def for_contacts(store: Store, settings: Settings, now: arrow.Arrow,
@@ -79,7 +111,8 @@ def for_contacts(store: Store, settings: Settings, now: arrow.Arrow,
     people = _people(threads) | contact_ids
     contacts = [c for c in (store.contact(p) for p in sorted(people)) if c is not None]
     touches = store.touches(contact_ids=people, since=_since(threads)) if threads else []
-    found = cadence.compute(contacts, threads, touches, settings.cadence, now)
+    found = cadence.compute(contacts, threads, touches, settings.cadence, now,
+                            their_posts(store, now, contact_ids))
     return [s for s in found if s.contact_id in contact_ids]
 
 

@@ -10,9 +10,15 @@ small process pool, forked before any request (no other thread exists yet, so fo
 safe; inside the TUI, forkserver or, failing that, a thread); otherwise in a thread, which keeps the UI's event loop free. Entries a
 feed had already are only counted, not converted again.
 
-Figures (bench/feeds.py, 2 cores): 50 feeds x 100 entries over loopback with 100 ms of
-latency, first refresh ~2.9 s for the whole `crm-tui feeds refresh` process (~5 s of CPU,
-nearly all of it feedparser), all-304 refresh ~0.66 s, of which ~0.2 s is start-up.
+A body whose BLAKE2b digest equals the last one parsed for its feed (servers that send no
+ETag/Last-Modified send the same bytes) is treated as not modified: no parse, no import of
+feedparser, no worker forked when every feed can answer that way.
+
+Where the CPU goes (bench/feeds.py bodies, 50 feeds x 100 entries, one core): feedparser
+itself ~1.0 s (0.20 ms an entry; ~1 ms a body fixed), our conversion of its output ~0.2 s;
+the rest of a first `crm-tui feeds refresh` (start-up, HTTP, one batch write of 5,000
+articles) ~0.5 s in the main process. Parsing is spread over the cores by the process pool as bodies arrive.
+bench/feeds.py prints the refresh beside newsboat's for the three cases of issue 18.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import email.utils
+import hashlib
 import multiprocessing
 import threading
 from collections.abc import Callable
@@ -95,6 +102,29 @@ async def refresh(
     transport: Any = None,
 ) -> RefreshSummary:
     """Fetch every enabled feed (or ``feed_ids``) and store what is new."""
+    outcomes, summary = await collect(store, settings, now, progress, feed_ids, transport)
+    if outcomes:
+        apply(store, settings.feeds, now, outcomes, summary)
+    return summary
+
+
+Outcome = tuple[Feed, FetchResult, "ParsedFeed | None"]
+
+
+async def collect(
+    store: Store,
+    settings: Settings,
+    now: arrow.Arrow,
+    progress: Progress | None = None,
+    feed_ids: list[str] | None = None,
+    transport: Any = None,
+) -> tuple[list[Outcome], RefreshSummary]:
+    """Fetch and parse, reading ``store`` only: a read-only store (no lock) will do.
+
+    The command line runs this on a read-only store and takes the write lock only for
+    :func:`apply` (see :func:`rebase`): nothing waits on the network or on feedparser
+    while holding the lock.
+    """
     summary = RefreshSummary()
     feeds = [f for f in store.feeds() if f.enabled and (feed_ids is None or f.id in feed_ids)]
     due: list[Feed] = []
@@ -104,7 +134,7 @@ async def refresh(
         else:
             due.append(feed)
     if not due:
-        return summary
+        return [], summary
     by_id = {f.id: f for f in due}
 
     def emit(feed: Feed, state: str, detail: str = "") -> None:
@@ -115,15 +145,23 @@ async def refresh(
     # A feed without validators (new, or a server that gives none) will send a body: import
     # the parser now and parse in worker processes forked now. When every feed can answer
     # 304, nothing is imported or forked unless a body does come (then parsed in a thread).
-    expect_bodies = any(not f.etag and not f.last_modified for f in due)
+    expect_bodies = any(not f.etag and not f.last_modified and not f.body_hash for f in due)
     parser = _Parser(len(due), settings.feeds, warm=expect_bodies)
-    outcomes: list[tuple[Feed, FetchResult, ParsedFeed | None]] = []
+    outcomes: list[Outcome] = []
     loop = asyncio.get_running_loop()
     try:
         pending: list[asyncio.Future[tuple[FetchResult, ParsedFeed | None]]] = []
         known: dict[str, set[str]] | None = None  # feed id -> identities of stored entries
         async for result in fetch_all(requests, settings.feeds, lambda r: emit(by_id[r.feed_id], "fetching"), transport):
             if result.state == "ok":
+                result.body_hash = body_digest(result.body)
+                if result.body_hash == by_id[result.feed_id].body_hash:
+                    # The same bytes as last time (a server with no ETag/Last-Modified, or
+                    # one that ignores them): nothing to parse, nothing new.
+                    result.state, result.body = "not-modified", b""
+                    outcomes.append((by_id[result.feed_id], result, None))
+                    _report(by_id[result.feed_id], result, None, emit)
+                    continue
                 if known is None:  # read once, on the first body: an all-304 refresh never does
                     known = {}
                     for article in store.articles():
@@ -139,45 +177,72 @@ async def refresh(
             _report(by_id[result.feed_id], result, parsed, emit)
     finally:
         parser.close()
-    apply(store, settings.feeds, now, outcomes, summary)
-    return summary
+    return outcomes, summary
+
+
+def rebase(store: Store, outcomes: list[Outcome]) -> list[Outcome]:
+    """``outcomes`` collected on an earlier read of the store, onto ``store`` as it is now:
+    each feed record re-read (a rename made meanwhile is kept); a feed removed meanwhile
+    is left out."""
+    fresh: list[Outcome] = []
+    for feed, result, parsed in outcomes:
+        current = store.feed(feed.id)
+        if current is not None:
+            fresh.append((current, result, parsed))
+    return fresh
 
 
 class _Parser:
-    """Where parsing runs: a process pool when it pays, else a worker thread."""
+    """Where parsing runs: a process pool when it pays, else a worker thread.
+
+    The pool starts before any request when bodies are sure to come (feeds never fetched,
+    or without ETag/Last-Modified/digest), else when a second body turns out to need
+    parsing: a refresh where many feeds changed spreads over the cores either way, one
+    where nothing or one feed changed forks nothing.
+    """
 
     def __init__(self, feeds: int, settings: FeedSettings, warm: bool = True) -> None:
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
-        workers = min(MAX_WORKERS, cpu_count())
+        self.workers = min(MAX_WORKERS, cpu_count())
+        self.usable = feeds >= POOL_MIN_FEEDS and self.workers > 1
+        self.bodies = 0
+        self.tried = False
         if warm:
-            # This process imports it anyway to unpickle the results; before the fork, the
-            # workers inherit it instead of importing it once each.
-            import crm_tui.feeds.parse  # noqa: F401
-        # Without feeds sure to send a body (all have validators), most answer 304 and those
-        # that changed mostly repeat entries already stored (not converted again): a thread
-        # is enough, and no process is forked for nothing.
-        if warm and feeds >= POOL_MIN_FEEDS and workers > 1:
-            # fork is cheapest (the parser is already imported), but forking a process that
-            # runs other threads (the TUI) can inherit a held lock: use forkserver there.
-            method = "fork" if threading.active_count() == 1 else "forkserver"
-            context = multiprocessing.get_context(method)
-            if method == "forkserver":
-                context.set_forkserver_preload(["crm_tui.feeds.parse"])
-            try:
-                self.pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context)
-                for _ in range(workers):  # start them now, while the requests are in flight
-                    self.pool.submit(int)
-            except (OSError, ValueError):
-                # Inside the TUI sys.stderr has no file descriptor (fileno() is -1), so the
-                # forkserver/resource tracker cannot start ("bad value(s) in fds_to_keep"):
-                # parse in a thread instead.
-                self.close()
-                self.pool = None
+            self._start()
+
+    def _start(self) -> None:
+        self.tried = True
+        # This process imports it anyway to unpickle the results; before the fork, the
+        # workers inherit it instead of importing it once each.
+        import crm_tui.feeds.parse  # noqa: F401
+
+        if not self.usable:
+            return
+        # fork is cheapest (the parser is already imported), but forking a process that
+        # runs other threads (the TUI, a resolver or parsing thread) can inherit a held
+        # lock: use forkserver there.
+        method = "fork" if threading.active_count() == 1 else "forkserver"
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload(["crm_tui.feeds.parse"])
+        try:
+            self.pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context)
+            for _ in range(self.workers):  # start them now, while the requests are in flight
+                self.pool.submit(int)
+        except (OSError, ValueError):
+            # Inside the TUI sys.stderr has no file descriptor (fileno() is -1), so the
+            # forkserver/resource tracker cannot start ("bad value(s) in fds_to_keep"):
+            # parse in a thread instead.
+            self.close()
+            self.pool = None
 
     async def parse(
         self, loop: asyncio.AbstractEventLoop, result: FetchResult, known: frozenset[str] = frozenset()
     ) -> tuple[FetchResult, ParsedFeed]:
         args = (result.body, result.headers, result.url if result.url.startswith("http") else "", known)
+        self.bodies += 1
+        if self.bodies == 2 and not self.tried:
+            self._start()
         try:
             if self.pool is not None:
                 parsed = await loop.run_in_executor(self.pool, _parse, *args)
@@ -213,7 +278,7 @@ def apply(
     store: Store,
     settings: FeedSettings,
     now: arrow.Arrow,
-    outcomes: list[tuple[Feed, FetchResult, ParsedFeed | None]],
+    outcomes: list[Outcome],
     summary: RefreshSummary,
 ) -> None:
     """Record every outcome and the new articles in one batch, then apply retention.
@@ -255,6 +320,7 @@ def apply(
                 else:
                     assert parsed is not None
                     feed.last_status = "updated"
+                    feed.body_hash = result.body_hash
                     feed.warning = parsed.warning
                     if not feed.title and parsed.title:
                         feed.title = parsed.title
@@ -273,6 +339,11 @@ def apply(
         old_ids = [a.id for a in existing if id(a) in doomed]
         store.delete_articles(old_ids)
         summary.purged = len(old_ids)
+
+
+def body_digest(body: bytes) -> str:
+    """What identifies a body: BLAKE2b, 128 bits (~0.1 ms for a 100 KB feed)."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
 def _failure(feed: Feed, error: str, summary: RefreshSummary) -> None:

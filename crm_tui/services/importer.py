@@ -14,6 +14,7 @@ from typing import Any
 
 import arrow
 
+from crm_tui.domain.text import clean
 from crm_tui.interop import google, linkedin, merge, vcard
 from crm_tui.interop.decode import InteropError, open_text, read_text
 from crm_tui.interop.merge import ImportReport
@@ -59,23 +60,39 @@ def _read_folder(folder: Path) -> Parsed:
     return parsed
 
 
-def import_file(store: Store, kind: str, path: str | Path, now: arrow.Arrow, dry_run: bool = False) -> ImportReport:
-    plan, report = prepare(store, kind, path, now, dry_run=dry_run)
+# The keep-in-touch tier of new contacts when the import does not say: LinkedIn
+# connections are mostly people met once, and 800 "casual" ones would all be overdue.
+DEFAULT_TIERS = {"linkedin": "dormant"}
+
+
+def import_file(store: Store, kind: str, path: str | Path, now: arrow.Arrow, dry_run: bool = False,
+                tier: str | None = None, tags: tuple[str, ...] | list[str] = ()) -> ImportReport:
+    plan, report = prepare(store, kind, path, now, dry_run=dry_run, tier=tier, tags=tags)
     if not dry_run:
         commit(store, plan, report)
     return report
 
 
 def prepare(
-    store: Store, kind: str, path: str | Path, now: arrow.Arrow, dry_run: bool = True
+    store: Store, kind: str, path: str | Path, now: arrow.Arrow, dry_run: bool = True,
+    tier: str | None = None, tags: tuple[str, ...] | list[str] = (),
 ) -> tuple[merge.Plan, ImportReport]:
-    """Read the file and decide what importing it changes, writing nothing.
+    """Read the file and decide what importing it changes, writing nothing. New contacts
+    get ``tier`` (default: dormant for LinkedIn, else casual) and ``tags``; contacts
+    already there keep theirs.
 
     This is the slow part (seconds for 10,000 rows), and it only reads the store, so the
     TUI runs it in a worker thread; :func:`commit` then writes the plan."""
     parsed = read_records(kind, Path(path))
     report = ImportReport(kind=kind, path=str(path), dry_run=dry_run, errors=list(parsed.problems))
     plan = merge.plan(store.contacts(), parsed.records, kind, now, report)
+    chosen = tier or DEFAULT_TIERS.get(kind)
+    extra = [t for t in (clean(t, 100) for t in tags) if t]
+    for contact in plan.new:
+        if chosen:
+            contact.tier = chosen
+        folded = {t.casefold() for t in contact.tags}
+        contact.tags = [*contact.tags, *(t for t in extra if t.casefold() not in folded)]
     report.touches = len(plan.touches)
     return plan, report
 
@@ -114,7 +131,8 @@ def apply(store: Store, plan: merge.Plan) -> None:
     """Write the plan in one batch: on any exception nothing is saved."""
     if not plan.new and not plan.changed:
         return
-    with store.batch():
+    count = len(plan.new) + len(plan.changed)
+    with store.change(f"import of {count} contact{'s' if count != 1 else ''}"):
         # The working copies replace the live records only if the whole batch succeeds.
         store.save_contacts(added=plan.new, updated=[working for _, working in plan.changed.values()])
         touches = []

@@ -8,6 +8,7 @@ write has been saved, and a failure here never undoes one.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from crm_tui.store.repository import Store
 DEFAULT_DAYS = 30
 
 
-def _messages(settings: Settings, now: arrow.Arrow):  # type: ignore[no-untyped-def]
+def _messages(settings: Settings, now: arrow.Arrow) -> Callable[[Suggestion, Contact, Contact, Thread | None], str]:
     library = template_library.cached_library(settings.templates_file)[0]
 
     def message(s: Suggestion, recipient: Contact, about: Contact, thread: Thread | None) -> str:

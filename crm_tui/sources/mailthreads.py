@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 import arrow
 
@@ -36,7 +36,7 @@ class ThreadMatcher:
     """Assigns thread and step to synced touches, in time order (call :meth:`place`)."""
 
     def __init__(self, contacts: Iterable[Contact], threads: Iterable[Thread],
-                 history: Iterable[Touch], settings: CadenceSettings, zone: object) -> None:
+                 history: Iterable[Touch], settings: CadenceSettings, zone: tzinfo) -> None:
         self.threads = [t for t in threads if t.status == "open"]
         # Without their summaries: as of a past mail, only the touches before it count.
         self.contacts = {c.id: replace(c, last_in=None, last_out=None, touch_count=0) for c in contacts}
@@ -57,7 +57,7 @@ class ThreadMatcher:
                       if _parse(touch.at) >= _parse(t.at)]
         if not candidates:
             return
-        moment = arrow.get(touch.at).to(self.zone)  # type: ignore[arg-type]
+        moment = arrow.get(touch.at).to(self.zone)
         pending = {t.id: self._pending(t, touch.contact_id, moment) for t in candidates}
         if touch.direction == "out":
             candidates = [t for t in candidates if pending[t.id] is not None]

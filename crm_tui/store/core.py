@@ -13,13 +13,14 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import arrow
 
 from crm_tui.domain.models import Contact
 from crm_tui.perf import gc_paused
 from crm_tui.store import backups, schema
+from crm_tui.store import undo as undo_log
 from crm_tui.store.storage import (
     CorruptFile,
     NewerSchema,
@@ -31,6 +32,9 @@ from crm_tui.store.storage import (
 )
 from crm_tui.store.sync import FolderState, Locked, Snapshot, WriteLock, bump_generation
 from crm_tui.store.table import R, Table
+
+if TYPE_CHECKING:
+    from crm_tui.store.repository import Store
 
 __all__ = ["Locked", "ReadOnly", "StaleData", "StoreCore"]
 
@@ -84,6 +88,12 @@ class StoreCore:
         self._shards: dict[str, Table] = {}  # "YYYY-MM" -> touches of that month
         self._batch_depth = 0
         self.recovered: list[str] = []  # what open() repaired (for the user)
+        self._change: undo_log.Change | None = None  # the named change being made, if any
+        # The time of a write (a new day's backup, the undo log). Store.open pins it to
+        # the moment given; a long-lived process (the TUI) sets its own running clock.
+        self.clock: Callable[[], arrow.Arrow] = arrow.now
+        self._backed_up_on: str | None = None  # the day of the last daily backup taken
+
         self.warnings: list[str] = []  # saved, but something needs saying (for the user)
 
     def _build_parsed(self, table: Table) -> None:
@@ -158,6 +168,44 @@ class StoreCore:
     def _check_writable(self) -> None:
         if self.readonly:
             raise ReadOnly(self.readonly_reason)
+        self._backup_new_day()
+
+    def _backup_new_day(self) -> None:
+        """The first write of a new day (a TUI left open past midnight) takes the day's
+        backup first, as an open does."""
+        today = self.clock()
+        if self._backed_up_on != today.format("YYYY-MM-DD"):
+            self._backed_up_on = today.format("YYYY-MM-DD")
+            self._take_backup(today)
+
+    def _take_backup(self, today: arrow.Arrow) -> None:
+        """The day's backup (Store says so when it fails instead of failing the write)."""
+        backups.take_daily(self.folder, self._data_files(), today)
+
+    @contextlib.contextmanager
+    def change(self, label: str = "", fallback: str = "") -> Iterator[undo_log.Change]:
+        """A batch the user can undo, named by ``label`` ("done on Ravi Menon's payment
+        reminder"; settable on the yielded object until the end). Nested changes and
+        batches join the outermost one. See :mod:`crm_tui.store.undo`."""
+        if self._change is None:
+            self._change = undo_log.Change(label, fallback=fallback)
+            if self._batch_depth:  # joined a batch already under way: compare with the disk
+                self._change.from_disk = True
+            else:  # the tables note each record's first before-image as it is edited
+                for table in self._all_tables():
+                    table.before = {}
+        elif label and not self._change.label:
+            self._change.label = label
+        with self.batch():
+            yield self._change
+
+    def undo(self) -> str | None:
+        """Take back the last change; what it was, or None when there is nothing to undo."""
+        return undo_log.undo(cast("Store", self))
+
+    def redo(self) -> str | None:
+        """Apply again the last change undone; what it was, or None."""
+        return undo_log.redo(cast("Store", self))
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -194,6 +242,9 @@ class StoreCore:
                             self._discard()
                     finally:
                         self._changed_ids = {}
+                        self._change = None
+                        for table in self._all_tables():
+                            table.before = None
                         if took_lock:
                             self._writer.release()
 
@@ -344,11 +395,26 @@ class StoreCore:
     def flush(self) -> None:
         """Write what a batch changed: every changed file or none (storage.commit_files)."""
         pending = [(t, t.storage.pending) for t in self._all_tables() if t.storage.pending is not None]
-        if not pending:
+        change, self._change = self._change, None
+        logged: list[tuple[Path, bytes]] = []
+        if change is not None and change.replay:
+            logged = change.extra_writes
+        elif change is not None and pending:
+            # The undo entry is committed with the data it describes (all or nothing).
+            if change.from_disk:
+                found = undo_log.diff((t.storage.path, data or {}) for t, data in pending)
+            else:
+                found = undo_log.collect(
+                    (t.storage.path.name, t.table.name, t.before, t._raw().get(t.table.name, {}))
+                    for t in self._all_tables() if t.before
+                )
+            logged = undo_log.record(self.folder, change, found, self.clock().isoformat())
+        if not pending and not logged:
             return
         for table, _data in pending:
             table.storage.pending = None
         writes = [(t.storage.path, t.storage.payload(data)) for t, data in pending if data is not None]
+        writes += logged
         try:
             commit_files(self.folder, writes)
         except SavedButUnfinished as exc:
@@ -361,6 +427,8 @@ class StoreCore:
         for table, data in pending:
             if data is not None:
                 table.storage.written(data)
+        if logged:
+            undo_log.prune(self.folder)
         bump_generation(self.folder)
         self._snap.take(self.folder)  # (under the lock: only our own save is new)
 

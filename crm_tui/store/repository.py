@@ -88,6 +88,8 @@ class Store(TouchLog):
         """
         folder = Path(folder)
         store = cls(folder, readonly)
+        if today is not None:
+            store.clock = lambda: today
         if not readonly:
             store._open_for_writing(wait)
         try:
@@ -167,6 +169,7 @@ class Store(TouchLog):
                 self._shards[month] = self._open_shard(month, load=False)
         if not self.readonly:
             self._take_backup(today)
+            self._backed_up_on = today.format("YYYY-MM-DD")
             self._check_summaries()
             self._snap.take(self.folder)  # with what opening saved (still under the lock)
 

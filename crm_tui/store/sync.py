@@ -21,6 +21,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import arrow
 
@@ -30,6 +31,9 @@ try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: filelock's msvcrt lock
     fcntl = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
 LOCK = ".lock"
 OWNER = ".lock.owner"
@@ -238,7 +242,7 @@ class WriteLock:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._fd: int | None = None
-        self._fallback: object | None = None
+        self._fallback: BaseFileLock | None = None  # filelock, where fcntl is missing
 
     @property
     def held(self) -> bool:
@@ -311,7 +315,7 @@ class WriteLock:
             os.close(fd)
         elif self._fallback is not None:  # pragma: no cover
             lock, self._fallback = self._fallback, None
-            lock.release()  # type: ignore[attr-defined]
+            lock.release()
 
 
 def owner(folder: Path) -> str:

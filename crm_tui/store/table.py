@@ -69,6 +69,9 @@ class Table:
         # every save updates first), not read from disk: saving need not build them.
         self.builds_from_cache = False
         self.raw_schema: int | None = None  # schema of the cached raw document (shards)
+        # While an undoable change is made: doc id -> the raw document before its first
+        # edit in this batch (None: it did not exist). See crm_tui.store.undo.
+        self.before: dict[str, Any] | None = None
 
     @property
     def records(self) -> dict[str, Any]:
@@ -156,7 +159,10 @@ class Table:
             # In a batch, TinyDB's per-operation rebuild of the whole table would make
             # bulk work quadratic; edit the cached document and write once at the end.
             raw = self._raw()
-            raw.setdefault(self.table.name, {})[str(doc_id)] = doc
+            docs = raw.setdefault(self.table.name, {})
+            if self.before is not None:
+                self.before.setdefault(str(doc_id), docs.get(str(doc_id)))
+            docs[str(doc_id)] = doc
             self.storage.pending = raw
         else:
             self.table.upsert(Document(doc, doc_id=doc_id))
@@ -176,8 +182,12 @@ class Table:
             return
         if self.storage.deferred:
             raw = self._raw()
+            docs = raw.get(self.table.name, {})
             for i in ids:
-                raw.get(self.table.name, {}).pop(str(self.doc_id(i)), None)
+                key = str(self.doc_id(i))
+                if self.before is not None:
+                    self.before.setdefault(key, docs.get(key))
+                docs.pop(key, None)
             self.storage.pending = raw
         else:
             self.table.remove(doc_ids=[self.doc_id(i) for i in ids])

@@ -30,6 +30,8 @@ class TouchLog(StoreCore):
         table.table = table.db.table("touches", cache_size=0)
         table.stem = "touches"
         table.storage.deferred = self._batch_depth > 0
+        if self._change is not None and not self._change.from_disk:
+            table.before = {}  # a month first written in an undoable change
         if load:
             self._load_table(table)
         return table
@@ -104,6 +106,37 @@ class TouchLog(StoreCore):
             self._persist(shard, lambda: shard.save(touch))
             self._previous.pop((shard.path.stem, touch.id), None)
         return touch
+
+    def rewrite_touch(self, touch: Touch) -> Touch:
+        """Change anything of a touch but its contact (a corrected date or direction). A
+        date in another month moves it to that month's file with a new id; its shares
+        follow. Returns the touch as stored."""
+        old = self.touch(touch.id)
+        if old is None:
+            raise KeyError(touch.id)
+        if old.contact_id != touch.contact_id:
+            raise ValueError("a touch cannot move to another contact; delete and log it again")
+        month = self._month_of_id(touch.id)
+        with self.batch():
+            if self._month_of(touch.at) == month:
+                shard = self._shard(month)
+                self._bump_seq(month)
+                self._persist(shard, lambda: shard.save(touch))
+                contact = self.contact(touch.contact_id)
+                if contact:
+                    self._resummarise([contact])
+                    self._save_summary(contact, force=True)
+                return touch
+            old_id = touch.id
+            self.delete_touch(old_id)
+            touch.id = ""
+            moved = self.log_touch(touch)
+            shares = self._tables["shares"]
+            for share in list(shares.records.values()):
+                if share.touch_id == old_id:
+                    share.touch_id = moved.id
+                    self._update("shares", share)
+            return moved
 
     def delete_touch(self, touch_id: str) -> None:
         month = self._month_of_id(touch_id)

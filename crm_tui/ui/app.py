@@ -19,6 +19,8 @@ from crm_tui.domain.models import Contact
 from crm_tui.env import Env
 from crm_tui.services.importer import PreparedImport, commit_prepared
 from crm_tui.store.repository import Store
+from crm_tui.ui import allday
+from crm_tui.ui.allday import LiveApp
 from crm_tui.ui.commands import MODES, ContactsProvider, system_commands
 from crm_tui.ui.context import Change, UiContext, is_write_action, writes
 from crm_tui.ui.keygate import KeyGate
@@ -48,7 +50,7 @@ def _screen(name: str) -> Callable[[], Screen[Any]]:
     return make
 
 
-class CrmApp(App[None]):
+class CrmApp(LiveApp, App[None]):
     """The full-screen CRM over an open store (read-only when ``readonly_reason`` is set)."""
 
     TITLE = "crm-tui"
@@ -66,6 +68,7 @@ class CrmApp(App[None]):
         Binding("W", "correspondents", "Who wrote", show=False, id="app.correspondents"),
         Binding("ctrl+p", "command_palette", "Find", show=False, id="app.palette"),
         Binding("q", "quit", "Quit", show=False, id="app.quit"),
+        *allday.BINDINGS,
     ]
 
     def __init__(self, env: Env, store: Store, readonly_reason: str | None = None) -> None:
@@ -116,6 +119,7 @@ class CrmApp(App[None]):
         reminders.install(self)
         if settings.sources.sync_on_start and not self.ctx.readonly:
             self.action_sync(quiet=True)
+        self.start_live()
 
     def on_ready(self) -> None:
         # The first frame is on the screen: start-up's pause of the collector ends here.
@@ -175,7 +179,8 @@ class CrmApp(App[None]):
         def saved(contact: Contact | None) -> None:
             if contact is None:
                 return
-            done = self.ctx.write(lambda: self.ctx.store.add_contact(contact), f"Added {contact.name}")
+            done = self.ctx.write(lambda: self.ctx.store.add_contact(contact), f"Added {contact.name}",
+                                  label=f"adding {contact.name}")
             if done.value is not None:
                 self.open_contact(done.value.id)
 

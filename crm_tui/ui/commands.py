@@ -97,6 +97,8 @@ def system_commands(screen: Screen[Any], run: Callable[[str, Any], Any],
     yield "Add contact", "Create a contact by hand", partial(run, "app.add_contact", None)
     yield ("Import contacts", "From LinkedIn, Google or vCard files",
            partial(run, "app.import_contacts", None))
+    yield "Undo", "Take back the last change (u)", partial(run, "app.undo", None)
+    yield "Redo", "Apply again what undo took back (U)", partial(run, "app.redo", None)
     yield ("Sync mail", "Log touches from your Maildirs and mbox files (S)", partial(run, "app.sync", None))
     yield ("People who wrote to you", "Correspondents who are not contacts: add or ignore them (W)",
            partial(run, "app.correspondents", None))

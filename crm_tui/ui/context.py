@@ -145,8 +145,11 @@ class UiContext:
         done: str | None = None,
         changed: Change | None = None,
         expected: tuple[type[Exception], ...] = (),
+        label: str = "",
     ) -> WriteResult[T]:
-        """Run one change to the data (a service call or a store method).
+        """Run one change to the data (a service call or a store method), as one undoable
+        change named by ``label`` (what undo will say it took back), else by the action it
+        runs, else by ``done``.
 
         Refused when read-only; a store error, an action error or one of ``expected`` becomes
         a notification, never a crash. On success ``done`` is shown and :attr:`changed`
@@ -155,7 +158,8 @@ class UiContext:
             return WriteResult(False, error=f"read-only: {self.readonly_reason}")
         errors: tuple[type[Exception], ...] = (StoreError, *expected)
         try:
-            value = change()
+            with self.store.change(label, fallback=done or "a change"):
+                value = change()
         except ActionError as exc:
             self._notify(str(exc), title="Not done", severity="error", markup=False)
             return WriteResult(False, error=str(exc))

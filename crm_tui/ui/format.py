@@ -90,6 +90,16 @@ def due_phrase(due: str | None, now: arrow.Arrow) -> str:
     return _due_days(days_between(due, now))
 
 
+def step_when(status: str, overdue_days: int, due: str | None, now: arrow.Arrow) -> str:
+    """When a step is, as Today says it: from the engine's status (a step due within its
+    window reads 'today' everywhere), and only for steps ahead from the date."""
+    if status == "overdue" and overdue_days:
+        return f"overdue {overdue_days} d"
+    if status == "due":
+        return "today"
+    return due_phrase(due, now)
+
+
 @functools.lru_cache(maxsize=4096)
 def _due_days(days: int) -> str:
     if days < 0:

@@ -31,10 +31,12 @@ def ids(isolated_home, now):
                                          linkedin="https://linkedin.example/omar"))
         lee = store.add_contact(Contact(name="Lee"))
         interview = store.add_thread(Thread(contact_id=dana.id, kind="interview",
-                                            at="2026-03-02T10:00:00+00:00", role="Data Engineer"))
+                                            at="2026-03-02T10:00:00+00:00", role="Data Engineer",
+                                            talking_points="Their move to streaming\n"
+                                                           "On-call across two time zones"))
         store.log_touch(Touch(contact_id=dana.id, at="2026-03-02T11:00:00+00:00", direction="in",
                               channel="meeting", thread_id=interview.id,
-                              note="Their move to streaming\nOn-call across two time zones"))
+                              note="Private: the pay band looked low"))
         invoice = store.add_thread(Thread(contact_id=ravi.id, kind="invoice", at="2026-01-31T10:00:00+00:00",
                                           label="#7", amount="€900"))
         application = store.add_thread(Thread(contact_id=quillon.id, kind="application",
@@ -57,7 +59,8 @@ def test_most_urgent_step_is_drafted_with_subject_and_body(run_cli, ids):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Subject: Thank you") and lines[1] == ""
     assert "Hi Dana," in result.stdout or "Hello Dana," in result.stdout
-    assert "- Their move to streaming" in result.stdout
+    assert "- Their move to streaming" in result.stdout  # the thread's talking points
+    assert "pay band" not in result.stdout  # never a note (issue 13, point 2)
     assert "Sam Rivera" in result.stdout
 
 
@@ -73,8 +76,9 @@ def test_variant_and_channel_options(run_cli, ids):
     first = as_json(run_cli("draft", "Dana", "--json"))
     second = as_json(run_cli("draft", "Dana", "--json", "--variant", "2"))
     assert second["variant"] == 2 and second["body"] != first["body"]
-    wrapped = as_json(run_cli("draft", "Dana", "--json", "--variant", str(first["variants"] + 1)))
-    assert wrapped["body"] == first["body"]
+    # A variant that does not exist is refused (issue 13), no longer wrapped around.
+    beyond = run_cli("draft", "Dana", "--json", "--variant", str(first["variants"] + 1))
+    assert beyond.exit_code == 2 and f"pick 1 to {first['variants']}" in beyond.output
     linkedin = as_json(run_cli("draft", "Dana", "--json", "--channel", "linkedin"))
     assert linkedin["subject"] == "" and linkedin["channel"] == "linkedin"
 

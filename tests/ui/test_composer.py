@@ -250,8 +250,9 @@ def args(store: Store, now: arrow.Arrow, contact_id: str, **extra: Any) -> dict[
             **extra}
 
 
-async def test_open_in_mail_client_uses_the_edited_text(opened_store, now, data) -> None:
+async def test_open_in_mail_client_uses_the_edited_text(opened_store, now, data, monkeypatch) -> None:
     app = Host(args(opened_store, now, data["dana"]))
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: app.opened.append(url) or True)
     async with app.run_test(size=SIZE) as pilot:
         dialog = app.screen
         assert dialog.query_one("#compose-mail", Button).display
@@ -264,6 +265,43 @@ async def test_open_in_mail_client_uses_the_edited_text(opened_store, now, data)
         assert url == ("mailto:dana@tidemark.example?subject=Re%3A%20chat%20%26%20next%20steps%3F"
                        "&body=Hi%20Dana%2C%0D%0AZo%C3%AB%20says%20thanks")
         assert app.results == [] and opened_store.touches() == []
+        assert "Opened in your mail client" in str(list(app._notifications)[-1].message)
+
+
+async def test_says_so_when_nothing_can_open_the_mail(opened_store, now, data, monkeypatch) -> None:
+    app = Host(args(opened_store, now, data["dana"]))
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: False)  # no browser, no mailer
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        last = str(list(app._notifications)[-1].message)
+        assert "Nothing here could open a mail client" in last and "Opened" not in last
+
+
+async def test_escape_asks_before_throwing_away_a_typed_message(opened_store, now, data) -> None:
+    from crm_tui.ui.dialogs.confirm import ConfirmDialog
+
+    app = Host(args(opened_store, now, data["dana"]))
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = app.screen
+        await pilot.press("escape")  # untouched draft: closes at once
+        await pilot.pause()
+        assert app.results == [None]
+        app.push_screen(ComposeDialog(**app.dialog_args), app.results.append)
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#compose-body", TextArea).load_text("Hi Dana, my own words")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is dialog and body(dialog) == "Hi Dana, my own words"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.results == [None, None]
 
 
 async def test_no_email_means_no_mail_action(opened_store, now, data) -> None:
@@ -308,6 +346,8 @@ async def test_warnings_on_top_and_word_count_flag(opened_store, now, data) -> N
         assert words.has_class("over-limit") and "121 words" in str(words.render())
         await pilot.press("escape")
         await pilot.pause()
+        await pilot.press("y")  # discard the typed text (issue 13: escape asks first)
+        await pilot.pause()
     assert app.results == [None] and opened_store.touches() == []
 
 
@@ -328,3 +368,28 @@ async def test_hostile_name_is_shown_as_written(opened_store, now) -> None:
     async with app.run_test(size=SIZE):
         title = label(app.screen, "#compose-title")
         assert "[bold]Eve[/] $x" in title
+
+
+async def test_without_a_name_the_composer_asks_for_it_once(opened_store, now, data, empty_paths) -> None:
+    from crm_tui import config as config_module
+
+    dialog_args = args(opened_store, now, data["dana"])
+    dialog_args["settings"].me.name = ""
+    app = Host(dialog_args, paths=empty_paths)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = app.screen
+        ask = dialog.query_one("#compose-me", Input)
+        assert ask.display
+        assert body(dialog).rstrip().endswith("regards,")  # the bare sign-off it fixes
+        ask.focus()
+        await pilot.press(*"Sam Rivera", "enter")
+        await pilot.pause()
+        assert not ask.display
+        assert body(dialog).rstrip().endswith("Sam Rivera")
+    assert config_module.load(empty_paths.config_file).me.name == "Sam Rivera"
+
+
+async def test_with_a_name_nothing_is_asked(opened_store, now, data) -> None:
+    app = Host(args(opened_store, now, data["dana"]))
+    async with app.run_test(size=SIZE):
+        assert not app.screen.query_one("#compose-me", Input).display

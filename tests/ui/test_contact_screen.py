@@ -44,7 +44,7 @@ async def test_shows_fields_threads_timeline(make_app, empty_paths, now) -> None
         await _open(app, pilot, cid)
         assert "dana@example.com" in _text(app, "#fields")
         assert "interview" in _text(app, "#threads") and "Data Engineer" in _text(app, "#threads")
-        timeline = _text(app, "#timeline")
+        timeline = app.screen.query_one("#timeline").plain()
         # newest first, with direction and channel
         assert timeline.index("Called back") < timeline.index("Sent the deck")
         assert "<- in" in timeline and "call" in timeline
@@ -77,7 +77,7 @@ async def test_log_touch_reaches_the_store(make_app, empty_paths, now) -> None:
         touches = app.store.touches(contact_ids=[cid])
         assert touches[-1].note == "Lunch at the usual place"
         assert touches[-1].direction == "out"
-        assert "Lunch at the usual place" in _text(app, "#timeline")
+        assert "Lunch at the usual place" in app.screen.query_one("#timeline").plain()
 
 
 async def test_log_a_reply_goes_through_actions(make_app, empty_paths, now) -> None:

@@ -66,7 +66,8 @@ async def test_refresh_shows_live_states_and_notifies(make_app: Any, home: dict[
         assert app.store.feed(home["bad"]).last_error
 
 
-async def test_add_validates_inline(make_app: Any, home: dict[str, Any]) -> None:
+async def test_add_validates_inline(make_app: Any, home: dict[str, Any], httpserver: Any) -> None:
+    httpserver.expect_request("/feed.xml").respond_with_data(RSS, headers={"Content-Type": "application/rss+xml"})
     app = make_app(home["paths"])
     async with app.run_test(size=SIZE) as pilot:
         await open_feeds(pilot)
@@ -75,9 +76,11 @@ async def test_add_validates_inline(make_app: Any, home: dict[str, Any]) -> None
         await pilot.press(*"ftp://example.com/feed", "enter")
         await pilot.pause()
         assert "only http(s)" in str(app.screen.query_one("#path-feedback").render())
-        await pilot.press("ctrl+a", "ctrl+k", *"https://example.com/feed.xml", "enter")
+        url = httpserver.url_for("/feed.xml")
+        await pilot.press("ctrl+a", "ctrl+k", *url, "enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "https://example.com/feed.xml" in {f.url for f in app.store.feeds()}
+        assert url in {f.url for f in app.store.feeds()}
 
 
 async def test_import_opml(make_app: Any, home: dict[str, Any]) -> None:

@@ -63,7 +63,7 @@ async def test_contact_screen_shows_hostile_text_inert(make_app, empty_paths, no
         await pilot.pause()
         assert isinstance(app.screen, ContactScreen)
         fields = app.screen.query_one("#fields").render()
-        timeline = app.screen.query_one("#timeline").render()
+        timeline = app.screen.query_one("#timeline").plain()
         notes = app.screen.query_one("#notes").render()
         rendered = " ".join(str(x) for x in (fields, timeline, notes))
         assert MARKUP in rendered and "[red]tag" in rendered

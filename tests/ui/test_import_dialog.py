@@ -169,3 +169,33 @@ async def test_confirm_previews_again_when_the_data_changed(store, now):
     (report,) = app.results
     assert report is not None and not report.dry_run
     assert sorted(c.name for c in store.contacts()) == ["Dana Okafor", "Nadia Qureshi (she/her)"]
+
+
+async def test_new_contacts_get_the_tier_and_tags_chosen(store, now):
+    """Issue 13: the dialog offers the CLI's --tier and --tag; LinkedIn defaults to dormant."""
+    from textual.widgets import Input
+
+    app = DialogApp(store, now)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await type_path(pilot, str(FIXTURES / "linkedin-malformed.csv"))
+        await show_preview(pilot)
+        app.screen.query_one("#import-tier", Select).value = "casual"
+        app.screen.query_one("#import-tags", Input).value = "conf-2024, Acme"
+        await pilot.pause()
+        assert app.screen.query_one("#import-do-confirm", Button).disabled  # preview again
+        app.screen.query_one("#import-path").focus()
+        await show_preview(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert {c.tier for c in store.contacts()} == {"casual"}
+    assert all(c.tags[-2:] == ["conf-2024", "Acme"] for c in store.contacts())
+
+
+async def test_linkedin_imports_are_dormant_unless_told(store, now):
+    app = DialogApp(store, now)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await type_path(pilot, str(FIXTURES / "linkedin-malformed.csv"))
+        await show_preview(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert {c.tier for c in store.contacts()} == {"dormant"}

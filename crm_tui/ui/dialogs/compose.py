@@ -15,8 +15,10 @@ back to it (until the dialog closes).
 
 from __future__ import annotations
 
+import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import arrow
 from textual import on
@@ -45,6 +47,7 @@ STEP_LABELS = {
     "reply-received": "an answer to their mail",
     "graceful-close": "graceful close", "congratulate": "congratulations",
     "share-article": "share an article", "birthday": "birthday wishes",
+    "their-post": "reply to their post",
 }
 
 
@@ -131,6 +134,10 @@ class ComposeDialog(CrmDialog[SentMessage | None]):
             yield Static(id="compose-warnings")
             yield Static(id="compose-problems")
             yield Static(id="compose-hint")
+            # Asked once, when no [me] name is set: without it messages end on a bare
+            # "Best regards,".
+            yield Input(placeholder="Your name, to sign your messages (Enter saves it)",
+                        id="compose-me")
             with Horizontal(id="compose-meta"):
                 yield Select([(c, c) for c in CHANNELS], value=self.channel, allow_blank=False,
                              id="compose-channel")
@@ -147,6 +154,7 @@ class ComposeDialog(CrmDialog[SentMessage | None]):
 
     def on_mount(self) -> None:
         self.query_one("#compose-mail", Button).display = bool(self.recipient.email)
+        self.query_one("#compose-me", Input).display = not self.settings.me.name.strip()
         self._show_static()
         self._load(self.draft or self._make_draft())
         self.query_one("#compose-body", TextArea).focus()
@@ -199,6 +207,26 @@ class ComposeDialog(CrmDialog[SentMessage | None]):
     @on(TextArea.Changed, "#compose-body")
     def _body_changed(self) -> None:
         self._count()
+
+    @on(Input.Submitted, "#compose-me")
+    def _name_given(self, event: Input.Submitted) -> None:
+        name = clean(event.value, 200)
+        if not name:
+            return
+        self.settings.me.name = name
+        if self.templates_file is not None:  # config.toml lives beside templates.toml
+            from crm_tui import config
+
+            try:
+                config.save(self.settings, self.templates_file.with_name("config.toml"))
+            except OSError as exc:
+                self.notify(f"Could not save your name: {exc}", severity="warning")
+        event.input.display = False
+        self._keep_edits()
+        self.edits.pop((self.channel, self.draft.variant if self.draft else 0), None)
+        self._load(self._make_draft())
+        self.query_one("#compose-body", TextArea).focus()
+        self.notify(f"Messages are now signed {name} (config.toml, [me] name).", markup=False)
 
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -269,8 +297,11 @@ class ComposeDialog(CrmDialog[SentMessage | None]):
             self.notify(f"{inert(self.recipient.name)} has no email address.", severity="warning")
             return
         d = self.edited()
-        self.app.open_url(drafts.mailto_url(self.recipient.email, d.subject, d.body))
-        self.notify("Opened in your mail client. Mark it sent once it is on its way.")
+        if open_mail(self.app, drafts.mailto_url(self.recipient.email, d.subject, d.body)):
+            self.notify("Opened in your mail client. Mark it sent once it is on its way.")
+        else:
+            self.notify("Nothing here could open a mail client: copy the message (ctrl+c) "
+                        "and paste it into your mail instead.", severity="warning", timeout=8)
 
     @on(Button.Pressed, "#compose-sent")
     def action_sent(self) -> None:
@@ -299,5 +330,30 @@ class ComposeDialog(CrmDialog[SentMessage | None]):
 
     @on(Button.Pressed, "#compose-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._keep_edits()
+        if not self.edits:
+            self.dismiss(None)
+            return
+        from crm_tui.ui.dialogs.confirm import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog("Discard your message?", "What you typed will be lost.", confirm="Discard"),
+            answered,
+        )
+
+
+def open_mail(app: Any, url: str) -> bool:
+    """Hand a mailto: link to the desktop; False when nothing could take it (no browser or
+    mail client registered, a bare server over ssh)."""
+    if app.is_web:  # served in a browser: the browser opens it
+        app.open_url(url)
+        return True
+    try:
+        return bool(webbrowser.open(url))
+    except webbrowser.Error:
+        return False
 

@@ -1,4 +1,4 @@
-"""Subscribe to a feed: an http(s) URL or a local file path, checked as typed."""
+"""Subscribe to a feed: a blog's address, a feed URL or a local file path, checked as typed."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
+from crm_tui.feeds.discover import web_address
 from crm_tui.feeds.links import feed_location
 from crm_tui.ui.dialogs.base import CrmDialog
 
@@ -72,18 +73,21 @@ class PathDialog(CrmDialog[str | None]):
         self.dismiss(None)
 
 
-def feed_add_dialog(known_urls: set[str]) -> PathDialog:
-    """Ask for a feed location; refuse what is not a feed location or already subscribed."""
+def feed_add_dialog(known_urls: set[str], title: str = "Add a feed: a blog's address, a feed URL or a local file") -> PathDialog:
+    """Ask for a feed location; refuse what is not one or is already subscribed. A web
+    address is returned as given (with https:// when it had no scheme): its feed is found
+    after (``crm_tui.ui.follow``)."""
 
     def validate(value: str) -> str:
-        location = feed_location(value)
+        web = web_address(value)
+        location = web if web is not None else feed_location(value)
         if location in known_urls:
             raise ValueError("already subscribed")
         return location
 
     return PathDialog(
-        "Add a feed (http/https URL or a local file)",
-        "https://example.com/feed.xml  or  ~/feeds/news.xml",
+        title,
+        "someone.example/blog  or  https://example.com/feed.xml  or  ~/feeds/news.xml",
         validate,
         "feed-add",
     )

@@ -1,7 +1,9 @@
 """The base of every form dialog: labelled one-line fields, inline validation, save/cancel.
 
 A subclass lists its fields in ``compose_fields`` (with :meth:`field`), checks values in
-``problems`` (field name -> message) and builds its result in ``result``. Errors show under
+``problems`` (field name -> message) and builds its result in ``result``; ``question``
+may ask to confirm an unusual value (a touch dated 1985) before saving. Escape on a form
+with edits asks before throwing them away. Errors show under
 a field as soon as it is edited, and for every field when saving; nothing invalid is
 returned (the dialog stays open), so nothing invalid reaches the store.
 """
@@ -38,6 +40,7 @@ class FormDialog(CrmDialog[T], Generic[T]):
         super().__init__()
         self._touched: set[str] = set()
         self._tried = False
+        self._initial: dict[str, Any] | None = None  # the values as the form opened
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -64,6 +67,21 @@ class FormDialog(CrmDialog[T], Generic[T]):
         error.display = False
         yield error
 
+    def on_mount(self) -> None:
+        # (Subclasses' on_mount run too: Textual calls the handler of every class.)
+        self.call_after_refresh(self._remember_initial)
+
+    def _remember_initial(self) -> None:
+        self._initial = self._values()
+
+    def _values(self) -> dict[str, Any]:
+        return {w.id: self.value(w.id) for w in self.query(".form-row > Input, .form-row > Select, "
+                                                              ".form-row > TextArea") if w.id}
+
+    def edited(self) -> bool:
+        """Whether anything differs from what the form opened with."""
+        return self._initial is not None and self._values() != self._initial
+
     # ------------------------------------------------------------------ values
     def value(self, name: str) -> Any:
         widget = self.query_one(f"#{name}")
@@ -81,6 +99,10 @@ class FormDialog(CrmDialog[T], Generic[T]):
 
     def result(self) -> T:
         raise NotImplementedError
+
+    def question(self) -> str | None:
+        """A valid but unusual value to confirm before saving, or None."""
+        return None
 
     def show_problems(self, everything: bool = False) -> dict[str, str]:
         found = self.problems()
@@ -115,8 +137,31 @@ class FormDialog(CrmDialog[T], Generic[T]):
             self.query_one(f"#{first}").focus()
             self.notify(f"{len(found)} field(s) need attention", severity="warning")
             return
-        self.dismiss(self.result())
+        question = self.question()
+        if question is None:
+            self.dismiss(self.result())
+            return
+        from crm_tui.ui.dialogs.confirm import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(self.result())
+
+        self.app.push_screen(ConfirmDialog("Save this?", question, confirm="Save"), answered)
 
     @on(Button.Pressed, "#form-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.edited():
+            self.dismiss(None)
+            return
+        from crm_tui.ui.dialogs.confirm import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog("Discard your changes?", "What you typed in this form will be lost.",
+                          confirm="Discard"),
+            answered,
+        )

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input, Label, Select, Static
 
+from crm_tui.domain.models import TIERS
 from crm_tui.interop import ImportReport, InteropError
 from crm_tui.interop.merge import Plan
 from crm_tui.services.importer import PreparedImport, prepare
@@ -38,6 +39,11 @@ PLACEHOLDERS = {
 }
 # The preview lists at most this many records (a 10,000-row file is summarised).
 PREVIEW_LINES = 200
+
+
+# The tier of the new contacts: "" lets the importer choose (dormant for LinkedIn, where
+# most connections are people met once; casual otherwise).
+TIER_CHOICES = [("default (LinkedIn: dormant)", "")] + [(tier, tier) for tier in TIERS]
 
 
 def check_path(kind: str, value: str) -> Path:
@@ -76,6 +82,10 @@ class ImportDialog(CrmDialog[PreparedImport | None]):
             yield Label("Import contacts", classes="dialog-title")
             yield Label("Kind", classes="field-label")
             yield Select(KIND_CHOICES, value="linkedin", allow_blank=False, id="import-kind")
+            yield Label("New contacts: keep-in-touch tier, and tags", classes="field-label")
+            with Horizontal(classes="import-options"):
+                yield Select(TIER_CHOICES, value="", allow_blank=False, id="import-tier", compact=True)
+                yield Input(placeholder="tags, comma separated", id="import-tags", compact=True)
             yield Label("File", classes="field-label")
             yield Input(placeholder=PLACEHOLDERS["linkedin"], id="import-path")
             yield Static("", id="import-feedback", markup=False)
@@ -114,6 +124,21 @@ class ImportDialog(CrmDialog[PreparedImport | None]):
         self.query_one("#import-path", Input).placeholder = PLACEHOLDERS[self.kind]
         self._forget_preview()
 
+    @property
+    def tier(self) -> str | None:
+        return str(self.query_one("#import-tier", Select).value) or None
+
+    @property
+    def tags(self) -> list[str]:
+        return [t.strip() for t in self.query_one("#import-tags", Input).value.split(",") if t.strip()]
+
+    @on(Select.Changed, "#import-tier")
+    @on(Input.Changed, "#import-tags")
+    def _options_changed(self) -> None:
+        if self.previewed is not None or self.busy:
+            self._forget_preview()  # the preview was made with the other tier or tags
+            self._feedback("Enter to preview", False)
+
     @on(Input.Changed, "#import-path")
     def _path_changed(self, event: Input.Changed) -> None:
         self._forget_preview()
@@ -147,16 +172,17 @@ class ImportDialog(CrmDialog[PreparedImport | None]):
         self._forget_preview()
         self._set_busy(True)
         self._feedback(f"Reading {path.name} and matching it with your contacts...", False)
-        self._prepare(self.asked, kind, path)
+        self._prepare(self.asked, kind, path, self.tier, self.tags)
 
     @work(thread=True, exclusive=True, group="import-preview")
-    def _prepare(self, asked: int, kind: str, path: Path) -> None:
+    def _prepare(self, asked: int, kind: str, path: Path, tier: str | None = None,
+                 tags: list[str] | None = None) -> None:
         # Only reads the store; the dialog is modal, so nothing writes meanwhile (and if
         # something did, confirm sees the generation change and previews again).
         generation = self.store.generation
         outcome: tuple[Plan, ImportReport] | Exception
         try:
-            outcome = prepare(self.store, kind, path, self.now)
+            outcome = prepare(self.store, kind, path, self.now, tier=tier, tags=tags or [])
         except (ValueError, InteropError, StoreError, OSError) as exc:
             outcome = exc
         if self.asked == asked and self.is_attached:

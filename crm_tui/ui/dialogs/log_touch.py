@@ -10,6 +10,7 @@ import arrow
 from textual.widget import Widget
 from textual.widgets import Input, Select, TextArea
 
+from crm_tui.domain import validate
 from crm_tui.domain.models import CHANNELS, OUTCOMES, Contact, Suggestion, Thread
 from crm_tui.domain.text import clean_multiline
 from crm_tui.services.actions import TouchEntry
@@ -49,7 +50,7 @@ class LogTouchDialog(FormDialog[TouchEntry]):
         )
         yield from self.field(
             "when", "When", Input(self.now.format("YYYY-MM-DD HH:mm"), compact=True),
-            hint="yesterday, fri, 3d ago, mar 2 or YYYY-MM-DD [HH:MM]; not in the future",
+            hint="yesterday, fri, 3d ago, mar 2 or YYYY-MM-DD [HH:MM]; at most a day ahead",
         )
         options = [("keep in touch (no thread)", _NO_THREAD)] + [
             (f"{t.kind}: {fmt.one_line(t.role or t.label or t.id)}", t.id) for t in self.threads
@@ -80,6 +81,10 @@ class LogTouchDialog(FormDialog[TouchEntry]):
             if thread is None or thread.kind != "invoice":
                 found["outcome"] = "'paid' needs an invoice thread."
         return {name: problem for name, problem in found.items() if problem}
+
+    def question(self) -> str | None:
+        moment = checks.when(self.value("when"), self.now)
+        return validate.touch_time_unusual(moment) if isinstance(moment, arrow.Arrow) else None
 
     def result(self) -> TouchEntry:
         moment = checks.when(self.value("when"), self.now)

@@ -1,4 +1,5 @@
-"""Ask for an OPML file to import feeds from (the path must name a readable file)."""
+"""Ask for an OPML file, or newsboat's urls file, to import feeds from (the path must name a
+readable file)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ def _existing_file(value: str) -> str:
 
 def opml_import_dialog() -> PathDialog:
     return PathDialog(
-        "Import feeds from an OPML file",
-        "~/Downloads/subscriptions.opml",
+        "Import feeds from an OPML file or newsboat's urls file",
+        "~/Downloads/subscriptions.opml  or  ~/.newsboat/urls",
         _existing_file,
         "opml-import",
     )

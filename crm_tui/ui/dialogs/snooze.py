@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import arrow
 from textual import on
 from textual.app import ComposeResult
@@ -10,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Input, Label, Static
 
-from crm_tui.domain import dates
+from crm_tui.domain import dates, validate
 from crm_tui.ui.dialogs.base import CrmDialog
 from crm_tui.ui.format import inert
 
@@ -28,6 +30,8 @@ def parse_until(value: str, now: arrow.Arrow) -> tuple[str | None, str]:
     if not text:
         return None, f"Type {dates.EXAMPLES}"
     today = now.floor("day")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) and (problem := validate.iso_date(text)):
+        return None, problem[0].upper() + problem[1:]  # "... February 2026 has 28 days."
     day = dates.resolve(text, today.date(), direction=1)
     if day is None:
         return None, f"Not understood: try {dates.EXAMPLES}"

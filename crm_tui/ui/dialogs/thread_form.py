@@ -9,6 +9,7 @@ import arrow
 from textual.widget import Widget
 from textual.widgets import Input, Select, TextArea
 
+from crm_tui.domain import validate
 from crm_tui.domain.models import THREAD_KINDS, Contact, Thread
 from crm_tui.domain.text import clean, clean_multiline
 from crm_tui.ui import format as fmt
@@ -46,7 +47,12 @@ class ThreadForm(FormDialog[Thread]):
                               hint="interview: the date they promised a decision (optional)")
         yield from self.field("amount", "Amount", Input(compact=True), hint="invoice only")
         yield from self.field("terms", "Terms (days)", Input("30", compact=True), hint="invoice only")
-        yield from self.field("note", "Note", TextArea(soft_wrap=True))
+        yield from self.field(
+            "talking_points", "Talking points", TextArea(soft_wrap=True),
+            hint="interview: what to bring up in the thank-you, one a line (the draft quotes these)",
+        )
+        yield from self.field("note", "Private note", TextArea(soft_wrap=True),
+                              hint="for you only: never put in a message")
 
     def on_mount(self) -> None:
         self.query_one("#kind").focus()
@@ -60,9 +66,9 @@ class ThreadForm(FormDialog[Thread]):
         }
         if not found["at"] and self.value("at") > self.now.format("YYYY-MM-DD"):
             found["at"] = "The start cannot be in the future."
-        if not found["decision_by"] and self.value("decision_by") and not found["at"] \
-                and self.value("decision_by") < self.value("at"):
-            found["decision_by"] = "The decision date comes after the start."
+        if not found["decision_by"] and not found["at"]:
+            problem = validate.decision_date(self.value("decision_by"), self.value("at"))
+            found["decision_by"] = problem and "The decision date comes on or after the start."
         return {name: problem for name, problem in found.items() if problem}
 
     def result(self) -> Thread:
@@ -79,4 +85,5 @@ class ThreadForm(FormDialog[Thread]):
             amount=clean(self.value("amount")) if kind == "invoice" else "",
             terms=int(self.value("terms") or 30),
             note=clean_multiline(self.value("note"), 5000),
+            talking_points=clean_multiline(self.value("talking_points"), 2000) if kind == "interview" else "",
         )

@@ -110,6 +110,7 @@ class ArticlesScreen(CrmScreen):
         self._why = {}
         self.articles = {a.id: a for a in recent}
         self.matches = rank.for_articles(recent, contacts, k=TOP)
+        old_row = table.cursor_row
         table.clear()
         for a in recent:
             names = ", ".join(c.first_name or c.name for c, _ in self.matches[a.id])
@@ -124,7 +125,7 @@ class ArticlesScreen(CrmScreen):
         self.query_one("#articles-empty").display = empty
         if empty:
             return
-        restore_cursor(table, list(self.articles), current)
+        restore_cursor(table, list(self.articles), current, old_row)
         self.show_detail()
 
     def current_id(self) -> str | None:

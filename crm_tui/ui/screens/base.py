@@ -115,7 +115,11 @@ def cursor_key(table: DataTable[Any]) -> str | None:
         return None
 
 
-def restore_cursor(table: DataTable[Any], keys: list[str], current: str | None) -> None:
-    """After a reload, put the cursor back on ``current``, or as near its old row as fits."""
-    index = keys.index(current) if current in keys else min(table.cursor_row, len(keys) - 1)
+def restore_cursor(table: DataTable[Any], keys: list[str], current: str | None,
+                   old_row: int | None = None) -> None:
+    """After a reload, put the cursor back on ``current``; when it is gone (done, skipped,
+    deleted), on the row that took its place (``old_row``, read before the table was
+    cleared), so the next one is under the cursor rather than the top of the list."""
+    row = table.cursor_row if old_row is None else old_row
+    index = keys.index(current) if current in keys else min(row, len(keys) - 1)
     table.move_cursor(row=max(index, 0))

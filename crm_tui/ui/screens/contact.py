@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import arrow
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -20,9 +21,9 @@ from crm_tui.ui.context import Change, writes
 from crm_tui.ui.screens.base import CrmScreen
 from crm_tui.ui.widgets.banner import ReadOnlyBanner
 from crm_tui.ui.widgets.footer import KeyFooter
+from crm_tui.ui.widgets.timeline import Timeline
 
 MONTHS = 12
-_TIMELINE_LIMIT = 200  # the newest touches shown; older ones stay in the store
 
 
 class ContactScreen(CrmScreen):
@@ -35,9 +36,15 @@ class ContactScreen(CrmScreen):
                 tooltip="Log a touch: a message, call or meeting, either way"),
         Binding("o", "open_thread", "Thread", id="contact.thread",
                 tooltip="Open a thread: interview, application, invoice"),
+        Binding("c", "close_thread", "Close thread", id="contact.close_thread",
+                tooltip="Close a thread: got the offer, paid, moved on..."),
+        Binding("t", "timeline", "Timeline", id="contact.timeline",
+                tooltip="Move through the touches: Enter edits one, Delete removes it"),
         Binding("n", "add_note", "Note", id="contact.note"),
         Binding("m", "compose", "Compose", id="contact.compose"),
         Binding("s", "share", "Share", id="contact.share", tooltip="Share the top suggested article"),
+        Binding("b", "follow_blog", "Blog", id="contact.blog",
+                tooltip="Follow their blog or newsletter: paste its address"),
         Binding("D", "delete", "Delete", id="contact.delete"),
     ]
 
@@ -62,8 +69,10 @@ class ContactScreen(CrmScreen):
                 yield Label("in", classes="spark-label")
                 yield Sparkline([], id="spark-in")
             yield Static(id="months", classes="months")
-            yield Label("Timeline", classes="section-title")
-            yield Static(id="timeline")
+            yield Label("Timeline  (t, then Enter edits a touch, Delete removes it)",
+                        classes="section-title")
+            yield Timeline(id="timeline")
+            yield Static(id="timeline-more", classes="dim")
             yield Label("Notes", classes="section-title")
             yield Static(id="notes")
             yield Label("Suggested articles", classes="section-title")
@@ -96,7 +105,8 @@ class ContactScreen(CrmScreen):
         self.suggestions = _for_contact(store, self.settings, now, contact.id)
         threads = store.threads(contact_id=contact.id, open_only=True)
         touches = store.touches(contact_ids=[contact.id])
-        self.query_one("#fields", Static).update(_fields(contact, self.suggestions, now))
+        blogs = [f.title or f.url for f in store.feeds() if f.contact_id == contact.id]
+        self.query_one("#fields", Static).update(_fields(contact, self.suggestions, now, blogs))
         self.query_one("#threads", Static).update(_threads(store, threads, self.suggestions, now))
         outs, ins, labels = _monthly(touches, now)
         self.query_one("#spark-out", Sparkline).data = outs
@@ -105,7 +115,14 @@ class ContactScreen(CrmScreen):
         self.query_one("#months", Static).update(
             Content(f"{axis}  {labels[0]} to {labels[-1]}: {sum(outs)} out, {sum(ins)} in")
         )
-        self.query_one("#timeline", Static).update(_timeline(store, touches, now))
+        timeline = self.query_one("#timeline", Timeline)
+        timeline.show(store, touches, now)
+        timeline.display = bool(touches)
+        more = self.query_one("#timeline-more", Static)
+        more.update(Content(
+            "No touches yet (l logs one)." if not touches
+            else f"... {timeline.older} older touches not shown" if timeline.older else ""))
+        more.display = not touches or bool(timeline.older)
         notes = fmt.inert(contact.notes) if contact.notes else "No notes yet (n adds one)."
         self.query_one("#notes", Static).update(Content(notes))
         self.articles = _suggested_articles(store, now, contact)
@@ -126,7 +143,7 @@ class ContactScreen(CrmScreen):
         def saved(edited: Contact | None) -> None:
             if edited is not None:
                 self.ctx.write(lambda: self.store.update_contact(edited), f"Saved {edited.name}",
-                               self._change("contacts"))
+                               self._change("contacts"), label=f"edit of {fmt.one_line(edited.name)}")
 
         self.app.push_screen(ContactForm(contact, self.now), saved)
 
@@ -158,9 +175,75 @@ class ContactScreen(CrmScreen):
             if thread is not None:
                 people = {contact.id, *thread.interviewers, *([thread.via] if thread.via else [])}
                 self.ctx.write(lambda: self.store.add_thread(thread), f"Opened a {thread.kind} thread",
-                               Change.of("threads", contacts=people))
+                               Change.of("threads", contacts=people),
+                               label=f"opening {fmt.one_line(contact.name)}'s {thread.kind}")
 
         self.app.push_screen(ThreadForm(contact, self.now), opened)
+
+    @writes
+    def action_close_thread(self) -> None:
+        from crm_tui.ui.dialogs.close_thread import CloseThreadForm
+
+        contact = self.contact
+        if contact is None:
+            return
+        threads = self.store.threads(contact_id=contact.id, open_only=True)
+        if not threads:
+            self.notify("No open thread to close.", severity="warning")
+            return
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer is not None:
+                thread_id, reason = answer
+                self.ctx.write(lambda: actions.close_thread(self.store, thread_id, self.now, reason),
+                               f"Thread closed: {reason}", self._change("threads"))
+
+        self.app.push_screen(CloseThreadForm(contact, threads), chosen)
+
+    def action_timeline(self) -> None:
+        timeline = self.query_one("#timeline", Timeline)
+        if timeline.row_count:
+            timeline.focus()
+            timeline.scroll_visible()
+        else:
+            self.notify("No touches yet (l logs one).", severity="warning")
+
+    @on(Timeline.EditTouch)
+    def _edit_touch(self, event: Timeline.EditTouch) -> None:
+        from crm_tui.services import touch_edits
+        from crm_tui.ui.dialogs.touch_form import TouchForm
+
+        contact = self.contact
+        touch = self.store.touch(event.touch_id)
+        if contact is None or touch is None or self.ctx.refuse_if_readonly():
+            return
+        threads = self.store.threads(contact_id=contact.id)
+
+        def edited(edit: touch_edits.TouchEdit | None) -> None:
+            if edit is not None:
+                self.ctx.write(lambda: touch_edits.edit_touch(self.store, touch.id, edit, self.now),
+                               "Touch saved", self._change("contacts", "touches", "shares"),
+                               expected=(touch_edits.EditError,))
+
+        self.app.push_screen(TouchForm(touch, contact, threads, self.now), edited)
+
+    @on(Timeline.DeleteTouch)
+    def _delete_touch(self, event: Timeline.DeleteTouch) -> None:
+        from crm_tui.services import touch_edits
+        from crm_tui.ui.dialogs.confirm import ConfirmDialog
+
+        touch = self.store.touch(event.touch_id)
+        if touch is None or self.ctx.refuse_if_readonly():
+            return
+        what = touch_edits.describe(self.store, touch)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.ctx.write(lambda: touch_edits.delete_touch(self.store, touch.id), f"Deleted {what}",
+                               self._change("contacts", "touches"))
+
+        self.app.push_screen(ConfirmDialog("Delete this touch?", f"{what[0].upper()}{what[1:]} (u undoes it).",
+                                           confirm="Delete"), confirmed)
 
     @writes
     def action_add_note(self) -> None:
@@ -180,7 +263,8 @@ class ContactScreen(CrmScreen):
                 contact.notes = f"{contact.notes}\n\n{entry}" if contact.notes else entry
                 return self.store.update_contact(contact)
 
-            self.ctx.write(save, "Note added", self._change("contacts"))
+            self.ctx.write(save, "Note added", self._change("contacts"),
+                           label=f"note on {fmt.one_line(contact.name)}")
 
         self.app.push_screen(NoteDialog(contact), added)
 
@@ -200,6 +284,26 @@ class ContactScreen(CrmScreen):
         self.action_compose(self.articles[0])
 
     @writes
+    def action_follow_blog(self) -> None:
+        """Their blog or newsletter: paste its address; the feed is found and tied to them."""
+        from crm_tui.ui.dialogs.feed_add import feed_add_dialog
+        from crm_tui.ui.follow import subscribe
+
+        contact = self.contact
+        if contact is None:
+            return
+        known = {f.url for f in self.store.feeds()}
+        contact_id = contact.id
+
+        def pasted(location: str | None) -> None:
+            if location:
+                self.run_worker(subscribe(self, location, contact_id), group="feed-add", exclusive=True)
+
+        self.app.push_screen(
+            feed_add_dialog(known, f"Follow {fmt.one_line(contact.name)}'s blog or newsletter: its address"), pasted
+        )
+
+    @writes
     def action_delete(self) -> None:
         from crm_tui.ui.dialogs.confirm import ConfirmDialog
 
@@ -212,14 +316,14 @@ class ContactScreen(CrmScreen):
             if not yes:
                 return
             if self.ctx.write(lambda: self.store.delete_contact(contact.id), "Contact deleted",
-                              Change.everything()):
+                              Change.everything(), label=f"deleting {fmt.one_line(contact.name)}"):
                 self.dismiss()
 
         self.app.push_screen(
             ConfirmDialog(
                 f"Delete {fmt.one_line(contact.name)}?",
-                f"This removes the contact with its {count} touches, threads and shares. "
-                "It cannot be undone.",
+                f"This removes the contact with its {count} touches, threads and shares "
+                "(u undoes it).",
                 confirm="Delete",
             ),
             confirmed,
@@ -253,7 +357,8 @@ def _for_contact(store: Store, settings: Settings, now: arrow.Arrow, contact_id:
     return engine.for_contact(store, settings, now, contact_id)
 
 
-def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow) -> Content:
+def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow,
+            blogs: list[str] | None = None) -> Content:
     text = _Lines()
     text.append(fmt.one_line(contact.name), style="bold")
     role = " / ".join(x for x in (fmt.one_line(contact.company), fmt.one_line(contact.role)) if x)
@@ -269,6 +374,7 @@ def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow) -
         ("interests", ", ".join(contact.interests)),
         ("birthday", _birthday(contact, now)),
         ("last touch", fmt.ago(contact.last_touch, now) + _touches(contact.touch_count)),
+        ("blog", ", ".join(blogs or [])),  # their blog / newsletter: feeds with their contact_id
     ]
     if contact.snoozed_until:
         rows.append(("snoozed", f"until {contact.snoozed_until}"))
@@ -285,7 +391,8 @@ def _fields(contact: Contact, suggestions: list[Suggestion], now: arrow.Arrow) -
     if keep is not None:
         text.append(f"{'next':>10}  ", style="dim")
         text.append(
-            f"{fmt.step_label(keep.step)}, {fmt.due_phrase(keep.due, now)} ({keep.status})",
+            f"{fmt.step_label(keep.step)}, {fmt.step_when(keep.status, keep.overdue_days, keep.due, now)}"
+            f" ({keep.status})",
             style=_status_style(keep.status),
         )
     return text.content()
@@ -319,7 +426,8 @@ def _threads(store: Store, threads: list[Thread], suggestions: list[Suggestion],
         step = next((s for s in suggestions if s.thread_id == thread.id), None)
         if step is not None:
             text.append(
-                f"next: {fmt.step_label(step.step)}, {fmt.due_phrase(step.due, now)}",
+                f"next: {fmt.step_label(step.step)}, "
+                f"{fmt.step_when(step.status, step.overdue_days, step.due, now)}",
                 style=_status_style(step.status),
             )
         elif thread.decision_by:
@@ -340,29 +448,6 @@ def _monthly(touches: list[Touch], now: arrow.Arrow) -> tuple[list[int], list[in
         if slot is not None:
             (ins if t.direction == "in" else outs)[slot] += 1
     return outs, ins, [m.format("MMM YYYY") for m in months]  # "Apr 2025" ... "Mar 2026"
-
-
-def _timeline(store: Store, touches: list[Touch], now: arrow.Arrow) -> Content:
-    if not touches:
-        return _Lines("No touches yet (l logs one).", "dim").content()
-    text = _Lines()
-    for t in list(reversed(touches))[:_TIMELINE_LIMIT]:
-        arrow_mark = "<- in " if t.direction == "in" else "-> out"
-        text.append(f"{fmt.when_label(t.at, now):<28}", style="dim")
-        text.append(f"{arrow_mark}  {t.channel:<9}")
-        if t.step:
-            text.append(f"[{fmt.step_label(t.step)}] ", style="italic")
-        if t.outcome:
-            text.append(f"({t.outcome}) ", style="italic")
-        text.append(fmt.one_line(t.note)[:120])
-        if t.article_id:
-            article = store.article(t.article_id)
-            title = article.title if article else t.article_id
-            text.append(f"  shared: {fmt.one_line(title)}", style="dim")
-        text.append("\n")
-    if len(touches) > _TIMELINE_LIMIT:
-        text.append(f"... {len(touches) - _TIMELINE_LIMIT} older touches not shown", style="dim")
-    return text.content()
 
 
 def _suggested_articles(store: Store, now: arrow.Arrow, contact: Contact) -> list[Article]:

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
 from crm_tui.domain.models import Feed
-from crm_tui.feeds import opml
+from crm_tui.feeds import newsboat, opml
 from crm_tui.feeds.links import is_web
 from crm_tui.services import feeds as service
 from crm_tui.store.storage import StoreError
@@ -23,6 +23,7 @@ from crm_tui.ui.context import Change, writes
 from crm_tui.ui.dialogs.confirm import ConfirmDialog
 from crm_tui.ui.dialogs.feed_add import feed_add_dialog
 from crm_tui.ui.dialogs.opml_import import opml_import_dialog
+from crm_tui.ui.follow import subscribe
 from crm_tui.ui.format import ago, one_line
 from crm_tui.ui.screens.base import CrmScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.footer import KeyFooter
@@ -100,11 +101,12 @@ class FeedsScreen(CrmScreen):
         counts: dict[str, int] = {}
         for article in self.store.articles():
             counts[article.feed_id] = counts.get(article.feed_id, 0) + 1
+        old_row = table.cursor_row
         table.clear()
         for feed in feeds:
             table.add_row(*self._row(feed, counts.get(feed.id, 0)), key=feed.id)
         if feeds:
-            restore_cursor(table, [f.id for f in feeds], current)
+            restore_cursor(table, [f.id for f in feeds], current, old_row)
         failing = sum(1 for f in feeds if f.last_status == "failed")
         status = self.query_one("#feeds-status", Static)
         if not feeds:
@@ -181,9 +183,7 @@ class FeedsScreen(CrmScreen):
 
         def added(location: str | None) -> None:
             if location:
-                feed = Feed(url=location, added_at=self.now.isoformat())
-                self.ctx.write(lambda: self.store.add_feed(feed), "Feed added; r fetches it",
-                               Change.of("feeds"))
+                self.run_worker(subscribe(self, location), group="feed-add", exclusive=True)
 
         self.app.push_screen(feed_add_dialog(known), added)
 
@@ -192,8 +192,11 @@ class FeedsScreen(CrmScreen):
         def chosen(path: str | None) -> None:
             if not path:
                 return
+            if newsboat.looks_like_urls_file(Path(path)):
+                self._import_newsboat(Path(path))
+                return
             written = self.ctx.write(lambda: opml.import_opml(self.store, Path(path), self.now),
-                                     changed=Change.of("feeds"), expected=(opml.OpmlError,))
+                                     changed=Change.of("feeds"), expected=(opml.OpmlError,), label="OPML import")
             result = written.value
             if result is not None:
                 self.notify(
@@ -204,6 +207,18 @@ class FeedsScreen(CrmScreen):
                 )
 
         self.app.push_screen(opml_import_dialog(), chosen)
+
+    def _import_newsboat(self, path: Path) -> None:
+        written = self.ctx.write(lambda: newsboat.import_newsboat(self.store, path, self.now),
+                                 changed=Change.of("feeds"), expected=(newsboat.NewsboatError,))
+        result = written.value
+        if result is not None:
+            self.notify(
+                f"{len(result.added)} added, {len(result.skipped)} already subscribed, "
+                f"{result.queries} query feeds skipped, {len(result.rejected)} refused. r fetches them.",
+                title="newsboat urls imported",
+                markup=False,
+            )
 
     @writes
     def action_remove_feed(self) -> None:

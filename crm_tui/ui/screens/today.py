@@ -20,7 +20,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Header, Static
 
-from crm_tui.domain import birthdays
+from crm_tui.domain import birthdays, cadence
 from crm_tui.domain.cadence import next_meeting
 from crm_tui.domain.drafts import Draft
 from crm_tui.domain.models import Article, Contact, Feed, Suggestion
@@ -113,6 +113,7 @@ class TodayScreen(CrmScreen):
                 yield Static("", id="today-warnings", markup=False)
                 yield Static("", id="today-message", markup=False)
                 yield Static("", id="today-article", markup=False)
+        yield Static("", id="today-more", markup=False)
         yield Static("", id="today-empty", markup=False)
         yield KeyFooter()
 
@@ -129,9 +130,13 @@ class TodayScreen(CrmScreen):
         """Reload the list from the engine, keeping the cursor on the same suggestion."""
         table = self.query_one("#today-list", DataTable)
         current = self.current_key()
-        rows = engine.today(self.store, self.settings, self.now)
+        rows, held = engine.today_within_budget(self.store, self.settings, self.now)
+        more = self.query_one("#today-more", Static)
+        more.display = bool(held)
+        more.update(f"… {cadence.held_back_line(held)}" if held else "")
         self.suggestions = {row_key(s): s for s in rows}
         self._previews.clear()
+        old_row = table.cursor_row
         table.clear()
         keys = list(self.suggestions)
         # The first rows now (enough to show the cursor's), the others a chunk at a time
@@ -152,7 +157,7 @@ class TodayScreen(CrmScreen):
                 next_label(upcoming, self.now) if upcoming else "Nobody to ping today."
             )
             return
-        restore_cursor(table, list(self.suggestions), current)
+        restore_cursor(table, list(self.suggestions), current, old_row)
         self.show_detail()
 
     def _add_rows(self, keys: list[str]) -> None:

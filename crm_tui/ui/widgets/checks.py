@@ -1,4 +1,7 @@
-"""Checks for form fields: each returns an error message, or None when the value is fine."""
+"""Checks for form fields: each returns an error message, or None when the value is fine.
+
+The rules themselves are :mod:`crm_tui.domain.validate`, shared with the command line;
+this module only adds the forms' own parsing (a date typed without a time, ...)."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import re
 
 import arrow
 
-from crm_tui.domain import dates
+from crm_tui.domain import dates, validate
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -15,7 +18,7 @@ _MONTH_DAY = re.compile(r"^--(\d{2})-(\d{2})$")
 
 
 def email(value: str) -> str | None:
-    if value and not _EMAIL.match(value):
+    if validate.email(value):
         return "Not an email address (expected name@example.com)."
     return None
 
@@ -45,15 +48,14 @@ def date(value: str, allow_month_day: bool = False) -> str | None:
     if not _DATE.match(value):
         hint = " or --MM-DD" if allow_month_day else ""
         return f"A date like 2026-03-02{hint}."
-    try:
-        arrow.get(value)
-    except (ValueError, arrow.parser.ParserError):
-        return "Not a real date."
+    problem = validate.iso_date(value)
+    if problem:
+        return problem[0].upper() + problem[1:]
     return None
 
 
 def when(value: str, now: arrow.Arrow) -> arrow.Arrow | str:
-    """A touch's moment: 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM' (local), never in the future."""
+    """A touch's moment: 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM' (local), at most a day ahead."""
     if _DATE.match(value):
         text = f"{value} {now.format('HH:mm')}"
     elif _DATETIME.match(value):
@@ -63,10 +65,14 @@ def when(value: str, now: arrow.Arrow) -> arrow.Arrow | str:
         if day is None:
             return "A date like yesterday, fri, 3d ago, mar 2, 2026-03-02 or 2026-03-02 14:30."
         text = f"{day.isoformat()} {now.format('HH:mm')}"
+    problem = validate.iso_date(text[:10])
+    if problem:
+        return problem[0].upper() + problem[1:]
     try:
         moment = arrow.get(text, "YYYY-MM-DD HH:mm", tzinfo=now.tzinfo)
     except (ValueError, arrow.parser.ParserError):
         return "Not a real date."
-    if moment > now.shift(minutes=1):
-        return "A touch cannot be in the future."
+    future = validate.touch_time(moment, now)
+    if future:
+        return "More than a day in the future: a touch is something that happened."
     return moment

@@ -14,6 +14,7 @@ import arrow
 
 from crm_tui.domain import birthdays
 from crm_tui.domain.models import Contact, Suggestion
+from crm_tui.domain.text import sort_key
 from crm_tui.perf import gc_paused
 from crm_tui.ui import format as fmt
 
@@ -62,8 +63,8 @@ class ContactRow:
             [contact.name, contact.company, contact.role, *contact.tags, *contact.emails]
         ).casefold()
         self.last_key = last_key  # ISO time of the last touch; "" (never) sorts first
-        self.name_key = contact.name.casefold()
-        self.company_key = (contact.company or "\uffff").casefold()
+        self.name_key = sort_key(contact.name)
+        self.company_key = sort_key(contact.company) if contact.company else "\uffff"
         self._cells: dict[str, str] | None = None
         self._tags: frozenset[str] | None = None
 
@@ -105,7 +106,8 @@ class ContactRow:
                 "company_role": f"{company} / {role}" if company and role else company or role,
                 "last": fmt.ago(c.last_touch, now),
                 "next_step": (
-                    f"{fmt.step_label(s.step)}, {fmt.due_phrase(s.due, now)}" if s else ""
+                    f"{fmt.step_label(s.step)}, {fmt.step_when(s.status, s.overdue_days, s.due, now)}"
+                    if s else ""
                 ),
                 "status": s.status if s else "",
                 "tags": ", ".join(fmt.one_line(t) for t in c.tags),
