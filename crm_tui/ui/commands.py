@@ -88,6 +88,20 @@ ACTION_TITLES = {
     "today.share_article": "Share the suggested article with the selected contact",
     "today.reply": "Log a reply to the selected step",
     "today.contact": "Open the selected step's contact",
+    "contact.close_thread": "Close one of this contact's threads",
+    "contact.timeline": "Move through this contact's timeline",
+    "contact.blog": "Follow this contact's blog",
+    "contacts.sort_last": "Sort the contacts by last touch",
+    "contacts.sort_name": "Sort the contacts by name",
+    "contacts.sort_due": "Sort the contacts by when they are due",
+    "contacts.sort_company": "Sort the contacts by company",
+    "contacts.sort_birthday": "Sort the contacts by birthday",
+    "contacts.clear": "Clear the filter",
+    "correspondents.back": "Go back",
+    "correspondents.add": "Add the selected correspondent as a contact",
+    "correspondents.ignore": "Ignore the selected correspondent for good",
+    "app.undo": "Undo the last change",
+    "app.redo": "Redo the change undone last",
 }
 
 

@@ -195,7 +195,11 @@ async def test_a_long_list_fills_in_after_the_first_rows(make_app: Any, empty_pa
         for i in range(FIRST_ROWS * 3):
             store.add_contact(Contact(name=f"Person {i:03}", tier="close",
                                       created_at=now.shift(days=-400).isoformat()))
-    app = make_app(empty_paths)
+    from crm_tui import config
+
+    settings = config.Settings()
+    settings.cadence.daily_keep_in_touch = 0  # no daily budget: every one of them today
+    app = make_app(empty_paths, settings=settings)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_today(pilot)
         table = screen.query_one("#today-list", DataTable)

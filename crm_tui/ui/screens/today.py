@@ -205,6 +205,10 @@ class TodayScreen(CrmScreen):
         old = {key: s for key, s in self.suggestions.items() if s.contact_id in affected}
         if any(key not in old or old[key].rank != s.rank for key, s in new.items()):
             return False
+        if self.settings.cadence.daily_keep_in_touch and any(
+            s.step in cadence.BUDGETED for key, s in old.items() if key not in new
+        ):
+            return False  # a budgeted step gone: the next one waiting takes its place
         table = self.query_one("#today-list", DataTable)
         for key in old:
             self._previews.pop(key, None)
