@@ -63,33 +63,18 @@ LABELS = {
 # ---------------------------------------------------------------------- the child
 async def _settled(app: Any, done: Callable[[], bool], timeout: float = 120.0) -> None:
     """Wait until ``done()`` holds and every queue of the app and its screen is empty."""
+    from crm_tui.ui.keygate import barrier  # the key gate's own "queues handled" wait
+
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         if done():
             nodes = [app, *app.screen.walk_children(with_self=True)]
-            await _barrier(nodes)
+            await barrier(nodes)
             nodes = [app, *app.screen.walk_children(with_self=True)]
             if done() and not any(node.message_queue_size for node in nodes):
                 return
         await asyncio.sleep(0.001)
     raise TimeoutError("the screen did not settle")
-
-
-async def _barrier(nodes: list[Any]) -> None:
-    """Return once every node has handled the messages it held when called."""
-    left = len(nodes)
-    done = asyncio.Event()
-
-    def one_done() -> None:
-        nonlocal left
-        left -= 1
-        if left <= 0:
-            done.set()
-
-    for node in nodes:
-        if not node.call_later(one_done):
-            one_done()
-    await done.wait()
 
 
 async def _key(app: Any, key: str, done: Callable[[], bool]) -> float:

@@ -15,19 +15,11 @@ import orjson
 
 from crm_tui.config import Settings
 from crm_tui.domain.models import REPLY_NOTED, Contact, Touch
-from crm_tui.sources.calendar_model import (  # noqa: F401
-    _UTC,
-    AHEAD_DAYS,
-    CACHE_VERSION,
-    MAX_FILE_BYTES,
+from crm_tui.sources.calendar_model import (
     MEETINGS_KEPT,
-    REUSE_AHEAD_DAYS,
-    SINGLE,
     SOURCE,
-    Occurrence,
     Reading,
     Summary,
-    Unreadable,
 )
 from crm_tui.sources.calendar_parse import _address
 

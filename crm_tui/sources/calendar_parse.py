@@ -13,18 +13,11 @@ from typing import Any
 
 from crm_tui.config import Settings
 from crm_tui.domain.text import clean
-from crm_tui.sources.calendar_model import (  # noqa: F401
+from crm_tui.sources.calendar_model import (
     _UTC,
-    AHEAD_DAYS,
-    CACHE_VERSION,
     MAX_FILE_BYTES,
-    MEETINGS_KEPT,
-    REUSE_AHEAD_DAYS,
     SINGLE,
-    SOURCE,
     Occurrence,
-    Reading,
-    Summary,
     Unreadable,
 )
 

@@ -9,32 +9,10 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from crm_tui.sources.mailread_base import (  # noqa: F401
-    _ADDRESSING,
-    _EARLIEST,
-    _FRESH_NS,
-    _HEADER_START,
-    _MSGID,
+from crm_tui.sources.mailread_base import (
     _NOT_MAIL,
     _SKIP_DIRS,
-    _UNFOLD,
-    _UTC,
-    _WANTED_FIELD,
-    HEAD_BYTES,
-    MailScan,
-    Message,
-    NotMail,
     Problem,
-    Progress,
-    _blank_line,
-    _email,
-    _from_line_date,
-    _parse_date,
-    _parsed_addresses,
-    _text,
-    header_block_fd,
-    header_block_of_stream,
-    wanted_fields,
 )
 
 

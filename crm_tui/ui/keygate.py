@@ -76,7 +76,7 @@ class KeyGate:
             if remaining <= 0:
                 return
             try:
-                await asyncio.wait_for(_barrier(self._nodes()), remaining)
+                await asyncio.wait_for(barrier(self._nodes()), remaining)
             except TimeoutError:
                 return
             # Handling a key can post more messages (a bubbling key, a mount, a focus
@@ -85,7 +85,7 @@ class KeyGate:
                 return
 
 
-async def _barrier(nodes: list[Any]) -> None:
+async def barrier(nodes: list[Any]) -> None:
     """Return once every node has handled the messages it held when called."""
     left = len(nodes)
     done = asyncio.Event()

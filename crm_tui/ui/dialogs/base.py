@@ -15,3 +15,17 @@ T = TypeVar("T")
 
 class CrmDialog(ModalScreen[T]):
     DEFAULT_CLASSES = "dialog"
+
+    def dismiss_asking(self, typed: bool, title: str, detail: str) -> None:
+        """Close with nothing; if the user typed something, ask first (Escape must not
+        throw away a message or a half-filled form without a word)."""
+        if not typed:
+            self.dismiss(None)
+            return
+        from crm_tui.ui.dialogs.confirm import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDialog(title, detail, confirm="Discard"), answered)

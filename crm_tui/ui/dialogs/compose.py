@@ -331,19 +331,7 @@ class ComposeDialog(CrmDialog[SentMessage | None]):
     @on(Button.Pressed, "#compose-cancel")
     def action_cancel(self) -> None:
         self._keep_edits()
-        if not self.edits:
-            self.dismiss(None)
-            return
-        from crm_tui.ui.dialogs.confirm import ConfirmDialog
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmDialog("Discard your message?", "What you typed will be lost.", confirm="Discard"),
-            answered,
-        )
+        self.dismiss_asking(bool(self.edits), "Discard your message?", "What you typed will be lost.")
 
 
 def open_mail(app: Any, url: str) -> bool:

@@ -151,17 +151,5 @@ class FormDialog(CrmDialog[T], Generic[T]):
 
     @on(Button.Pressed, "#form-cancel")
     def action_cancel(self) -> None:
-        if not self.edited():
-            self.dismiss(None)
-            return
-        from crm_tui.ui.dialogs.confirm import ConfirmDialog
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmDialog("Discard your changes?", "What you typed in this form will be lost.",
-                          confirm="Discard"),
-            answered,
-        )
+        self.dismiss_asking(self.edited(), "Discard your changes?",
+                            "What you typed in this form will be lost.")

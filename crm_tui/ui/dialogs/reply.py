@@ -80,17 +80,5 @@ class ReplyDialog(CrmDialog[ReplyAnswer | None]):
 
     @on(Button.Pressed, "#reply-cancel")
     def action_cancel(self) -> None:
-        if not self.query_one("#reply-note", Input).value.strip():
-            self.dismiss(None)
-            return
-        from crm_tui.ui.dialogs.confirm import ConfirmDialog
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmDialog("Discard what you typed?", "The reply is not logged and the note is lost.",
-                          confirm="Discard"),
-            answered,
-        )
+        self.dismiss_asking(bool(self.query_one("#reply-note", Input).value.strip()),
+                            "Discard what you typed?", "The reply is not logged and the note is lost.")
