@@ -122,6 +122,20 @@ def step_label(step: str) -> str:
     return re.sub(r" (\d)$", r" \1", label)
 
 
+# The longer step names, said in at most STEP_WIDTH cells for a table column.
+_SHORT_STEPS = {
+    "application-follow-up": "app. follow-up",
+    "payment-reminder": "pay reminder",
+    "reply-requested": "reply owed",
+}
+STEP_WIDTH = 14
+
+
+def step_short(step: str) -> str:
+    """A step's name for a narrow column (whole words, never cut): 'app. follow-up'."""
+    return _SHORT_STEPS.get(step) or step_label(step)
+
+
 def when_label(moment: str, now: arrow.Arrow) -> str:
     """A touch's time for the timeline: '2026-02-27 (3 days ago)'."""
     then = arrow.get(moment).to(now.tzinfo)

@@ -27,12 +27,20 @@ from crm_tui.ui.dialogs.share_pick import SharePickDialog
 from crm_tui.ui.format import inert, one_line
 from crm_tui.ui.screens.base import CrmScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.article_table import ArticleTable
+from crm_tui.ui.widgets.columns import Col
 from crm_tui.ui.widgets.footer import KeyFooter
 
 # The list shows this many of the newest articles (retention keeps the store bounded too).
 RECENT = 300
 TOP = 3  # matching contacts shown per row
 PICKER_TOP = 15  # ranked contacts offered first in the share picker
+# Narrow terminals: the matches narrow, then go (the detail pane lists them); the title
+# takes the room left.
+COLUMNS = (
+    ("When", Col("published", 10, 10)),
+    ("Title", Col("title", 30, 24, flex=True, shrink=1)),
+    ("Best matches", Col("matches", 18, 12, drop=0)),
+)
 
 
 def _cell(value: str, style: str = "") -> Text:
@@ -86,10 +94,10 @@ class ArticlesScreen(CrmScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#articles-list", DataTable)
-        table.add_column("When", key="published", width=10)
-        table.add_column("Title", key="title", width=30)
-        table.add_column("Best matches", key="matches", width=18)
+        table = self.query_one("#articles-list", ArticleTable)
+        for label, spec in COLUMNS:
+            table.add_column(label, key=spec.key, width=spec.ideal)
+        table.fit_columns([spec for _, spec in COLUMNS])
         self.reload()
 
     def wants(self, change: Change) -> bool:

@@ -31,8 +31,9 @@ from crm_tui.ui import format as fmt
 from crm_tui.ui.context import Change, writes
 from crm_tui.ui.dialogs.reply import ReplyAnswer, ReplyDialog
 from crm_tui.ui.dialogs.snooze import SnoozeDialog
-from crm_tui.ui.format import inert, one_line, step_label
+from crm_tui.ui.format import STEP_WIDTH, inert, one_line, step_label, step_short
 from crm_tui.ui.screens.base import CrmScreen, cursor_key, restore_cursor
+from crm_tui.ui.widgets.columns import Col
 from crm_tui.ui.widgets.footer import KeyFooter
 from crm_tui.ui.widgets.today_table import TodayTable
 
@@ -44,6 +45,14 @@ FIRST_ROWS = 60  # rows added before the first frame (a tall terminal's screenfu
 CHUNK_ROWS = 1000  # then this many per step, between frames
 # A birthday this close is worth a line in the detail of any step with the person.
 BIRTHDAY_SOON_DAYS = 14
+# Narrow terminals: the reason goes first (the detail pane says it in full), then names
+# narrow; the step is never cut (short names, see format.step_short).
+COLUMNS = (
+    ("When", Col("when", 8, 8)),
+    ("Contact", Col("contact", 16, 15, shrink=1)),
+    ("Step", Col("step", STEP_WIDTH, STEP_WIDTH)),
+    ("Reason", Col("reason", 21, 12, flex=True, drop=0)),
+)
 
 
 def _cell(value: str, style: str = "") -> Text:
@@ -118,11 +127,10 @@ class TodayScreen(CrmScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#today-list", DataTable)
-        table.add_column("When", key="when", width=9)
-        table.add_column("Contact", key="contact", width=16)
-        table.add_column("Step", key="step", width=16)
-        table.add_column("Reason", key="reason", width=21)
+        table = self.query_one("#today-list", TodayTable)
+        for label, spec in COLUMNS:
+            table.add_column(label, key=spec.key, width=spec.ideal)
+        table.fit_columns([spec for _, spec in COLUMNS])
         self.reload()
 
     # -------------------------------------------------------------------- data
@@ -165,7 +173,7 @@ class TodayScreen(CrmScreen):
         for key in keys:
             s = self.suggestions[key]
             table.add_row(
-                when_label(s), _cell(s.contact, "bold"), _cell(step_label(s.step)), _cell(s.reason), key=key
+                when_label(s), _cell(s.contact, "bold"), _cell(step_short(s.step)), _cell(s.reason), key=key
             )
 
     def _fill_more(self, token: int, start: int) -> None:

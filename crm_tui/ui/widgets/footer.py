@@ -20,6 +20,9 @@ from textual import events
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 
+# Bindings (by id) shown on the right whatever the width: the list of every key (`?`).
+PINNED = frozenset({"app.help"})
+
 
 class KeyFooter(Widget, can_focus=False):
     """The current screen's shown bindings, one `key description` pair per action."""
@@ -52,7 +55,7 @@ class KeyFooter(Widget, can_focus=False):
         super().__init__()
         # (key to press, shown key, description, enabled) for the left side and the palette.
         self._items: list[tuple[str, str, str, bool]] | None = None
-        self._palette: tuple[str, str, str, bool] | None = None
+        self._pinned: list[tuple[str, str, str, bool]] = []  # `? Keys` and the palette
         self._spans: list[tuple[int, int, str]] = []  # x from, x to, key: for clicks
 
     def on_mount(self) -> None:
@@ -89,17 +92,21 @@ class KeyFooter(Widget, can_focus=False):
         app = self.app
         active = self._source.active_bindings
         items: list[tuple[str, str, str, bool]] = []
+        pinned: list[tuple[str, str, str, bool]] = []
         seen: set[str] = set()
         for _node, binding, enabled, _tooltip in active.values():
             if not binding.show or binding.action in seen:
                 continue  # one entry per action, as Textual's Footer shows them
             seen.add(binding.action)
-            items.append((binding.key, app.get_key_display(binding), binding.description, enabled))
+            item = (binding.key, app.get_key_display(binding), binding.description, enabled)
+            # The key that lists every key is pinned on the right, with the palette: it
+            # is what a footer too narrow for the rest points to.
+            (pinned if binding.id in PINNED else items).append(item)
         self._items = items
-        self._palette = None
         if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
             _node, binding, enabled, _tooltip = active[app.COMMAND_PALETTE_BINDING]
-            self._palette = (binding.key, app.get_key_display(binding), binding.description, enabled)
+            pinned.append((binding.key, app.get_key_display(binding), binding.description, enabled))
+        self._pinned = pinned
 
     def render(self) -> Text:
         if self._items is None:
@@ -108,15 +115,16 @@ class KeyFooter(Widget, can_focus=False):
         description_style = self.get_component_rich_style("footer-key--description")
         dim = Style(dim=True)
         width = self.size.width
-        right = Text()
-        if self._palette is not None:
-            _key, shown, description, enabled = self._palette
-            right = Text.assemble(
-                ("▏", description_style), (f"{shown}", key_style), (f" {description} ", description_style)
+        right: list[tuple[Text, str]] = []
+        for index, (key, shown, description, enabled) in enumerate(self._pinned):
+            pair = Text.assemble(
+                ("▏" if index == len(self._pinned) - 1 else " ", description_style),
+                (f"{shown}", key_style), (f" {description} ", description_style),
             )
             if not enabled:
-                right.stylize(dim)
-        room = max(0, width - right.cell_len)
+                pair.stylize(dim)
+            right.append((pair, key))
+        room = max(0, width - sum(pair.cell_len for pair, _ in right))
         line = Text()
         self._spans = []
         for key, shown, description, enabled in self._items or []:
@@ -128,11 +136,12 @@ class KeyFooter(Widget, can_focus=False):
             start = line.cell_len
             line.append_text(pair)
             self._spans.append((start, line.cell_len, key))
-        if self._palette is not None:
+        if right:
             line.append(" " * (room - line.cell_len))
+        for pair, key in right:
             start = line.cell_len
-            line.append_text(right)
-            self._spans.append((start, line.cell_len, self._palette[0]))
+            line.append_text(pair)
+            self._spans.append((start, line.cell_len, key))
         return line
 
     def on_click(self, event: events.Click) -> None:
