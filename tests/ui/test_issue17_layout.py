@@ -87,3 +87,80 @@ async def test_the_keys_hint_is_always_in_the_footer(demo_app: Any, size: tuple[
         text = str(demo_app.screen.query_one(KeyFooter).render())
         assert len(text) == size[0]
         assert text.rstrip().endswith("? Keys ▏^p Find")
+
+
+# (mode key, keys that open the dialog) for every dialog with buttons; "contact" opens
+# the first contact first.
+DIALOGS = {
+    "add contact": ("1", "a"),
+    "import contacts": ("1", "i"),
+    "edit contact": ("contact", "e"),
+    "log touch": ("contact", "l"),
+    "thread": ("contact", "o"),
+    "note": ("contact", "n"),
+    "delete": ("contact", "D"),
+    "compose": ("2", "enter"),
+    "snooze": ("2", "s"),
+    "reply": ("2", "r"),
+    "article": ("3", "enter"),
+    "add feed": ("4", "a"),
+    "opml": ("4", "i"),
+}
+
+
+def _buttons_in_view(app: Any) -> list[str]:
+    """The dialog's buttons that are not wholly on the screen."""
+    from textual.widgets import Button
+
+    screen = app.screen
+    visible = screen._compositor.visible_widgets
+    return [str(b.label) for b in screen.query(Button)
+            if b not in visible or not screen.region.contains_region(b.region)
+            or b.region.height < 1]
+
+
+@pytest.mark.parametrize("dialog", list(DIALOGS))
+async def test_every_dialog_fits_80x24_with_its_buttons_in_view(demo_app: Any, dialog: str) -> None:
+    from crm_tui.ui.dialogs.base import CrmDialog
+
+    mode, keys = DIALOGS[dialog]
+    async with demo_app.run_test(size=SMALL) as pilot:
+        if mode == "contact":
+            demo_app.open_contact(demo_app.store.contacts()[0].id)
+        else:
+            await pilot.press(mode)
+        await pilot.pause()
+        await pilot.press(*keys.split())
+        await pilot.pause()
+        assert isinstance(demo_app.screen, CrmDialog), dialog
+        assert _buttons_in_view(demo_app) == []
+
+
+async def test_the_thread_form_saves_at_80x24_by_tabbing_to_its_button(demo_app: Any) -> None:
+    """The tallest dialog: Tab through every field to the save button, Enter saves."""
+    from textual.widgets import Button
+
+    from crm_tui.ui.dialogs.thread_form import ThreadForm
+
+    async with demo_app.run_test(size=SMALL) as pilot:
+        contact = demo_app.store.contacts()[0]
+        before = len(demo_app.store.threads(contact_id=contact.id))
+        demo_app.open_contact(contact.id)
+        await pilot.pause()
+        await pilot.press("o")
+        await pilot.pause()
+        form = demo_app.screen
+        assert isinstance(form, ThreadForm)
+        for _ in range(40):
+            focused = demo_app.focused
+            if isinstance(focused, Button) and focused.id == "form-save":
+                break
+            await pilot.press("tab")
+        else:
+            raise AssertionError("Tab never reached the save button")
+        await pilot.pause()
+        assert _buttons_in_view(demo_app) == []
+        await pilot.press("enter")
+        await pilot.pause()
+        assert demo_app.screen is not form
+        assert len(demo_app.store.threads(contact_id=contact.id)) == before + 1

@@ -15,6 +15,8 @@ T = TypeVar("T")
 
 class CrmDialog(ModalScreen[T]):
     DEFAULT_CLASSES = "dialog"
+    # A short terminal (80x24) sets "-short": tall parts (the composer's body) shrink.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     def dismiss_asking(self, typed: bool, title: str, detail: str) -> None:
         """Close with nothing; if the user typed something, ask first (Escape must not

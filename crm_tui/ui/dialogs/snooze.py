@@ -66,7 +66,7 @@ class SnoozeDialog(CrmDialog[str | None]):
             yield Label(times, id="snooze-count", markup=False)
             yield Input(value="+1w", placeholder=dates.EXAMPLES, id="snooze-input")
             yield Static("", id="snooze-feedback", markup=False)
-            with Horizontal(classes="dialog-buttons"):
+            with Horizontal(classes="snooze-shortcuts"):
                 for shortcut in SHORTCUTS:
                     yield Button(shortcut, id=f"snooze-{shortcut[1:]}", classes="snooze-quick")
             with Horizontal(classes="dialog-buttons"):
