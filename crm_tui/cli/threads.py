@@ -55,7 +55,7 @@ def thread() -> None:
 @click.option("--interviewer", "interviewers", multiple=True,
               help="Interview: someone else who interviewed you (repeat for more).")
 @click.option("--via", default=None, help="Application: an internal connection at the company.")
-@click.option("--terms", type=click.IntRange(0, 365), default=None,
+@click.option("--terms", type=click.IntRange(*validate.INVOICE_TERMS), default=None,
               help="Invoice: payment term in days (default from the config, 30).")
 @click.option("--label", default="", help="Invoice: its number or label.")
 @click.option("--amount", default="", help="Invoice: the amount, as text (e.g. '1,200 EUR').")
@@ -68,17 +68,17 @@ def open_thread(env: Env, contact: str, kind: str, at: str | None, decision_by: 
                 interviewers: tuple[str, ...], via: str | None, terms: int | None, label: str,
                 amount: str, role: str, note: str, points: str) -> None:
     """Open a thread with CONTACT; prints the thread id."""
-    misplaced = {
-        "--decision-by": (decision_by, "interview"),
-        "--interviewer": (interviewers, "interview"),
-        "--via": (via, "application"),
-        "--terms": (terms, "invoice"),
-        "--label": (label, "invoice"),
-        "--amount": (amount, "invoice"),
-        "--points": (points, "interview"),
+    given = {
+        ("--decision-by", "decision_by"): decision_by,
+        ("--interviewer", "interviewers"): interviewers,
+        ("--via", "via"): via,
+        ("--terms", "terms"): terms,
+        ("--label", "label"): label,
+        ("--amount", "amount"): amount,
+        ("--points", "talking_points"): points,
     }
-    for option, (value, wanted) in misplaced.items():
-        if value and kind != wanted:
+    for (option, name), value in given.items():
+        if value and (wanted := validate.thread_field_kind(name, kind)):
             fail(f"{option} is for --kind {wanted}")
     when = parse_when(at, env.now)
     decision = parse_when(decision_by, env.now, "--decision-by").format("YYYY-MM-DD") if decision_by else None
@@ -91,7 +91,7 @@ def open_thread(env: Env, contact: str, kind: str, at: str | None, decision_by: 
             if other.id != person.id and other.id not in panel:
                 panel.append(other.id)
         connection = resolve_contact(store, via).id if via else None
-        if connection == person.id:
+        if validate.thread_via(connection, person.id):
             fail("--via is someone inside the company other than the thread's contact")
         with store.change(f"opening {person.name}'s {kind}"):
             new = store.add_thread(Thread(

@@ -75,6 +75,32 @@ def decision_date(decision: str | None, started: str) -> str | None:
     return None
 
 
+# The fields of a thread that belong to one kind only (the others are for every kind).
+THREAD_FIELD_KINDS = {
+    "decision_by": "interview",
+    "interviewers": "interview",
+    "talking_points": "interview",
+    "via": "application",
+    "terms": "invoice",
+    "label": "invoice",
+    "amount": "invoice",
+}
+INVOICE_TERMS = (0, 365)  # days
+
+
+def thread_field_kind(name: str, kind: str) -> str | None:
+    """The kind a thread field is for, when it is not ``kind`` (None: the field fits)."""
+    wanted = THREAD_FIELD_KINDS.get(name)
+    return wanted if wanted is not None and wanted != kind else None
+
+
+def thread_via(connection_id: str | None, contact_id: str) -> str | None:
+    """An application's internal connection is another person than the one applied to."""
+    if connection_id is not None and connection_id == contact_id:
+        return "the connection is someone inside the company other than the thread's contact."
+    return None
+
+
 def variant(number: int, available: int) -> str | None:
     """A template variant that exists (1-based)."""
     if not 1 <= number <= available:

@@ -111,7 +111,7 @@ async def test_add_note_and_open_thread(make_app, empty_paths, now) -> None:
         await pilot.press("o")
         await pilot.pause()
         app.screen.query_one("#kind").value = "invoice"
-        app.screen.query_one("#role").value = "March workshop"
+        app.screen.query_one("#label").value = "March workshop"
         app.screen.query_one("#amount").value = "1200 EUR"
         await pilot.press("ctrl+s")
         await pilot.pause()

@@ -55,15 +55,17 @@ class FormDialog(CrmDialog[T], Generic[T]):
     def compose_fields(self) -> Iterator[Widget]:
         raise NotImplementedError
 
-    def field(self, name: str, label: str, widget: Widget, hint: str = "") -> Iterator[Widget]:
-        """One labelled row; ``widget.id`` becomes ``name``; its error shows below it."""
+    def field(self, name: str, label: str, widget: Widget, hint: str = "",
+              classes: str = "") -> Iterator[Widget]:
+        """One labelled row; ``widget.id`` becomes ``name``; its error shows below it.
+        ``classes`` go on the row, its hint and its error (to show or hide them together)."""
         widget.id = name
-        with Horizontal(classes="form-row"):
+        with Horizontal(classes=f"form-row {classes}".strip()):
             yield Label(label, classes="form-label")
             yield widget
         if hint:
-            yield Static(Content(hint), classes="form-hint")
-        error = Static("", classes="form-error", id=f"{name}-error", markup=False)
+            yield Static(Content(hint), classes=f"form-hint {classes}".strip())
+        error = Static("", classes=f"form-error {classes}".strip(), id=f"{name}-error", markup=False)
         error.display = False
         yield error
 

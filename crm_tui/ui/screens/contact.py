@@ -178,7 +178,8 @@ class ContactScreen(CrmScreen):
                                Change.of("threads", contacts=people),
                                label=f"opening {fmt.one_line(contact.name)}'s {thread.kind}")
 
-        self.app.push_screen(ThreadForm(contact, self.now), opened)
+        self.app.push_screen(ThreadForm(contact, self.now, self.store.find_contacts,
+                                        self.settings.cadence.invoice_terms_days), opened)
 
     @writes
     def action_close_thread(self) -> None:

@@ -1,0 +1,101 @@
+"""Issue 17's form points: the thread form has what `crm-tui thread open` has, and the
+log form shows the day it understood as you type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from support import SIZE, SMALL
+from textual.widgets import Static
+
+from crm_tui.ui.dialogs.thread_form import ThreadForm
+
+
+def _error(app: Any, name: str) -> str:
+    widget = app.screen.query_one(f"#{name}-error", Static)
+    return str(widget.render()) if widget.display else ""
+
+
+async def _open_thread_form(app: Any, pilot: Any, contact_id: str) -> ThreadForm:
+    app.open_contact(contact_id)
+    await pilot.pause()
+    await pilot.press("o")
+    await pilot.pause()
+    assert isinstance(app.screen, ThreadForm)
+    return app.screen
+
+
+async def test_an_interview_with_its_time_panel_and_decision_date(demo_app: Any) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        store = demo_app.store
+        person, first, second = store.contacts()[:3]
+        form = await _open_thread_form(demo_app, pilot, person.id)
+        # Only the interview's fields show: no via, label, amount or terms.
+        assert form.query_one("#interviewers").parent.display
+        assert not form.query_one("#via").parent.display
+        assert not form.query_one("#label").parent.display
+        await pilot.click("#time")
+        form.query_one("#time").value = ""
+        await pilot.press(*"9:5")
+        await pilot.pause()
+        assert "10:00 or 14:30" in _error(demo_app, "time")
+        await pilot.press("0")
+        form.query_one("#at").value = "2026-02-26"
+        form.query_one("#role").value = "Data lead"
+        form.query_one("#decision_by").value = "2026-03-06"
+        form.query_one("#interviewers").value = "Nobody Atall"
+        await pilot.pause()
+        assert "No contact is called" in _error(demo_app, "interviewers")
+        form.query_one("#interviewers").value = f"{first.name}, {second.name.lower()}, {person.name}"
+        await pilot.pause()
+        assert _error(demo_app, "interviewers") == ""
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert demo_app.screen is not form
+        (thread,) = [t for t in store.threads(contact_id=person.id) if t.role == "Data lead"]
+        assert (thread.kind, thread.at[:16], thread.decision_by) == ("interview", "2026-02-26T09:50",
+                                                                      "2026-03-06")
+        assert thread.interviewers == [first.id, second.id]  # not the contact themself
+
+
+async def test_an_application_via_a_connection(demo_app: Any) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        store = demo_app.store
+        person, friend = store.contacts()[:2]
+        form = await _open_thread_form(demo_app, pilot, person.id)
+        form.query_one("#kind").value = "application"
+        await pilot.pause()
+        assert form.query_one("#via").parent.display
+        assert not form.query_one("#interviewers").parent.display
+        form.query_one("#via").value = person.name
+        await pilot.pause()
+        assert "other than the thread's contact" in _error(demo_app, "via")
+        form.query_one("#via").value = friend.name
+        form.query_one("#role").value = "Analyst"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        (thread,) = [t for t in store.threads(contact_id=person.id) if t.role == "Analyst"]
+        assert (thread.kind, thread.via, thread.decision_by) == ("application", friend.id, None)
+
+
+async def test_an_invoice_with_its_label_and_terms(demo_app: Any) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        store = demo_app.store
+        person = store.contacts()[0]
+        form = await _open_thread_form(demo_app, pilot, person.id)
+        form.query_one("#kind").value = "invoice"
+        await pilot.pause()
+        assert form.query_one("#label").parent.display and not form.query_one("#role").parent.display
+        assert form.query_one("#terms").value == "30"  # the config's default
+        form.query_one("#label").value = "INV-2026-100"
+        form.query_one("#amount").value = "1,200 EUR"
+        form.query_one("#terms").value = "400"
+        await pilot.pause()
+        assert "0 to 365" in _error(demo_app, "terms")
+        form.query_one("#terms").value = "14"
+        form.query_one("#decision_by").value = "garbage"  # hidden: another kind's field
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        (thread,) = [t for t in store.threads(contact_id=person.id) if t.label == "INV-2026-100"]
+        assert (thread.kind, thread.amount, thread.terms, thread.decision_by, thread.role) == (
+            "invoice", "1,200 EUR", 14, None, "")
