@@ -85,3 +85,8 @@ def resolve(text: str, today: date, direction: int = 1) -> date | None:
 
 
 EXAMPLES = "tomorrow, fri, next week, +3d, 2w, mar 18 or 2026-03-18"
+
+
+def spoken(day: date) -> str:
+    """A day as the forms read it back: 'Monday 9 March 2026'."""
+    return f"{calendar.day_name[day.weekday()]} {day.day} {calendar.month_name[day.month]} {day.year}"

@@ -99,3 +99,38 @@ async def test_an_invoice_with_its_label_and_terms(demo_app: Any) -> None:
         (thread,) = [t for t in store.threads(contact_id=person.id) if t.label == "INV-2026-100"]
         assert (thread.kind, thread.amount, thread.terms, thread.decision_by, thread.role) == (
             "invoice", "1,200 EUR", 14, None, "")
+
+
+async def test_the_log_form_reads_the_day_back_as_you_type(demo_app: Any) -> None:
+    from crm_tui.ui.dialogs.log_touch import LogTouchDialog
+
+    async with demo_app.run_test(size=SMALL) as pilot:
+        contact = demo_app.store.contacts()[0]
+        before = {t.id for t in demo_app.store.touches(contact_ids=[contact.id])}
+        demo_app.open_contact(contact.id)
+        await pilot.pause()
+        await pilot.press("l")
+        await pilot.pause()
+        form = demo_app.screen
+        assert isinstance(form, LogTouchDialog)
+
+        def said() -> str:
+            return str(form.query_one("#when-feedback", Static).render())
+
+        assert said() == "Monday 2 March 2026, 18:00"  # the pinned clock
+        await pilot.click("#when")
+        form.query_one("#when").value = ""
+        await pilot.press(*"fri")
+        await pilot.pause()
+        assert said() == "Friday 27 February 2026, 18:00"  # the last Friday
+        await pilot.press("x")
+        await pilot.pause()
+        assert said() == "" and "A date like" in _error(demo_app, "when")
+        form.query_one("#when").value = "yesterday"
+        await pilot.pause()
+        assert said() == "Sunday 1 March 2026, 18:00"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert demo_app.screen is not form
+        new = [t for t in demo_app.store.touches(contact_ids=[contact.id]) if t.id not in before]
+        assert [t.at[:16] for t in new] == ["2026-03-01T18:00"]

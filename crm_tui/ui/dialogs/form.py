@@ -56,13 +56,16 @@ class FormDialog(CrmDialog[T], Generic[T]):
         raise NotImplementedError
 
     def field(self, name: str, label: str, widget: Widget, hint: str = "",
-              classes: str = "") -> Iterator[Widget]:
+              classes: str = "", feedback: bool = False) -> Iterator[Widget]:
         """One labelled row; ``widget.id`` becomes ``name``; its error shows below it.
-        ``classes`` go on the row, its hint and its error (to show or hide them together)."""
+        ``classes`` go on the row, its hint and its error (to show or hide them together);
+        with ``feedback``, a line under the row (``#NAME-feedback``) says what was understood."""
         widget.id = name
         with Horizontal(classes=f"form-row {classes}".strip()):
             yield Label(label, classes="form-label")
             yield widget
+        if feedback:
+            yield Static("", classes="form-feedback", id=f"{name}-feedback", markup=False)
         if hint:
             yield Static(Content(hint), classes=f"form-hint {classes}".strip())
         error = Static("", classes=f"form-error {classes}".strip(), id=f"{name}-error", markup=False)

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import arrow
+from textual import on
 from textual.widget import Widget
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
-from crm_tui.domain import validate
+from crm_tui.domain import dates, validate
 from crm_tui.domain.models import CHANNELS, OUTCOMES, Contact, Suggestion, Thread
 from crm_tui.domain.text import clean_multiline
 from crm_tui.services.actions import TouchEntry
@@ -51,6 +52,7 @@ class LogTouchDialog(FormDialog[TouchEntry]):
         yield from self.field(
             "when", "When", Input(self.now.format("YYYY-MM-DD HH:mm"), compact=True),
             hint="yesterday, fri, 3d ago, mar 2 or YYYY-MM-DD [HH:MM]; at most a day ahead",
+            feedback=True,
         )
         options = [("keep in touch (no thread)", _NO_THREAD)] + [
             (f"{t.kind}: {fmt.one_line(t.role or t.label or t.id)}", t.id) for t in self.threads
@@ -68,6 +70,15 @@ class LogTouchDialog(FormDialog[TouchEntry]):
 
     def on_mount(self) -> None:
         self.query_one("#direction").focus()
+        self._read_back()
+
+    @on(Input.Changed, "#when")
+    def _read_back(self) -> None:
+        """The day (and time) the typed text means, as the snooze form says it."""
+        moment = checks.when(self.value("when"), self.now)
+        said = f"{dates.spoken(moment.date())}, {moment.format('HH:mm')}" if isinstance(
+            moment, arrow.Arrow) else ""
+        self.query_one("#when-feedback", Static).update(said)
 
     def problems(self) -> dict[str, str]:
         found: dict[str, str | None] = {}

@@ -80,7 +80,7 @@ class SnoozeDialog(CrmDialog[str | None]):
         day, why = parse_until(value, self.now)
         feedback = self.query_one("#snooze-feedback", Static)
         if day:
-            feedback.update(arrow.get(day).format("dddd D MMMM YYYY"))
+            feedback.update(dates.spoken(arrow.get(day).date()))
             feedback.set_class(False, "-invalid")
         else:
             feedback.update(why)
