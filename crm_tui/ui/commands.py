@@ -80,6 +80,8 @@ ACTION_TITLES = {
     "feeds.add": "Add a feed",
     "feeds.import_opml": "Import feeds from an OPML file",
     "feeds.remove": "Remove the selected feed",
+    "feeds.refresh_one": "Refresh the selected feed",
+    "feeds.rename": "Rename the selected feed",
     "today.compose": "Write the message for the selected step",
     "today.done": "Mark the selected step done",
     "today.snooze": "Snooze the selected step",

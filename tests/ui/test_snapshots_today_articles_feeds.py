@@ -57,6 +57,25 @@ def test_feeds(snap_compare: Any, demo_app: Any) -> None:
     assert snap_compare(demo_app, press=["4"], terminal_size=SIZE)
 
 
+def test_feeds_error_detail(snap_compare: Any, make_app: Any, demo_paths: Any, now: Any) -> None:
+    """A failing feed highlighted: its whole error under the list."""
+    from crm_tui.domain.models import Feed
+    from crm_tui.store.repository import Store
+
+    with Store.open(demo_paths.data, today=now) as store:
+        store.add_feed(Feed(url="https://feeds.example.org/rss", title="Broken feed",
+                            added_at=now.isoformat(), last_status="failed", errors=2,
+                            last_fetched=now.isoformat(),
+                            last_error="HTTP 503 Service Unavailable from feeds.example.org; "
+                                       "the server said: come back later, we are rebuilding "
+                                       "the archive tonight"))
+    assert snap_compare(make_app(demo_paths), press=["4", "G"], terminal_size=SIZE)
+
+
+def test_feed_rename_dialog(snap_compare: Any, demo_app: Any) -> None:
+    assert snap_compare(demo_app, press=["4", "e"], terminal_size=SIZE)
+
+
 def test_feed_add_dialog(snap_compare: Any, demo_app: Any) -> None:
     assert snap_compare(
         demo_app, press=["4", "a", *"ftp://x", "_"], terminal_size=SIZE

@@ -1,4 +1,5 @@
-"""Feeds: the subscriptions, when each was last fetched, how it went; refresh, add, import, remove.
+"""Feeds: the subscriptions, when each was last fetched, how it went; refresh (all or one),
+add, import, rename, remove. The highlighted feed's whole error shows under the list.
 
 Refreshing runs in an async worker (one at a time: exclusive, group "feeds"); the feeds
 service reports each feed's progress and the row's status cell follows it live.
@@ -6,12 +7,14 @@ service reports each feed's progress and the row's status cell follows it live.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import DataTable, Header, Static
 
 from crm_tui.domain.models import Feed
@@ -22,10 +25,12 @@ from crm_tui.store.storage import StoreError
 from crm_tui.ui.context import Change, writes
 from crm_tui.ui.dialogs.confirm import ConfirmDialog
 from crm_tui.ui.dialogs.feed_add import feed_add_dialog
+from crm_tui.ui.dialogs.feed_rename import FeedRenameDialog
 from crm_tui.ui.dialogs.opml_import import opml_import_dialog
 from crm_tui.ui.follow import subscribe
-from crm_tui.ui.format import ago, one_line
+from crm_tui.ui.format import ago, inert, one_line
 from crm_tui.ui.screens.base import CrmScreen, cursor_key, restore_cursor
+from crm_tui.ui.widgets.columns import Col
 from crm_tui.ui.widgets.footer import KeyFooter
 from crm_tui.ui.widgets.row_table import RowTable
 
@@ -58,12 +63,26 @@ def location_label(url: str) -> str:
     return f"file {Path(url).name}"
 
 
+# Narrow terminals: the error goes first (shown whole under the list), then the location.
+COLUMNS = (
+    ("Feed", Col("title", 26, 16, shrink=2)),
+    ("Location", Col("url", 30, 16, shrink=1, drop=1)),
+    ("Last fetch", Col("fetched", 12, 12)),
+    ("Status", Col("status", 16, 13, shrink=0)),
+    ("Articles", Col("count", 8, 8)),
+    ("Error", Col("error", 20, 12, flex=True, drop=0)),
+)
+
+
 class FeedsScreen(CrmScreen):
     """The feed subscriptions."""
 
     TITLE = "Feeds"
     BINDINGS = [
         Binding("r", "refresh_feeds", "Refresh all", id="feeds.refresh"),
+        Binding("f", "refresh_feed", "Fetch one", id="feeds.refresh_one",
+                tooltip="Refresh the selected feed now"),
+        Binding("e", "rename_feed", "Rename", id="feeds.rename"),
         Binding("a", "add_feed", "Add", id="feeds.add"),
         Binding("i", "import_opml", "Import OPML", id="feeds.import_opml"),
         Binding("delete", "remove_feed", "Remove", id="feeds.remove"),
@@ -76,17 +95,15 @@ class FeedsScreen(CrmScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield RowTable(cursor_type="row", zebra_stripes=True, id="feeds-list")
+        yield Static("", id="feeds-detail", markup=False)
         yield Static("", id="feeds-status", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#feeds-list", DataTable)
-        table.add_column("Feed", key="title", width=26)
-        table.add_column("Location", key="url", width=30)
-        table.add_column("Last fetch", key="fetched", width=12)
-        table.add_column("Status", key="status", width=16)
-        table.add_column("Articles", key="count", width=8)
-        table.add_column("Error", key="error", width=20)
+        table = self.query_one("#feeds-list", RowTable)
+        for label, spec in COLUMNS:
+            table.add_column(label, key=spec.key, width=spec.ideal)
+        table.fit_columns([spec for _, spec in COLUMNS])
         self.reload()
 
     def wants(self, change: Change) -> bool:
@@ -107,6 +124,7 @@ class FeedsScreen(CrmScreen):
             table.add_row(*self._row(feed, counts.get(feed.id, 0)), key=feed.id)
         if feeds:
             restore_cursor(table, [f.id for f in feeds], current, old_row)
+        self.show_detail()
         failing = sum(1 for f in feeds if f.last_status == "failed")
         status = self.query_one("#feeds-status", Static)
         if not feeds:
@@ -132,6 +150,19 @@ class FeedsScreen(CrmScreen):
     def current_id(self) -> str | None:
         return cursor_key(self.query_one("#feeds-list", DataTable))
 
+    @on(DataTable.RowHighlighted, "#feeds-list")
+    def show_detail(self) -> None:
+        """The highlighted feed's whole error (or warning) and location, wrapped."""
+        feed_id = self.current_id()
+        feed = self.store.feed(feed_id) if feed_id else None
+        detail = self.query_one("#feeds-detail", Static)
+        problem = (feed.last_error or feed.warning) if feed else None
+        detail.display = bool(problem)
+        if feed is not None and problem:
+            what = "Error" if feed.last_error else "Warning"
+            detail.update(Content.assemble((f"{what}: ", "bold"), inert(problem), "\n",
+                                           (inert(feed.url), "dim")))
+
     # ----------------------------------------------------------------- refresh
     @writes
     def action_refresh_feeds(self) -> None:
@@ -143,6 +174,23 @@ class FeedsScreen(CrmScreen):
             return
         self.refresh_all()
 
+    @writes
+    def action_refresh_feed(self) -> None:
+        feed = self._selected()
+        if feed is None:
+            return
+        if self.refreshing:
+            self.notify("Already refreshing", severity="warning")
+            return
+        self.refresh_all([feed.id])
+
+    def _selected(self) -> Feed | None:
+        feed_id = self.current_id()
+        feed = self.store.feed(feed_id) if feed_id else None
+        if feed is None:
+            self.notify("No feed selected", severity="warning")
+        return feed
+
     def show_progress(self, feed_id: str, state: str, detail: str) -> None:
         table = self.query_one("#feeds-list", DataTable)
         if feed_id in table.rows:
@@ -151,7 +199,8 @@ class FeedsScreen(CrmScreen):
                 table.update_cell(feed_id, "error", _cell(detail, "red"))
 
     @work(exclusive=True, group="feeds")
-    async def refresh_all(self) -> None:
+    async def refresh_all(self, feed_ids: list[str] | None = None) -> None:
+        """Every feed, or ``feed_ids`` only."""
         def progress(event: service.ProgressEvent) -> None:
             # The service reports from the event loop (parsing happens elsewhere, reporting
             # does not), so the table can be updated directly.
@@ -160,7 +209,8 @@ class FeedsScreen(CrmScreen):
         self.refreshing = True
         self.query_one("#feeds-status", Static).update("Refreshing…")
         try:
-            summary = await service.refresh(self.store, self.settings, self.now, progress=progress)
+            summary = await service.refresh(self.store, self.settings, self.now, progress=progress,
+                                            feed_ids=feed_ids)
         except StoreError as exc:
             self.notify(str(exc), title="Refresh not saved", severity="error", markup=False)
             self.reload()
@@ -221,11 +271,23 @@ class FeedsScreen(CrmScreen):
             )
 
     @writes
-    def action_remove_feed(self) -> None:
-        feed_id = self.current_id()
-        feed = self.store.feed(feed_id) if feed_id else None
+    def action_rename_feed(self) -> None:
+        feed = self._selected()
         if feed is None:
-            self.notify("No feed selected", severity="warning")
+            return
+
+        def renamed(title: str | None) -> None:
+            if title and title != feed.title:
+                self.ctx.write(lambda: self.store.update_feed(replace(feed, title=title)),
+                               f"Renamed to {title}", Change.of("feeds"),
+                               label=f"renaming a feed to {title}")
+
+        self.app.push_screen(FeedRenameDialog(feed), renamed)
+
+    @writes
+    def action_remove_feed(self) -> None:
+        feed = self._selected()
+        if feed is None:
             return
         name = one_line(feed.title or feed.url)
 
