@@ -93,6 +93,7 @@ ACTION_TITLES = {
     "contact.close_thread": "Close one of this contact's threads",
     "contact.timeline": "Move through this contact's timeline",
     "contact.blog": "Follow this contact's blog",
+    "contact.articles": "Move through this contact's suggested articles",
     "contacts.sort_last": "Sort the contacts by last touch",
     "contacts.sort_name": "Sort the contacts by name",
     "contacts.sort_due": "Sort the contacts by when they are due",

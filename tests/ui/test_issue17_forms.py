@@ -134,3 +134,42 @@ async def test_the_log_form_reads_the_day_back_as_you_type(demo_app: Any) -> Non
         assert demo_app.screen is not form
         new = [t for t in demo_app.store.touches(contact_ids=[contact.id]) if t.id not in before]
         assert [t.at[:16] for t in new] == ["2026-03-01T18:00"]
+
+
+async def test_the_contacts_suggested_articles_are_a_list_that_shares(demo_app: Any) -> None:
+    """a moves into the suggested articles; j and Enter share the second one (the composer
+    with that article); marking it sent logs the share."""
+    from crm_tui.ui.dialogs.compose import ComposeDialog
+    from crm_tui.ui.widgets.suggested import SuggestedArticles
+
+    async with demo_app.run_test(size=SIZE) as pilot:
+        contact = demo_app.store.contacts()[0]
+        demo_app.open_contact(contact.id)
+        await pilot.pause()
+        screen = demo_app.screen
+        listed = screen.query_one("#suggested", SuggestedArticles)
+        assert listed.row_count == len(screen.articles) >= 2
+        await pilot.press("a")
+        await pilot.pause()
+        assert demo_app.focused is listed
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        composer = demo_app.screen
+        assert isinstance(composer, ComposeDialog)
+        second = screen.articles[1]
+        assert composer.article is not None and composer.article.id == second.id
+        await pilot.press("escape")
+        await pilot.pause()
+        if demo_app.screen is not screen:  # asked before discarding the draft
+            await pilot.press("y")
+            await pilot.pause()
+        assert demo_app.screen is screen and demo_app.focused is listed
+        first = screen.articles[0].id
+        await pilot.press("k", "s")  # s shares the highlighted one too
+        await pilot.pause()
+        composer = demo_app.screen
+        assert isinstance(composer, ComposeDialog) and composer.article.id == first
+        await pilot.press("ctrl+s")  # mark sent
+        await pilot.pause()
+        assert [s.article_id for s in demo_app.store.shares(contact.id)] == [first]
+        assert first not in [a.id for a in screen.articles]  # shared: no longer suggested

@@ -90,6 +90,11 @@ def test_contact(snap_compare: Any, demo_app: Any) -> None:
     assert snap_compare(demo_app, run_before=_open_first_contact_then(), terminal_size=SIZE)
 
 
+def test_contact_suggested_articles(snap_compare: Any, demo_app: Any) -> None:
+    """a moves into the suggested articles (scrolled into view), j to the second."""
+    assert snap_compare(demo_app, run_before=_open_first_contact_then("a", "j"), terminal_size=SIZE)
+
+
 def test_edit_contact_form(snap_compare: Any, demo_app: Any) -> None:
     assert snap_compare(demo_app, run_before=_open_first_contact_then("e"), terminal_size=SIZE)
 

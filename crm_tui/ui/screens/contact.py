@@ -21,6 +21,7 @@ from crm_tui.ui.context import Change, writes
 from crm_tui.ui.screens.base import CrmScreen
 from crm_tui.ui.widgets.banner import ReadOnlyBanner
 from crm_tui.ui.widgets.footer import KeyFooter
+from crm_tui.ui.widgets.suggested import SuggestedArticles
 from crm_tui.ui.widgets.timeline import Timeline
 
 MONTHS = 12
@@ -43,6 +44,8 @@ class ContactScreen(CrmScreen):
         Binding("n", "add_note", "Note", id="contact.note"),
         Binding("m", "compose", "Compose", id="contact.compose"),
         Binding("s", "share", "Share", id="contact.share", tooltip="Share the top suggested article"),
+        Binding("a", "articles", "Articles", id="contact.articles",
+                tooltip="Move through the suggested articles: Enter or s shares one"),
         Binding("b", "follow_blog", "Blog", id="contact.blog",
                 tooltip="Follow their blog or newsletter: paste its address"),
         Binding("D", "delete", "Delete", id="contact.delete"),
@@ -75,8 +78,10 @@ class ContactScreen(CrmScreen):
             yield Static(id="timeline-more", classes="dim")
             yield Label("Notes", classes="section-title")
             yield Static(id="notes")
-            yield Label("Suggested articles", classes="section-title")
-            yield Static(id="articles")
+            yield Label("Suggested articles  (a, then Enter or s shares one)", classes="section-title")
+            yield SuggestedArticles(id="suggested")
+            yield Static(Content("Nothing to suggest (add feeds on the Feeds screen, 4)."),
+                         id="suggested-none", classes="muted")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -126,7 +131,9 @@ class ContactScreen(CrmScreen):
         notes = fmt.inert(contact.notes) if contact.notes else "No notes yet (n adds one)."
         self.query_one("#notes", Static).update(Content(notes))
         self.articles = _suggested_articles(store, now, contact)
-        self.query_one("#articles", Static).update(_articles(self.articles))
+        self.query_one("#suggested", SuggestedArticles).show(self.articles)
+        self.query_one("#suggested", SuggestedArticles).display = bool(self.articles)
+        self.query_one("#suggested-none", Static).display = not self.articles
 
     # ------------------------------------------------------------------ actions
     def action_back(self) -> None:
@@ -283,6 +290,21 @@ class ContactScreen(CrmScreen):
             self.notify("No suggested article for this contact.", severity="warning")
             return
         self.action_compose(self.articles[0])
+
+    def action_articles(self) -> None:
+        """Focus the suggested articles: the cursor moves through them, Enter shares one."""
+        listed = self.query_one("#suggested", SuggestedArticles)
+        if listed.row_count:
+            listed.focus()
+            listed.scroll_visible()
+        else:
+            self.notify("No suggested article for this contact.", severity="warning")
+
+    @on(SuggestedArticles.Share)
+    def _share_article(self, event: SuggestedArticles.Share) -> None:
+        article = next((a for a in self.articles if a.id == event.article_id), None)
+        if article is not None and not self.ctx.refuse_if_readonly():
+            self.action_compose(article)
 
     @writes
     def action_follow_blog(self) -> None:
@@ -455,17 +477,3 @@ def _suggested_articles(store: Store, now: arrow.Arrow, contact: Contact) -> lis
     from crm_tui.feeds.rank import ranker
 
     return [article for article, _ in ranker(store, now).for_contact(contact, k=5)]
-
-
-def _articles(articles: list[Article]) -> Content:
-    if not articles:
-        return _Lines("Nothing to suggest (add feeds on the Feeds screen, 4).", "dim").content()
-    text = _Lines()
-    for i, article in enumerate(articles, start=1):
-        text.append(f"{i}. ", style="dim")
-        text.append(fmt.one_line(article.title))
-        if article.published:
-            text.append(f"  {article.published[:10]}", style="dim")
-        text.append("\n")
-    text.append("s shares the first one", style="dim")
-    return text.content()
