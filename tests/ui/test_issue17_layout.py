@@ -164,3 +164,19 @@ async def test_the_thread_form_saves_at_80x24_by_tabbing_to_its_button(demo_app:
         await pilot.pause()
         assert demo_app.screen is not form
         assert len(demo_app.store.threads(contact_id=contact.id)) == before + 1
+
+
+@pytest.mark.parametrize("size", [SIZE, SMALL])
+async def test_the_contacts_lists_fit_without_sideways_scrolling(demo_app: Any,
+                                                                 size: tuple[int, int]) -> None:
+    """The timeline and the suggested articles: their notes and titles narrow, they never
+    scroll sideways."""
+    async with demo_app.run_test(size=size) as pilot:
+        richest = max(demo_app.store.contacts(), key=lambda c: (c.touch_count, c.name))
+        demo_app.open_contact(richest.id)
+        await pilot.pause()
+        for name in ("#timeline", "#suggested"):
+            table = demo_app.screen.query_one(name, RowTable)
+            assert table.row_count
+            assert table.virtual_size.width <= table.scrollable_content_region.width, name
+            assert table.column_widths()[{"#timeline": "what", "#suggested": "title"}[name]] >= 20

@@ -11,15 +11,28 @@ import arrow
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable
 
 from crm_tui.domain.models import Touch
 from crm_tui.ui import format as fmt
+from crm_tui.ui.widgets.columns import Col
+from crm_tui.ui.widgets.row_table import RowTable
 
 LIMIT = 200  # the newest touches shown; older ones stay in the store
 
 
-class Timeline(DataTable[Any]):
+# At 80x24 the note narrows first, then the date loses its "(3 weeks ago)": no sideways
+# scrolling.
+COLUMNS = (
+    ("When", Col("when", 24, 10, shrink=1)),
+    ("", Col("dir", 6, 6)),
+    ("Channel", Col("channel", 9, 7, shrink=2)),
+    ("What", Col("what", 40, 20, flex=True)),
+)
+
+
+class Timeline(RowTable):
+    """(A RowTable: the movement keys of every list, and columns that fit the width.)"""
+
     BINDINGS = [
         Binding("enter", "edit_touch", "Edit touch", id="timeline.edit"),
         Binding("delete,x", "delete_touch", "Delete touch", id="timeline.delete"),
@@ -42,10 +55,9 @@ class Timeline(DataTable[Any]):
         self.older = 0
 
     def on_mount(self) -> None:
-        self.add_column("When", key="when", width=24)
-        self.add_column("", key="dir", width=6)
-        self.add_column("Channel", key="channel", width=9)
-        self.add_column("What", key="what")
+        for label, spec in COLUMNS:
+            self.add_column(label, key=spec.key, width=spec.ideal)
+        self.fit_columns([spec for _, spec in COLUMNS])
 
     def show(self, store: Any, touches: list[Touch], now: arrow.Arrow) -> None:
         """The touches (oldest first, as the store gives them), newest at the top; the
@@ -66,8 +78,9 @@ class Timeline(DataTable[Any]):
                 article = store.article(t.article_id)
                 title = article.title if article else t.article_id
                 what.append(f"  shared: {fmt.one_line(title)}", style="dim")
+            what.no_wrap, what.overflow = True, "ellipsis"
             self.add_row(
-                Text(fmt.when_label(t.at, now), style="dim"),
+                Text(fmt.when_label(t.at, now), style="dim", no_wrap=True, overflow="ellipsis"),
                 "<- in" if t.direction == "in" else "-> out",
                 Text(t.channel),
                 what,
