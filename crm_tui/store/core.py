@@ -24,6 +24,7 @@ from crm_tui.store import undo as undo_log
 from crm_tui.store.storage import (
     CorruptFile,
     NewerSchema,
+    Payload,
     SavedButUnfinished,
     StoreError,
     commit_files,
@@ -396,7 +397,7 @@ class StoreCore:
         """Write what a batch changed: every changed file or none (storage.commit_files)."""
         pending = [(t, t.storage.pending) for t in self._all_tables() if t.storage.pending is not None]
         change, self._change = self._change, None
-        logged: list[tuple[Path, bytes]] = []
+        logged: list[tuple[Path, Payload]] = []
         if change is not None and change.replay:
             logged = change.extra_writes
         elif change is not None and pending:
@@ -413,7 +414,8 @@ class StoreCore:
             return
         for table, _data in pending:
             table.storage.pending = None
-        writes = [(t.storage.path, t.storage.payload(data)) for t, data in pending if data is not None]
+        writes: list[tuple[Path, Payload]] = [
+            (t.storage.path, t.storage.payload(data)) for t, data in pending if data is not None]
         writes += logged
         try:
             commit_files(self.folder, writes)
