@@ -161,14 +161,16 @@ def _apply_all(store: Any, reading: Reading, summary: Summary, by_email: dict[st
             if touch is not None:
                 touch.note = title
                 store.update_touch(touch)
-        logged = []
-        for key, contact_id, at, title, path in [*adds, *(m[:5] for m in moves)]:
-            # Classified at once ("noted": just a reply): a meeting pauses a sequence like
-            # a reply but asks nothing of the user (no `reply-received`, unlike a mail).
-            touch = store.log_touch(Touch(contact_id=contact_id, at=at, direction="in",
-                                          channel="meeting", note=title, source=SOURCE, key=key,
-                                          outcome=REPLY_NOTED))
-            logged.append((f"{key}#{contact_id}", touch, path))
+        to_log = [*adds, *(m[:5] for m in moves)]
+        # Classified at once ("noted": just a reply): a meeting pauses a sequence like a
+        # reply but asks nothing of the user (no `reply-received`, unlike a mail). Logged
+        # together: each contact's summary is saved once, not once per meeting.
+        touches = store.log_touches(
+            Touch(contact_id=contact_id, at=at, direction="in", channel="meeting", note=title,
+                  source=SOURCE, key=key, outcome=REPLY_NOTED)
+            for key, contact_id, at, title, _path in to_log)
+        logged = [(f"{key}#{contact_id}", touch, path)
+                  for (key, contact_id, _at, _title, path), touch in zip(to_log, touches, strict=True)]
         for contact in meeting_changes:
             contact.meetings = upcoming.get(contact.id, [])
             store.update_contact(contact)

@@ -175,8 +175,9 @@ class StoreCore:
         """The first write of a new day (a TUI left open past midnight) takes the day's
         backup first, as an open does."""
         today = self.clock()
-        if self._backed_up_on != today.format("YYYY-MM-DD"):
-            self._backed_up_on = today.format("YYYY-MM-DD")
+        day = today.date().isoformat()  # (arrow's format() is slow enough to matter here)
+        if self._backed_up_on != day:
+            self._backed_up_on = day
             self._take_backup(today)
 
     def _take_backup(self, today: arrow.Arrow) -> None:
@@ -442,7 +443,8 @@ class StoreCore:
                 table.load(False)
 
     def _persist(self, table: Table, op: Callable[[], None]) -> None:
-        self._check_writable()
+        if not self._batch_depth:  # (a batch checked it as it began: 50,000 saves need not)
+            self._check_writable()
         try:
             op()
         except StoreError:

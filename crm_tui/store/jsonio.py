@@ -22,8 +22,9 @@ import orjson
 FILE_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# Bytes gathered before one os.write (a record is a few hundred bytes).
+# Bytes gathered before one os.write, and records dumped by one orjson call.
 CHUNK = 1 << 20
+BLOCK = 256
 
 
 def json_ready(value: Any) -> Any:
@@ -62,58 +63,81 @@ def record_doc(record: Any, drop: frozenset[str], omit: frozenset[str] = frozens
     for name, value in attributes.items():
         if name[0] == "_" or name in drop:
             continue
-        ready = json_ready(value)
-        if name in omit and ready in _EMPTY:
-            continue
-        doc[name] = ready
+        kind = type(value)
+        if kind is str:  # (most values: checked here rather than in a call per value)
+            if not value:
+                if name in omit:
+                    continue
+            elif not value.isascii() and _SURROGATE.search(value):
+                orjson.dumps(value)  # raises orjson's own error
+            doc[name] = value
+        elif value is None:
+            if name not in omit:
+                doc[name] = None
+        else:
+            ready = json_ready(value)
+            if name in omit and ready in _EMPTY:
+                continue
+            doc[name] = ready
     return doc
 
 
 def _nested(value: Any, indent: bytes) -> bytes:
     """``value`` indented as it is at that depth of a whole-document dumps."""
-    body = orjson.dumps(value, option=FILE_OPTIONS)
-    return body.replace(b"\n", b"\n" + indent) if indent else body
+    return orjson.dumps(value, option=FILE_OPTIONS).replace(b"\n", b"\n" + indent)
 
 
-def _object(items: Iterable[tuple[str, Any]], depth: int, split: int) -> Iterator[bytes]:
-    """The pieces of an indented object whose values are split further until ``split``."""
-    pad = b"  " * (depth + 1)
-    first = True
-    for key, value in items:
-        head = (b"{\n" if first else b",\n") + pad + orjson.dumps(key) + b": "
-        first = False
-        if depth + 1 < split and type(value) is dict and value:
-            yield head
-            yield from _object(sorted(value.items()), depth + 1, split)
-        else:
-            yield head + _nested(value, pad)
-    yield b"{}" if first else b"\n" + b"  " * depth + b"}"
+def _slices(table: dict[str, Any], keys: list[str]) -> Iterator[tuple[bool, dict[str, Any]]]:
+    """(first?, a dict of the next ``BLOCK`` entries) in the order of ``keys``."""
+    for start in range(0, len(keys), BLOCK):
+        yield start == 0, {k: table[k] for k in keys[start:start + BLOCK]}
+
+
+def _table(table: dict[str, Any], depth: int) -> Iterator[bytes]:
+    """A non-empty table (record id -> document) at ``depth`` of an indented file, dumped
+    ``BLOCK`` records at a time (a record at a time costs more in Python than it saves)."""
+    pad = b"  " * depth
+    for first, block in _slices(table, sorted(table)):
+        body = orjson.dumps(block, option=FILE_OPTIONS)  # b"{\n  ...\n}"
+        yield (b"{\n" if first else b",\n") + pad + body[2:-2].replace(b"\n", b"\n" + pad)
+    yield b"\n" + pad + b"}"
 
 
 def file_chunks(document: dict[str, Any]) -> Iterator[bytes]:
     """The bytes of ``orjson.dumps(document, FILE_OPTIONS | OPT_APPEND_NEWLINE)``, in pieces
-    of about ``CHUNK`` bytes: tables are split into records, records dumped one at a time."""
+    of about ``CHUNK`` bytes: each table is dumped a block of records at a time."""
     return gathered(_whole_file(document))
 
 
 def _whole_file(document: dict[str, Any]) -> Iterator[bytes]:
-    yield from _object(sorted(document.items()), 0, 2)
-    yield b"\n"
+    first = True
+    for key, value in sorted(document.items()):
+        yield (b"{\n" if first else b",\n") + b"  " + orjson.dumps(key) + b": "
+        first = False
+        if type(value) is dict and value:
+            yield from _table(value, 1)
+        else:
+            yield _nested(value, b"  ")
+    yield b"{}\n" if first else b"\n}\n"
 
 
 def compact_chunks(head: dict[str, Any], name: str, nested: dict[str, Any], depth: int) -> Iterator[bytes]:
     """The bytes of ``orjson.dumps({**head, name: nested})`` (insertion order, no indent),
-    in pieces: ``nested`` is split ``depth`` levels down before its values are dumped."""
+    in pieces: ``nested`` is split ``depth`` levels down, its last level in blocks."""
     def parts(value: dict[str, Any], level: int) -> Iterator[bytes]:
-        sep = b"{"
-        for key, item in value.items():
-            if level > 1 and type(item) is dict:
+        if not value:
+            yield b"{}"
+        elif level > 1 and all(type(item) is dict for item in value.values()):
+            sep = b"{"
+            for key, item in value.items():
                 yield sep + orjson.dumps(key) + b":"
                 yield from parts(item, level - 1)
-            else:
-                yield sep + orjson.dumps(key) + b":" + orjson.dumps(item)
-            sep = b","
-        yield b"{}" if sep == b"{" else b"}"
+                sep = b","
+            yield b"}"
+        else:
+            for first, block in _slices(value, list(value)):
+                yield (b"{" if first else b",") + orjson.dumps(block)[1:-1]
+            yield b"}"
 
     def whole() -> Iterator[bytes]:
         start = orjson.dumps(head)

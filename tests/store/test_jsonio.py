@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,19 +26,41 @@ tables = st.dictionaries(text, st.dictionaries(text, st.dictionaries(text, value
                          | values, max_size=4)
 
 
+@contextlib.contextmanager
+def blocks_of(size: int) -> Iterator[None]:
+    """Records dumped ``size`` at a time (the real block is larger than any example)."""
+    saved = jsonio.BLOCK
+    jsonio.BLOCK = size
+    try:
+        yield
+    finally:
+        jsonio.BLOCK = saved
+
+
 @settings(max_examples=300, deadline=None)
-@given(tables)
-def test_a_file_in_pieces_is_the_whole_dumps(document: dict[str, Any]):
-    assert b"".join(jsonio.file_chunks(document)) == orjson.dumps(document, option=FILE)
+@given(tables, st.sampled_from([1, 2, 256]))
+def test_a_file_in_pieces_is_the_whole_dumps(document: dict[str, Any], block: int):
+    with blocks_of(block):
+        assert b"".join(jsonio.file_chunks(document)) == orjson.dumps(document, option=FILE)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(text, text, max_size=2),
-       st.dictionaries(text, st.dictionaries(text, st.dictionaries(text, values, max_size=3), max_size=3), max_size=3))
-def test_an_undo_entry_in_pieces_is_the_whole_dumps(head: dict[str, str], changes: dict[str, Any]):
+       st.dictionaries(text, st.dictionaries(text, st.dictionaries(text, values, max_size=3) | values,
+                                             max_size=3), max_size=3),
+       st.sampled_from([1, 2, 256]))
+def test_an_undo_entry_in_pieces_is_the_whole_dumps(head: dict[str, str], changes: dict[str, Any], block: int):
     head.pop("changes", None)
-    whole = b"".join(jsonio.compact_chunks(head, "changes", changes, 3))
+    with blocks_of(block):
+        whole = b"".join(jsonio.compact_chunks(head, "changes", changes, 3))
     assert whole == orjson.dumps({**head, "changes": changes})
+
+
+def test_a_large_table_is_written_in_several_chunks():
+    document = {"contacts": {str(n): {"name": "x" * 1000, "n": n} for n in range(3000)}, "_schema": 3}
+    pieces = list(jsonio.file_chunks(document))
+    assert len(pieces) > 2 and max(map(len, pieces)) < 2 * jsonio.CHUNK
+    assert b"".join(pieces) == orjson.dumps(document, option=FILE)
 
 
 @settings(max_examples=300, deadline=None)
