@@ -8,6 +8,7 @@ the next open notices and recomputes the summaries. Touch ids name their shard:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -92,7 +93,7 @@ class TouchLog(StoreCore):
                 if month not in months:
                     months.add(month)
                     self._bump_seq(month)
-                self._persist(shard, lambda shard=shard, touch=touch: shard.save(touch))
+                self._persist(shard, functools.partial(shard.save, touch))
                 self._summarise(contact, [touch])
                 contacts[contact.id] = contact
                 logged.append(touch)
