@@ -57,6 +57,11 @@ def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
                       dry_run)
 
 
+def contact_addresses(store: Any) -> frozenset[str]:
+    """Every contact's address, as meetings are matched against them (see :func:`_index`)."""
+    return frozenset(_index(store.contacts(), frozenset()))
+
+
 def contacts_hash(store: Any) -> str:
     """A digest of every contact's addresses: when it changes, meetings are matched again
     (your own addresses are in the settings' fingerprint, which re-reads every file)."""

@@ -1,0 +1,160 @@
+"""Which calendar files need parsing at all (see :mod:`crm_tui.sources.calendar`).
+
+Parsing is most of a first sync's time (icalendar: ~1 ms a small file). A file whose
+ORGANIZER and ATTENDEE lines name none of the contacts can make no touch and no meeting to
+come, so it need not be parsed, with one condition: that parsing it would not have said
+anything either. A file is left unparsed only when it is plainly well formed (valid UTF-8,
+no control characters, every line ``NAME;PARAM=...:value``, components that open and close
+in order inside a VCALENDAR, every event with a start), and the values the reader uses
+(starts and ends, durations, recurrence rules and dates, time zones) are of their plain
+forms; anything else is parsed, and reported exactly as before.
+
+The lines are read as icalendar reads them: unfolded (a line break followed by a space or a
+tab continues the line, RFC 5545 3.1; CRLF or a bare LF), names in any case.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import date
+from functools import lru_cache
+
+from crm_tui.sources.calendar_parse import _address
+
+# icalendar's own unfolding and line split (icalendar/parser/content_line.py).
+_UNFOLD = re.compile(r"(?:(?<!\n)\r\n|(?<![\r\n])\n)(?:\r?\n)*[ \t]")
+_NEWLINE = re.compile(r"\r?\n")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
+# NAME, then parameters (values plain or quoted, comma lists), then ":" and the value.
+_PARAM_VALUE = r'(?:"[^"]*"|[^";:,]*)'
+_LINE = re.compile(rf"([A-Za-z0-9-]+)((?:;[A-Za-z0-9-]+={_PARAM_VALUE}(?:,{_PARAM_VALUE})*)*):(.*)",
+                   re.DOTALL)
+_TZID = re.compile(r';TZID=("[^"]*"|[^";:,]*)', re.IGNORECASE)
+_VALUE_PARAM = re.compile(r";VALUE=([^;:]*)", re.IGNORECASE)
+_DATE = r"(?:19|20|21)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_TIME = r"T(?:[01]\d|2[0-3])[0-5]\d[0-5]\dZ?"
+_WHEN = re.compile(rf"{_DATE}(?:{_TIME})?(?:,{_DATE}(?:{_TIME})?)*")
+_DURATION = re.compile(r"[+-]?P(?:\d+W|\d+D(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?|T(?:\d+H)?(?:\d+M)?(?:\d+S)?)")
+_OFFSET = re.compile(r"[+-](?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?")
+_DAYS = r"(?:MO|TU|WE|TH|FR|SA|SU)"
+_RULE_PARTS = {
+    "FREQ": re.compile(r"SECONDLY|MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY"),
+    "UNTIL": re.compile(rf"{_DATE}(?:{_TIME})?"),
+    "COUNT": re.compile(r"[1-9]\d{0,4}"),
+    "INTERVAL": re.compile(r"[1-9]\d{0,3}"),
+    "WKST": re.compile(_DAYS),
+    "BYDAY": re.compile(rf"(?:[+-]?(?:[1-9]|[1-4]\d|5[0-3])?{_DAYS})(?:,[+-]?(?:[1-9]|[1-4]\d|5[0-3])?{_DAYS})*"),
+    "BYMONTH": re.compile(r"(?:[1-9]|1[0-2]|0[1-9])(?:,(?:[1-9]|1[0-2]|0[1-9]))*"),
+    "BYMONTHDAY": re.compile(r"[+-]?(?:[1-9]|[12]\d|3[01])(?:,[+-]?(?:[1-9]|[12]\d|3[01]))*"),
+}
+_WHEN_PROPS = frozenset({"DTSTART", "DTEND", "DUE", "RECURRENCE-ID", "EXDATE", "RDATE"})
+_PEOPLE = frozenset({"ORGANIZER", "ATTENDEE"})
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _real_date(value: str) -> bool:
+    """Whether YYYYMMDD... names a day that exists (not 30 February)."""
+    try:
+        date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+    except ValueError:
+        return False
+    return True
+
+
+def _rule_ok(value: str) -> bool:
+    parts = value.upper().split(";")
+    if not parts[0].startswith("FREQ="):
+        return False
+    seen = set()
+    for part in parts:
+        key, _, item = part.partition("=")
+        pattern = _RULE_PARTS.get(key)
+        if pattern is None or key in seen or not pattern.fullmatch(item):
+            return False
+        if key == "UNTIL" and not _real_date(item):
+            return False
+        seen.add(key)
+    return not {"UNTIL", "COUNT"} <= seen
+
+
+def _value_ok(name: str, params: str, value: str, zones: set[str]) -> bool:
+    """Whether a value the reader uses is of its plain form."""
+    if name in _WHEN_PROPS:
+        kind = _VALUE_PARAM.search(params)
+        if kind and kind.group(1).upper() not in ("DATE", "DATE-TIME"):
+            return False  # (a PERIOD, say: parsed)
+        for tzid in _TZID.findall(params):
+            zones.add(tzid.strip('"'))
+        return bool(_WHEN.fullmatch(value)) and all(_real_date(v) for v in value.split(","))
+    if name in ("RRULE", "EXRULE"):
+        return _rule_ok(value)
+    if name == "DURATION":
+        return bool(_DURATION.fullmatch(value))
+    if name in ("TZOFFSETFROM", "TZOFFSETTO"):
+        return bool(_OFFSET.fullmatch(value))
+    return True
+
+
+def scan(data: bytes) -> set[str] | None:
+    """The addresses the ORGANIZER and ATTENDEE lines name, as the reader would read them;
+    None when the file is not plainly well formed (see the module doc): it must be parsed."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    if _CONTROL.search(text):
+        return None
+    found: set[str] = set()
+    stack: list[str] = []
+    calendars = starts = 0
+    used_zones: set[str] = set()
+    declared_zones: set[str] = set()
+    for line in _NEWLINE.split(_UNFOLD.sub("", text)):
+        if not line:
+            continue
+        match = _LINE.fullmatch(line)
+        if match is None:
+            return None
+        name, params, value = match.group(1).upper(), match.group(2), match.group(3)
+        if name in _PEOPLE:
+            if "\\" in value:
+                return None  # an escape icalendar would undo: the address is not sure
+            found.add(_address(value))
+            if "," in value:
+                found.update(_address(part) for part in value.split(","))
+        elif name == "BEGIN":
+            component = value.upper()
+            if (not stack) != (component == "VCALENDAR"):
+                return None
+            calendars += component == "VCALENDAR"
+            stack.append(component)
+            starts = 0 if component == "VEVENT" else starts
+        elif name == "END":
+            if not stack or stack.pop() != value.upper():
+                return None
+            if value.upper() == "VEVENT" and starts != 1:
+                return None  # an event without a start (or with two)
+        else:
+            if name == "DTSTART" and stack and stack[-1] == "VEVENT":
+                starts += 1
+            if name == "TZID" and stack and stack[-1] == "VTIMEZONE":
+                declared_zones.add(value)
+            if not _value_ok(name, params, value, used_zones):
+                return None
+    if stack or not calendars or not used_zones <= (declared_zones | _zones()):
+        return None
+    return found
+
+
+def worth_parsing(data: bytes, wanted: frozenset[str]) -> tuple[bool, list[str]]:
+    """(whether the file must be parsed, the addresses it names): it must unless it is
+    plainly well formed and names none of the ``wanted`` addresses."""
+    found = scan(data)
+    if found is None:
+        return True, []
+    return not found.isdisjoint(wanted), sorted(found - {""})
