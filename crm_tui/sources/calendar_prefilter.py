@@ -25,7 +25,7 @@ from crm_tui.sources.calendar_parse import _address
 # icalendar's own unfolding and line split (icalendar/parser/content_line.py).
 _UNFOLD = re.compile(r"(?:(?<!\n)\r\n|(?<![\r\n])\n)(?:\r?\n)*[ \t]")
 _NEWLINE = re.compile(r"\r?\n")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)")  # (a lone CR too)
 # NAME, then parameters (values plain or quoted, comma lists), then ":" and the value.
 _PARAM_VALUE = r'(?:"[^"]*"|[^";:,]*)'
 _LINE = re.compile(rf"([A-Za-z0-9-]+)((?:;[A-Za-z0-9-]+={_PARAM_VALUE}(?:,{_PARAM_VALUE})*)*):(.*)",
@@ -50,6 +50,7 @@ _RULE_PARTS = {
 }
 _WHEN_PROPS = frozenset({"DTSTART", "DTEND", "DUE", "RECURRENCE-ID", "EXDATE", "RDATE"})
 _PEOPLE = frozenset({"ORGANIZER", "ATTENDEE"})
+_PEOPLE_LINES = re.compile(r"^(?:ORGANIZER|ATTENDEE)[;:][^\r\n]*", re.IGNORECASE | re.MULTILINE)
 
 
 @lru_cache(maxsize=1)
@@ -100,13 +101,33 @@ def _value_ok(name: str, params: str, value: str, zones: set[str]) -> bool:
     return True
 
 
-def scan(data: bytes) -> set[str] | None:
-    """The addresses the ORGANIZER and ATTENDEE lines name, as the reader would read them;
-    None when the file is not plainly well formed (see the module doc): it must be parsed."""
+def _lines(data: bytes) -> str | None:
+    """The file's text, unfolded; None when it is not UTF-8."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
+    return _UNFOLD.sub("", text)
+
+
+def _addresses(value: str) -> set[str] | None:
+    """The addresses an ORGANIZER or ATTENDEE value may be read as (None: not sure)."""
+    if "\\" in value:
+        return None  # an escape icalendar would undo
+    found = {_address(value)}
+    if "," in value:
+        found.update(_address(part) for part in value.split(","))
+    return found
+
+
+def scan(data: bytes) -> set[str] | None:
+    """The addresses the ORGANIZER and ATTENDEE lines name, as the reader would read them;
+    None when the file is not plainly well formed (see the module doc): it must be parsed."""
+    text = _lines(data)
+    return None if text is None else _scan(text)
+
+
+def _scan(text: str) -> set[str] | None:
     if _CONTROL.search(text):
         return None
     found: set[str] = set()
@@ -114,7 +135,7 @@ def scan(data: bytes) -> set[str] | None:
     calendars = starts = 0
     used_zones: set[str] = set()
     declared_zones: set[str] = set()
-    for line in _NEWLINE.split(_UNFOLD.sub("", text)):
+    for line in _NEWLINE.split(text):
         if not line:
             continue
         match = _LINE.fullmatch(line)
@@ -122,11 +143,10 @@ def scan(data: bytes) -> set[str] | None:
             return None
         name, params, value = match.group(1).upper(), match.group(2), match.group(3)
         if name in _PEOPLE:
-            if "\\" in value:
-                return None  # an escape icalendar would undo: the address is not sure
-            found.add(_address(value))
-            if "," in value:
-                found.update(_address(part) for part in value.split(","))
+            addresses = _addresses(value)
+            if addresses is None:
+                return None
+            found |= addresses
         elif name == "BEGIN":
             component = value.upper()
             if (not stack) != (component == "VCALENDAR"):
@@ -154,7 +174,16 @@ def scan(data: bytes) -> set[str] | None:
 def worth_parsing(data: bytes, wanted: frozenset[str]) -> tuple[bool, list[str]]:
     """(whether the file must be parsed, the addresses it names): it must unless it is
     plainly well formed and names none of the ``wanted`` addresses."""
-    found = scan(data)
+    text = _lines(data)
+    if text is None:
+        return True, []
+    # First the people alone (cheap): a file naming a contact is parsed, whatever its form.
+    for line in _PEOPLE_LINES.findall(text):
+        match = _LINE.fullmatch(line)
+        addresses = _addresses(match.group(3)) if match else None
+        if addresses is not None and not addresses.isdisjoint(wanted):
+            return True, []
+    found = _scan(text)
     if found is None:
         return True, []
     return not found.isdisjoint(wanted), sorted(found - {""})

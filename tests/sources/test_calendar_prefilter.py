@@ -74,6 +74,7 @@ def test_folded_lines_are_unfolded_first(fold):
     calendar(event("a", ":20260220T100000Z", summary="bell \x07")),       # a control character
     calendar(event("a", ":20260220T100000Z", attendees=("mailto:a\\,b@example.com",))),  # escaped
     "BeGIN:\x00\r\n",
+    calendar(event("a", ":20260220T100000Z", summary="a lone\rreturn")),
 ])
 def test_anything_odd_is_parsed(odd):
     data = odd.encode("utf-8", "surrogatepass")
