@@ -264,6 +264,11 @@ def read_file(path: Path, settings: Settings, start: datetime, end: datetime, zo
         worth, named = worth_parsing(data, wanted)
         if not worth:
             return [], [], named
+    from crm_tui.sources.calendar_simple import read_simple
+
+    simple = read_simple(data, settings, start, end, zone)  # most files: without icalendar
+    if simple is not None:
+        return simple, [], None
     occurrences, problems = _parse(data, settings, start, end, zone)
     return occurrences, problems, None
 
