@@ -66,6 +66,7 @@ from crm_tui.sources.calendar_apply import (  # noqa: F401
     _under,
     apply,
     contact_addresses,
+    contacts_digest,
     contacts_hash,
     nothing_to_do,
 )

@@ -62,6 +62,12 @@ def contact_addresses(store: Any) -> frozenset[str]:
     return frozenset(_index(store.contacts(), frozenset()))
 
 
+def contacts_digest(store: Any) -> tuple[str, frozenset[str]]:
+    """(:func:`contacts_hash`, :func:`contact_addresses`) from one pass over the contacts."""
+    by_email = _index(store.contacts(), frozenset())
+    return _index_hash(by_email), frozenset(by_email)
+
+
 def contacts_hash(store: Any) -> str:
     """A digest of every contact's addresses: when it changes, meetings are matched again
     (your own addresses are in the settings' fingerprint, which re-reads every file)."""

@@ -43,9 +43,9 @@ class CalendarKind:
         """Nothing is required: without ``[me] emails`` only "I declined" cannot be told."""
 
     def snapshot(self, store: Any) -> dict[str, Any]:
+        digest, addresses = calendar.contacts_digest(store)
         return {"cache": calendar.load_cache(calendar.cache_path(Path(store.folder))),
-                "contacts": calendar.contacts_hash(store),
-                "addresses": calendar.contact_addresses(store)}
+                "contacts": digest, "addresses": addresses}
 
     def scan(self, paths: list[Path], snapshot: Any, settings: Settings, now: arrow.Arrow,
              progress: Any = None) -> _Scanned:
