@@ -50,6 +50,15 @@ _RULE_PARTS = {
 }
 _WHEN_PROPS = frozenset({"DTSTART", "DTEND", "DUE", "RECURRENCE-ID", "EXDATE", "RDATE"})
 _PEOPLE = frozenset({"ORGANIZER", "ATTENDEE"})
+_STAMPS = frozenset({"DTSTAMP", "CREATED", "LAST-MODIFIED", "COMPLETED"})
+_NUMBERS = frozenset({"SEQUENCE", "PRIORITY", "PERCENT-COMPLETE", "REPEAT"})
+_GEO = re.compile(r"-?\d{1,3}(?:\.\d+)?;-?\d{1,3}(?:\.\d+)?")
+# Properties icalendar reads as text (or as a list of texts, a URI, an address).
+_TEXTS = frozenset({
+    "SUMMARY", "DESCRIPTION", "LOCATION", "COMMENT", "CATEGORIES", "UID", "STATUS", "CLASS",
+    "TRANSP", "PRODID", "VERSION", "CALSCALE", "METHOD", "TZNAME", "TZID", "CONTACT",
+    "RELATED-TO", "RESOURCES", "ACTION", "URL", "TZURL", "ATTACH", "REQUEST-STATUS",
+})
 _PEOPLE_LINES = re.compile(r"^(?:ORGANIZER|ATTENDEE)[;:][^\r\n]*", re.IGNORECASE | re.MULTILINE)
 
 
@@ -84,21 +93,35 @@ def _rule_ok(value: str) -> bool:
 
 
 def _value_ok(name: str, params: str, value: str, zones: set[str]) -> bool:
-    """Whether a value the reader uses is of its plain form."""
-    if name in _WHEN_PROPS:
-        kind = _VALUE_PARAM.search(params)
-        if kind and kind.group(1).upper() not in ("DATE", "DATE-TIME"):
-            return False  # (a PERIOD, say: parsed)
+    """Whether icalendar reads this property without a word: a property it types (a
+    date, a rule, a number, a trigger...) only in its plain form, text of any kind, and
+    nothing it does not know but X- properties (read as text)."""
+    kind = _VALUE_PARAM.search(params)
+    declared = kind.group(1).upper() if kind else None
+    if "ENCODING=" in params.upper():
+        return False  # (base64 that may not decode)
+    if name in _WHEN_PROPS or name in _STAMPS:
+        if declared not in (None, "DATE", "DATE-TIME"):
+            return False  # (a PERIOD, say)
         for tzid in _TZID.findall(params):
             zones.add(tzid.strip('"'))
-        return bool(_WHEN.fullmatch(value)) and all(_real_date(v) for v in value.split(","))
+        dates = value.split(",")
+        if declared and any((len(v) == 8) != (declared == "DATE") for v in dates):
+            return False
+        return bool(_WHEN.fullmatch(value)) and all(_real_date(v) for v in dates)
+    if declared not in (None, "TEXT"):
+        return False
     if name in ("RRULE", "EXRULE"):
         return _rule_ok(value)
-    if name == "DURATION":
+    if name == "DURATION" or name == "TRIGGER":
         return bool(_DURATION.fullmatch(value))
     if name in ("TZOFFSETFROM", "TZOFFSETTO"):
         return bool(_OFFSET.fullmatch(value))
-    return True
+    if name in _NUMBERS:
+        return value.isdigit() and value.isascii() and len(value) < 10
+    if name == "GEO":
+        return bool(_GEO.fullmatch(value))
+    return name in _TEXTS or name.startswith("X-")
 
 
 def _lines(data: bytes) -> str | None:

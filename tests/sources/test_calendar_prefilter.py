@@ -16,6 +16,7 @@ from crm_tui.sources import calendar as cal
 from crm_tui.sources import calendar_parse, calendar_simple
 from crm_tui.sources.calendar_kind import CalendarKind
 from crm_tui.sources.calendar_prefilter import scan, worth_parsing
+from tests.corpora import files
 from tests.sources.ics import calendar, event, write
 
 NOW = arrow.get("2026-03-02T18:00:00+00:00")
@@ -146,7 +147,7 @@ def test_the_sync_command_path_prefilters_from_its_snapshot(store, settings, tmp
     assert kind.apply(store, scanned, settings, NOW).touches_added == 0
 
 
-FILES = sorted(CORPUS.rglob("*.ics"))
+FILES = sorted(CORPUS.rglob("*.ics")) + files("vobject", "*.ics")  # (vobject: when fetched)
 
 
 def test_a_corpus_file_judged_plain_parses_without_a_word_and_names_no_one_else():

@@ -12,6 +12,7 @@ import pytest
 from crm_tui.config import Settings
 from crm_tui.sources import calendar_parse
 from crm_tui.sources.calendar_simple import read_simple
+from tests.corpora import files
 from tests.sources.ics import calendar, event
 
 CORPUS = Path(icalendar.__file__).parent / "tests"  # installed with icalendar; not copied here
@@ -89,7 +90,7 @@ def test_anything_else_takes_icalendars_road(text):
     assert simple is None
 
 
-CORPUS_FILES = sorted(CORPUS.rglob("*.ics"))
+CORPUS_FILES = sorted(CORPUS.rglob("*.ics")) + files("vobject", "*.ics")  # (vobject: when fetched)
 
 
 def test_the_corpus_reads_alike():
