@@ -133,6 +133,57 @@ def _lines(data: bytes) -> str | None:
     return _UNFOLD.sub("", text)
 
 
+Line = tuple[str, str, str]  # (NAME in upper case, ";PARAM=..." as written, value)
+
+
+class CalendarText:
+    """A calendar file's unfolded text, split into lines once for every reader of it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: list[Line] | None = None
+        self._found: set[str] | None = None
+        self._split = self._scanned = False
+
+    @property
+    def lines(self) -> list[Line] | None:
+        """Its lines; None when one is not of the plain ``NAME;PARAMS:value`` form or the
+        text holds a control character."""
+        if not self._split:
+            self._split = True
+            self._lines = _split(self.text)
+        return self._lines
+
+    @property
+    def people(self) -> set[str] | None:
+        """The addresses its ORGANIZER and ATTENDEE lines name, as the reader would read
+        them; None when the file is not plainly well formed (see the module doc)."""
+        if not self._scanned:
+            self._scanned = True
+            lines = self.lines
+            self._found = None if lines is None else _scan(lines)
+        return self._found
+
+    @classmethod
+    def of(cls, data: bytes) -> CalendarText | None:
+        text = _lines(data)
+        return None if text is None else cls(text)
+
+
+def _split(text: str) -> list[Line] | None:
+    if _CONTROL.search(text):
+        return None
+    lines = []
+    for line in _NEWLINE.split(text):
+        if not line:
+            continue
+        match = _LINE.fullmatch(line)
+        if match is None:
+            return None
+        lines.append((match.group(1).upper(), match.group(2), match.group(3)))
+    return lines
+
+
 def _addresses(value: str) -> set[str] | None:
     """The addresses an ORGANIZER or ATTENDEE value may be read as (None: not sure)."""
     if "\\" in value:
@@ -144,27 +195,18 @@ def _addresses(value: str) -> set[str] | None:
 
 
 def scan(data: bytes) -> set[str] | None:
-    """The addresses the ORGANIZER and ATTENDEE lines name, as the reader would read them;
-    None when the file is not plainly well formed (see the module doc): it must be parsed."""
-    text = _lines(data)
-    return None if text is None else _scan(text)
+    """:attr:`CalendarText.people` of a file's bytes."""
+    text = CalendarText.of(data)
+    return None if text is None else text.people
 
 
-def _scan(text: str) -> set[str] | None:
-    if _CONTROL.search(text):
-        return None
+def _scan(lines: list[Line]) -> set[str] | None:
     found: set[str] = set()
     stack: list[str] = []
     calendars = starts = 0
     used_zones: set[str] = set()
     declared_zones: set[str] = set()
-    for line in _NEWLINE.split(text):
-        if not line:
-            continue
-        match = _LINE.fullmatch(line)
-        if match is None:
-            return None
-        name, params, value = match.group(1).upper(), match.group(2), match.group(3)
+    for name, params, value in lines:
         if name in _PEOPLE:
             addresses = _addresses(value)
             if addresses is None:
@@ -194,19 +236,19 @@ def _scan(text: str) -> set[str] | None:
     return found
 
 
-def worth_parsing(data: bytes, wanted: frozenset[str]) -> tuple[bool, list[str]]:
+def worth_parsing(data: bytes | CalendarText, wanted: frozenset[str]) -> tuple[bool, list[str]]:
     """(whether the file must be parsed, the addresses it names): it must unless it is
     plainly well formed and names none of the ``wanted`` addresses."""
-    text = _lines(data)
+    text = CalendarText.of(data) if isinstance(data, bytes) else data
     if text is None:
         return True, []
     # First the people alone (cheap): a file naming a contact is parsed, whatever its form.
-    for line in _PEOPLE_LINES.findall(text):
+    for line in _PEOPLE_LINES.findall(text.text):
         match = _LINE.fullmatch(line)
         addresses = _addresses(match.group(3)) if match else None
         if addresses is not None and not addresses.isdisjoint(wanted):
             return True, []
-    found = _scan(text)
+    found = text.people
     if found is None:
         return True, []
     return not found.isdisjoint(wanted), sorted(found - {""})

@@ -21,7 +21,7 @@ from crm_tui.config import Settings
 from crm_tui.domain.text import clean
 from crm_tui.sources.calendar_model import SINGLE, Occurrence
 from crm_tui.sources.calendar_parse import _address, _as_datetime
-from crm_tui.sources.calendar_prefilter import _LINE, _NEWLINE, _lines, _scan
+from crm_tui.sources.calendar_prefilter import CalendarText, Line
 
 _RECURRING = frozenset({"RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "EXRULE"})
 _ONCE = frozenset({"UID", "DTSTART", "SUMMARY", "STATUS", "ORGANIZER"})
@@ -53,18 +53,12 @@ def _when(value: str, params: dict[str, str]) -> date | datetime | None:
     return moment.replace(tzinfo=zoneinfo.ZoneInfo(zone))
 
 
-def _events(text: str) -> list[dict[str, Any]] | None:
+def _events(lines: list[Line]) -> list[dict[str, Any]] | None:
     """Each VEVENT's properties (name -> value, ATTENDEE -> [(value, PARTSTAT)], DTSTART
     -> its date or time), or None when the file is not of the simple form."""
     events: list[dict[str, Any]] = []
     stack: list[str] = []
-    for line in _NEWLINE.split(text):
-        if not line:
-            continue
-        match = _LINE.fullmatch(line)
-        if match is None:
-            return None
-        name, params, value = match.group(1).upper(), match.group(2), match.group(3)
+    for name, params, value in lines:
         if name in _RECURRING:
             return None
         if name == "BEGIN":
@@ -97,14 +91,14 @@ def _events(text: str) -> list[dict[str, Any]] | None:
     return events
 
 
-def simple_occurrences(text: str, settings: Settings, start: datetime, end: datetime,
+def simple_occurrences(text: CalendarText, settings: Settings, start: datetime, end: datetime,
                        zone: tzinfo) -> list[Occurrence] | None:
-    """The occurrences of an unfolded calendar text in ``[start, end)``, as
-    ``calendar_parse`` finds them with icalendar; None when the file is not of the simple
-    form (see the module doc)."""
-    if _scan(text) is None:
+    """The occurrences of a calendar in ``[start, end)``, as ``calendar_parse`` finds them
+    with icalendar; None when the file is not of the simple form (see the module doc)."""
+    lines = text.lines
+    if lines is None or text.people is None:
         return None
-    events = _events(text)
+    events = _events(lines)
     if events is None:
         return None
     me = frozenset(_address(a) for a in settings.me.emails)
@@ -136,5 +130,5 @@ def simple_occurrences(text: str, settings: Settings, start: datetime, end: date
 def read_simple(data: bytes, settings: Settings, start: datetime, end: datetime,
                 zone: tzinfo) -> list[Occurrence] | None:
     """:func:`simple_occurrences` of a file's bytes."""
-    text = _lines(data)
+    text = CalendarText.of(data)
     return None if text is None else simple_occurrences(text, settings, start, end, zone)

@@ -34,13 +34,13 @@ def settings() -> Settings:
 def parsed(monkeypatch) -> list[int]:
     """Counts the files read for their events (by calendar_simple or icalendar)."""
     calls: list[int] = []
-    real = calendar_simple.read_simple
+    real = calendar_simple.simple_occurrences
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(calendar_simple, "read_simple", counting)
+    monkeypatch.setattr(calendar_simple, "simple_occurrences", counting)
     return calls
 
 
