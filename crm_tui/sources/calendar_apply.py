@@ -45,7 +45,8 @@ def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
 
     Nothing to do (no file changed, the same contacts' addresses, no meeting started since
     the last sync, which left nothing unconfirmed): the cache's big part is not even read."""
-    digest = contacts_hash(store)
+    everyone = _index(store.contacts(), frozenset())  # (one pass: the digest and the matching)
+    digest = _index_hash(everyone)
     quiet = nothing_to_do(reading, digest, now, dry_run)
     if quiet is not None:
         return quiet
@@ -53,8 +54,8 @@ def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
                       files=reading.files, files_read=reading.files_read,
                       files_unchanged=reading.files_unchanged)
     me = frozenset(_address(a) for a in settings.me.emails)
-    return _apply_all(store, reading, summary, _index(store.contacts(), me), digest, now,
-                      dry_run)
+    by_email = {address: ids for address, ids in everyone.items() if address not in me}
+    return _apply_all(store, reading, summary, by_email, digest, now, dry_run)
 
 
 def contact_addresses(store: Any) -> frozenset[str]:
