@@ -231,10 +231,13 @@ class Ranker:
         return self.for_articles([article], contacts, k).get(article.id, [])
 
     def for_articles(self, articles: Sequence[Article], contacts: Iterable[Contact],
-                     k: int = 5) -> dict[str, list[tuple[Contact, float]]]:
+                     k: int = 5, exclusions: Iterable[tuple[str, str]] | None = None,
+                     ) -> dict[str, list[tuple[Contact, float]]]:
         """:meth:`for_article` for many articles at once: the contacts' query matrix, their
         ids and who already has or declined each article are worked out once, not once per
-        article (at 10,000 contacts that was most of the cost of the Articles screen)."""
+        article (at 10,000 contacts that was most of the cost of the Articles screen).
+        ``exclusions``: the (article id, contact id) pairs shared or dismissed, when the
+        caller read them already (a thread must not read the store); else the store's."""
         contacts = list(contacts)
         found: dict[str, list[tuple[Contact, float]]] = {}
         wanted = [(a, self._position.get(a.id)) for a in articles]
@@ -245,11 +248,11 @@ class Ranker:
         ids = [c.id for c in contacts]
         index = {cid: i for i, cid in enumerate(ids)}
         excluded: dict[str, set[str]] = {}
-        if self.store is not None:
-            for share in self.store.shares():
-                excluded.setdefault(share.article_id, set()).add(share.contact_id)
-            for dismissal in self.store.dismissals():
-                excluded.setdefault(dismissal.article_id, set()).add(dismissal.contact_id)
+        if exclusions is None and self.store is not None:
+            exclusions = [(s.article_id, s.contact_id) for s in self.store.shares()]
+            exclusions += [(d.article_id, d.contact_id) for d in self.store.dismissals()]
+        for article_id, contact_id in exclusions or ():
+            excluded.setdefault(article_id, set()).add(contact_id)
         # Which articles name which of these companies, once (not every company per article).
         codes: dict[str, int] = {}
         for name in companies:

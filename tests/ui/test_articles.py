@@ -150,3 +150,57 @@ async def test_empty_state(make_app: Any, empty_paths: Any, now: arrow.Arrow) ->
         await pilot.press("s", "o", "x", "enter")  # nothing to act on: no crash
         await pilot.pause()
         assert isinstance(app.screen, ArticlesScreen)
+
+
+async def test_matches_worked_out_in_a_thread_the_list_shown_at_once(
+    app: Any, data: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As at 10,000 contacts: the list is there at once, the matches column and panel say
+    they are coming, then fill in; a share while they come is not lost."""
+    import threading
+
+    from textual.widgets import DataTable
+
+    from crm_tui.ui import article_matches
+
+    monkeypatch.setattr(article_matches, "INLINE_BELOW", 0)
+    gate = threading.Event()
+    original = article_matches.Ranker.for_articles
+
+    def slow(self: Any, *args: Any, **kwargs: Any) -> Any:
+        gate.wait(10)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(article_matches.Ranker, "for_articles", slow)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_articles(pilot)
+        assert list(screen.articles) == [data["pipeline"], data["a11y"]]
+        assert screen.filling
+        table = screen.query_one("#articles-list", DataTable)
+        assert str(table.get_cell(data["pipeline"], "matches")) == "…"
+        assert "finding them…" in str(screen.query_one("#articles-matches", Static).render())
+        gate.set()
+        for _ in range(200):
+            if not screen.filling:
+                break
+            await pilot.pause(0.01)
+        assert not screen.filling
+        assert [c.id for c, _ in screen.matches[data["pipeline"]]][:1] == [data["dana"]]
+        assert str(table.get_cell(data["pipeline"], "matches")).startswith("Dana")
+        assert app.store.contact(data["dana"]).name in str(
+            screen.query_one("#articles-matches", Static).render())
+        # Kept for the app: opening the screen again finds them at once.
+        assert app.article_matches.fresh() is not None
+
+
+async def test_matches_recomputed_after_a_change_they_depend_on(app: Any, data: dict[str, str]) -> None:
+    from crm_tui.ui.context import Change
+
+    async with app.run_test(size=SIZE) as pilot:
+        await open_articles(pilot)
+        kept = app.article_matches.fresh()
+        assert kept is not None
+        app.ctx.publish(Change.of("touches", contacts={data["dana"]}))  # a touch: no effect
+        assert app.article_matches.fresh() is kept
+        app.ctx.publish(Change.of("dismissals", contacts={data["dana"]}))
+        assert app.article_matches.fresh() is None

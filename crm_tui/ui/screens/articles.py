@@ -7,7 +7,7 @@ match, then the composer), open its link (http/https only), or dismiss it for a 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import arrow
 from rich.text import Text
@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Header, Static
 from crm_tui.domain.models import Article, Contact, Dismissal
 from crm_tui.feeds.links import safe_to_open
 from crm_tui.feeds.rank import ranker
+from crm_tui.ui.article_matches import RECENT, Matches, depends_on, published_of
 from crm_tui.ui.context import Change, writes
 from crm_tui.ui.dialogs.article_detail import OPEN, SHARE, ArticleDetailDialog
 from crm_tui.ui.dialogs.share_pick import SharePickDialog
@@ -29,18 +30,15 @@ from crm_tui.ui.screens.base import CrmScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.article_table import ArticleTable
 from crm_tui.ui.widgets.footer import KeyFooter
 
-# The list shows this many of the newest articles (retention keeps the store bounded too).
-RECENT = 300
-TOP = 3  # matching contacts shown per row
+if TYPE_CHECKING:
+    from crm_tui.ui.app import CrmApp
+
 PICKER_TOP = 15  # ranked contacts offered first in the share picker
+FINDING = "…"  # the matches column while they are worked out
 
 
 def _cell(value: str, style: str = "") -> Text:
     return Text(one_line(value), style=style, no_wrap=True, overflow="ellipsis")
-
-
-def published_of(article: Article) -> str:
-    return article.published or article.fetched_at or ""
 
 
 def short_date(moment: str, now: arrow.Arrow) -> str:
@@ -70,6 +68,8 @@ class ArticlesScreen(CrmScreen):
         self.matches: dict[str, list[tuple[Contact, float]]] = {}
         self._rank: Any = None
         self._why: dict[str, list[tuple[Contact, list[str]]]] = {}
+        self.filling = False  # the best matches are being worked out in a thread
+        self._token = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -95,37 +95,58 @@ class ArticlesScreen(CrmScreen):
     def wants(self, change: Change) -> bool:
         # Articles, and who suits them: a touch logged with someone (Today's done) changes
         # neither; a share or a "not for" does, and so does a change of unknown extent.
-        return change.contact_ids is None or change.touches_table("articles", "feeds", "shares", "dismissals")
+        return depends_on(change)
 
     # -------------------------------------------------------------------- data
     def _ranker(self) -> Any:
         return ranker(self.store, self.now)
 
     def reload(self) -> None:
+        """The newest articles at once; their best matches as soon as they are worked out
+        (in a thread at 10,000 contacts: see crm_tui/ui/article_matches.py)."""
         table = self.query_one("#articles-list", DataTable)
         current = self.current_id()
-        recent = sorted(self.store.articles(), key=published_of, reverse=True)[:RECENT]
-        contacts = self.store.contacts()
-        rank = self._rank = self._ranker()
+        self._token += 1
+        token = self._token
+        matches = cast("CrmApp", self.app).article_matches
+        found = matches.fresh()
+        recent = found.recent if found is not None else sorted(
+            self.store.articles(), key=published_of, reverse=True)[:RECENT]
         self._why = {}
         self.articles = {a.id: a for a in recent}
-        self.matches = rank.for_articles(recent, contacts, k=TOP)
+        self.matches = {}
         old_row = table.cursor_row
         table.clear()
         for a in recent:
-            names = ", ".join(c.first_name or c.name for c, _ in self.matches[a.id])
             table.add_row(
                 _cell(short_date(published_of(a), self.now), "dim"),
                 _cell(a.title, "bold"),
-                _cell(names or "-"),
+                _cell(FINDING),
                 key=a.id,
             )
         empty = not recent
         self.query_one("#articles-body").display = not empty
         self.query_one("#articles-empty").display = empty
-        if empty:
+        if not empty:
+            restore_cursor(table, list(self.articles), current, old_row)
+        self.filling = not empty
+        if not empty and not matches.request(lambda m: self._show_matches(m, token)):
+            self.show_detail()  # "finding them…" until they come
+
+    def _show_matches(self, found: Matches, token: int) -> None:
+        if token != self._token or not self.is_attached:
             return
-        restore_cursor(table, list(self.articles), current, old_row)
+        self.filling = False
+        self._rank = found.rank
+        self.matches = found.best
+        self._why = {}
+        if [a.id for a in found.recent] != list(self.articles):  # the articles changed
+            self.reload()
+            return
+        table = self.query_one("#articles-list", DataTable)
+        for a in found.recent:
+            names = ", ".join(c.first_name or c.name for c, _ in found.best.get(a.id, []))
+            table.update_cell(a.id, "matches", _cell(names or "-"))
         self.show_detail()
 
     def current_id(self) -> str | None:
@@ -165,7 +186,9 @@ class ArticlesScreen(CrmScreen):
         )
         found = self.why(article.id)
         parts: list[Any] = [("Best matches", "bold")]
-        if not found:
+        if self.filling:
+            parts.append("\nfinding them…")
+        elif not found:
             parts.append("\nnobody yet")
         for contact, reasons in found:
             parts += ["\n", (inert(contact.name), "bold")]
@@ -178,6 +201,8 @@ class ArticlesScreen(CrmScreen):
         company...), not a raw score: worked out when the article is first shown."""
         found = self._why.get(article_id)
         if found is None:
+            if self.filling:
+                return []  # not worked out yet (nothing kept: asked again once they are)
             article = self.articles.get(article_id)
             matches = self.matches.get(article_id, [])
             found = [(c, self._rank.reasons(article, c)) for c, _ in matches] if article else []

@@ -143,6 +143,15 @@ class ContactsScreen(CrmScreen):
             self._resort()
             self._apply(self.query_one(ContactTable).highlighted_id)
         self.query_one(ContactTable).refresh()
+        self.call_after_refresh(self._warm)
+
+    def _warm(self) -> None:
+        """The screen is complete: warm the filter, then what other screens will need."""
+        from crm_tui.ui import warmup
+
+        for row in self.rows:
+            row.haystack  # noqa: B018 (computed and kept: the first keystroke filters at once)
+        warmup.after_first_screen(cast("CrmApp", self.app))
 
     def _resort(self) -> None:
         self._sorted = sort_order(self.rows, self.sort_by, self.sort_reverse)

@@ -1,0 +1,32 @@
+"""Work done ahead, while the user reads the first screen.
+
+Once the Contacts screen is complete (its rows and every next step), the app starts what
+the other screens would otherwise do on their first visit: the Articles screen's best
+matches (in a thread, see :mod:`crm_tui.ui.article_matches`) and the month files a
+contact's timeline reads (one month per step between frames: each is a few milliseconds,
+so keys are still handled at once).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crm_tui.ui.app import CrmApp
+
+STEP_SECONDS = 0.01  # between two months read ahead
+
+
+def after_first_screen(app: CrmApp) -> None:
+    """Start the work ahead (once: later calls do nothing)."""
+    if app.__dict__.get("_warmed"):
+        return
+    app.__dict__["_warmed"] = True
+    app.article_matches.warm()
+    months = app.ctx.store.read_ahead()
+
+    def step() -> None:
+        if next(months, None) is not None:
+            app.set_timer(STEP_SECONDS, step)
+
+    app.set_timer(STEP_SECONDS, step)
