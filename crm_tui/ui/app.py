@@ -138,6 +138,9 @@ class CrmApp(LiveApp, App[None]):
     def on_ready(self) -> None:
         # The first frame is on the screen: start-up's pause of the collector ends here.
         perf.resume_gc()
+        from crm_tui.ui import warmup
+
+        warmup.at_first_frame(self)
 
     def _exit_with(self, return_code: int) -> None:
         self.exit(None, return_code)

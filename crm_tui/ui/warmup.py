@@ -1,8 +1,9 @@
 """Work done ahead, while the user reads the first screen.
 
-Once the Contacts screen is complete (its rows and every next step), the app starts what
-the other screens would otherwise do on their first visit: the Articles screen's best
-matches (in a thread, see :mod:`crm_tui.ui.article_matches`) and the month files a
+What the other screens would otherwise do on their first visit: the Articles screen's best
+matches, started at the first frame in a thread (see :mod:`crm_tui.ui.article_matches`:
+a second or more of work at 10,000 contacts that leaves the event loop free), and, once
+the Contacts screen is complete (its rows and every next step), the month files a
 contact's timeline reads (one month per step between frames: each is a few milliseconds,
 so keys are still handled at once).
 """
@@ -17,12 +18,16 @@ if TYPE_CHECKING:
 STEP_SECONDS = 0.01  # between two months read ahead
 
 
+def at_first_frame(app: CrmApp) -> None:
+    """Start the Articles matches (in a thread; at once for small data)."""
+    app.article_matches.warm()
+
+
 def after_first_screen(app: CrmApp) -> None:
-    """Start the work ahead (once: later calls do nothing)."""
+    """Read the touches' month files ahead (once: later calls do nothing)."""
     if app.__dict__.get("_warmed"):
         return
     app.__dict__["_warmed"] = True
-    app.article_matches.warm()
     months = app.ctx.store.read_ahead()
 
     def step() -> None:
