@@ -29,17 +29,11 @@ from crm_tui.ui.context import Change
 if TYPE_CHECKING:
     from crm_tui.ui.app import CrmApp
 
-RECENT = 300  # the list shows this many of the newest articles
-TOP = 3  # matching contacts shown per row
 # Below this many (contacts x articles) the work is done at once: a few milliseconds.
 INLINE_BELOW = 200_000
 
 # One ranker build at a time in this process (the Articles matches, Today's preview).
 BUILD_LOCK = threading.Lock()
-
-
-def published_of(article: Article) -> str:
-    return article.published or article.fetched_at or ""
 
 
 def depends_on(change: Change) -> bool:
@@ -98,6 +92,8 @@ class ArticleMatches:
         return False
 
     def _start(self) -> Matches | None:
+        from crm_tui.ui.screens.articles import RECENT, TOP, published_of  # the screen's own
+
         ctx = self.app.ctx
         store, now, version = ctx.store, ctx.now, self.version
         articles, feeds, contacts = store.articles(), store.feeds(), store.contacts()

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Header, Static
 from crm_tui.domain.models import Article, Contact, Dismissal
 from crm_tui.feeds.links import safe_to_open
 from crm_tui.feeds.rank import ranker
-from crm_tui.ui.article_matches import RECENT, Matches, depends_on, published_of
+from crm_tui.ui.article_matches import Matches, depends_on
 from crm_tui.ui.context import Change, writes
 from crm_tui.ui.dialogs.article_detail import OPEN, SHARE, ArticleDetailDialog
 from crm_tui.ui.dialogs.share_pick import SharePickDialog
@@ -30,15 +30,18 @@ from crm_tui.ui.screens.base import CrmScreen, cursor_key, restore_cursor
 from crm_tui.ui.widgets.article_table import ArticleTable
 from crm_tui.ui.widgets.footer import KeyFooter
 
-if TYPE_CHECKING:
-    from crm_tui.ui.app import CrmApp
-
+# The list shows this many of the newest articles (retention keeps the store bounded too).
+RECENT = 300
+TOP = 3  # matching contacts shown per row
 PICKER_TOP = 15  # ranked contacts offered first in the share picker
-FINDING = "…"  # the matches column while they are worked out
 
 
 def _cell(value: str, style: str = "") -> Text:
     return Text(one_line(value), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def published_of(article: Article) -> str:
+    return article.published or article.fetched_at or ""
 
 
 def short_date(moment: str, now: arrow.Arrow) -> str:
@@ -48,6 +51,12 @@ def short_date(moment: str, now: arrow.Arrow) -> str:
     day = arrow.get(moment).to(now.tzinfo)
     days = (now.date() - day.date()).days
     return {0: "today", 1: "yesterday"}.get(days, day.format("ddd D MMM"))
+
+
+if TYPE_CHECKING:
+    from crm_tui.ui.app import CrmApp
+
+FINDING = "…"  # the matches column while they are worked out
 
 
 class ArticlesScreen(CrmScreen):
