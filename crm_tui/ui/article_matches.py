@@ -4,9 +4,9 @@ At 10,000 contacts and 5,000 articles, building the ranker (every article indexe
 every contact's query takes a second or more: the screen used to hold the event loop for
 all of it. Here it runs in a thread, one computation at a time, and is kept for the app
 until a change it depends on (:func:`depends_on`) is published. The app starts it ahead,
-once the first screen is complete (:meth:`ArticleMatches.warm`), so the first visit to
-Articles usually finds it done; a visit before that shows the list at once and fills in
-the matches when they come.
+at the first frame (:meth:`ArticleMatches.warm`; the ranker's own imports, numpy and
+bm25s, in the thread too), so the first visit to Articles usually finds it done; a visit
+before that shows the list at once and fills in the matches when they come.
 
 The thread reads no store: the articles, feeds, contacts and exclusions are read on the
 event loop and handed over. Small data (the matches cost a few milliseconds) is worked
@@ -15,6 +15,7 @@ out at once, on the event loop, so the screen never flickers through "finding...
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,11 +24,13 @@ from typing import TYPE_CHECKING
 import arrow
 
 from crm_tui.domain.models import Article, Contact, Feed
-from crm_tui.feeds.rank import Ranker, built_ranker, install
 from crm_tui.ui.context import Change
 
 if TYPE_CHECKING:
+    from crm_tui.feeds.rank import Ranker
     from crm_tui.ui.app import CrmApp
+
+RANK_MODULE = "crm_tui.feeds.rank"
 
 # Below this many (contacts x articles) the work is done at once: a few milliseconds.
 INLINE_BELOW = 200_000
@@ -76,8 +79,27 @@ class ArticleMatches:
 
     def warm(self) -> None:
         """Start working them out ahead (nothing when done or under way)."""
-        if self.fresh() is None and not self.running:
+        if self.fresh() is not None or self.running:
+            return
+        if RANK_MODULE in sys.modules:
             self._start()
+            return
+        self.running = True  # first the ranker's imports (a fifth of a second), in a thread
+
+        def load() -> None:
+            __import__(RANK_MODULE)
+            try:
+                self.app.call_from_thread(self._imported)
+            except RuntimeError:  # the app closed meanwhile
+                pass
+
+        self.app.run_worker(load, thread=True, group="article-matches")
+
+    def _imported(self) -> None:
+        self.running = False
+        found = self._start()
+        if found is not None:
+            self._deliver(found)
 
     def request(self, then: Callable[[Matches], None]) -> bool:
         """Call ``then`` with the matches: now (returns True) or, when they are worked out
@@ -92,6 +114,7 @@ class ArticleMatches:
         return False
 
     def _start(self) -> Matches | None:
+        from crm_tui.feeds.rank import Ranker, built_ranker, install
         from crm_tui.ui.screens.articles import RECENT, TOP, published_of  # the screen's own
 
         ctx = self.app.ctx
@@ -124,6 +147,8 @@ class ArticleMatches:
 
     def _done(self, found: Matches, articles: list[Article], feeds: list[Feed], now: arrow.Arrow,
               new_ranker: bool) -> None:
+        from crm_tui.feeds.rank import install
+
         self.running = False
         store = self.app.ctx.store
         if new_ranker and found.version == self.version:
@@ -135,6 +160,9 @@ class ArticleMatches:
             if again is None:
                 return
             found = again
+        self._deliver(found)
+
+    def _deliver(self, found: Matches) -> None:
         self.result = found
         waiting, self._waiting = self._waiting, []
         for then in waiting:

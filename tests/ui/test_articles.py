@@ -165,13 +165,15 @@ async def test_matches_worked_out_in_a_thread_the_list_shown_at_once(
 
     monkeypatch.setattr(article_matches, "INLINE_BELOW", 0)
     gate = threading.Event()
-    original = article_matches.Ranker.for_articles
+    from crm_tui.feeds.rank import Ranker
+
+    original = Ranker.for_articles
 
     def slow(self: Any, *args: Any, **kwargs: Any) -> Any:
         gate.wait(10)
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(article_matches.Ranker, "for_articles", slow)
+    monkeypatch.setattr(Ranker, "for_articles", slow)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_articles(pilot)
         assert list(screen.articles) == [data["pipeline"], data["a11y"]]
