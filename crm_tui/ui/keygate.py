@@ -51,7 +51,11 @@ class KeyGate:
         if event is self._released:
             self._released = None
             return True
-        split = unburst(event, self.app.focused)
+        try:
+            focused = self.app.focused
+        except Exception:  # no screen yet
+            focused = None
+        split = unburst(event, focused)
         if split:  # Escape and the key, in their turn (after any key already waiting)
             self._pending.extend(split)
             if not self._busy:
