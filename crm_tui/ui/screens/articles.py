@@ -7,6 +7,7 @@ match, then the composer), open its link (http/https only), or dismiss it for a 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import arrow
@@ -40,6 +41,10 @@ def _cell(value: str, style: str = "") -> Text:
     return Text(one_line(value), style=style, no_wrap=True, overflow="ellipsis")
 
 
+def _names(best: list[tuple[Contact, float]]) -> str:
+    return ", ".join(c.first_name or c.name for c, _ in best) or "-"
+
+
 def published_of(article: Article) -> str:
     return article.published or article.fetched_at or ""
 
@@ -48,9 +53,17 @@ def short_date(moment: str, now: arrow.Arrow) -> str:
     """'today', 'yesterday', else 'Fri 20 Feb': fits a narrow column and reads at a glance."""
     if not moment:
         return ""
-    day = arrow.get(moment).to(now.tzinfo)
+    try:  # what the store writes (ISO): 50x cheaper than arrow, 300 rows at a time
+        parsed = datetime.fromisoformat(moment)
+        day = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(now.tzinfo)
+    except ValueError:
+        day = arrow.get(moment).to(now.tzinfo).datetime
     days = (now.date() - day.date()).days
-    return {0: "today", 1: "yesterday"}.get(days, day.format("ddd D MMM"))
+    return {0: "today", 1: "yesterday"}.get(days) or f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 if TYPE_CHECKING:
@@ -130,7 +143,7 @@ class ArticlesScreen(CrmScreen):
             table.add_row(
                 _cell(short_date(published_of(a), self.now), "dim"),
                 _cell(a.title, "bold"),
-                _cell(FINDING),
+                _cell(_names(found.best.get(a.id, [])) if found is not None else FINDING),
                 key=a.id,
             )
         empty = not recent
@@ -154,8 +167,9 @@ class ArticlesScreen(CrmScreen):
             return
         table = self.query_one("#articles-list", DataTable)
         for a in found.recent:
-            names = ", ".join(c.first_name or c.name for c, _ in found.best.get(a.id, []))
-            table.update_cell(a.id, "matches", _cell(names or "-"))
+            cell = _names(found.best.get(a.id, []))
+            if str(table.get_cell(a.id, "matches")) != cell:
+                table.update_cell(a.id, "matches", _cell(cell))
         self.show_detail()
 
     def current_id(self) -> str | None:
