@@ -20,6 +20,7 @@ split back into Escape and the key (:func:`unburst`), each handed on in turn.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections import deque
 from typing import Any
@@ -27,7 +28,7 @@ from typing import Any
 from textual import events
 from textual.app import App
 from textual.keys import _character_to_key
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 # Never hold a key back longer than this, whatever keeps the queues busy (a timer, a
 # spinner): the gate serialises keys, it must not swallow them.
@@ -110,10 +111,17 @@ class KeyGate:
                 return
 
 
+def _text_box(widget: Any) -> bool:
+    """An Input or a TextArea (not imported for this: if its module is not loaded, no
+    widget is one; start-up does without it)."""
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return isinstance(widget, Input) or (text_area is not None and isinstance(widget, text_area.TextArea))
+
+
 def unburst(event: events.Key, focused: Any) -> list[events.Key] | None:
     """Escape and the key that the parser read as one Alt/Option key, or None for a key
     that is what it says (always in a text box: there "£" is typed)."""
-    if isinstance(focused, (Input, TextArea)):
+    if _text_box(focused):
         return None
     character = _OPTION_OF.get(event.character or "")
     if character is None and event.key.startswith("alt+") and event.character:

@@ -284,3 +284,20 @@ async def test_burst_escape_and_a_digit_read_as_one_sequence(demo_app: Any) -> N
         # In a text box they are what they are: "£" typed.
         await burst(pilot, "£")
         assert box.value == "£"
+
+
+async def test_option_characters_are_typed_in_a_text_area(demo_app: Any) -> None:
+    from textual.widgets import TextArea
+
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = demo_app.screen.query_one(ContactTable)
+        demo_app.open_contact(table.highlighted_id)
+        await pilot.pause()
+        await pilot.press("l")
+        await pilot.pause()
+        note = demo_app.screen.query_one("#note", TextArea)
+        note.focus()
+        await pilot.pause()
+        await burst(pilot, "£", "5")
+        assert note.text.endswith("£5")
