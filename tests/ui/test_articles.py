@@ -206,3 +206,41 @@ async def test_matches_recomputed_after_a_change_they_depend_on(app: Any, data: 
         assert app.article_matches.fresh() is kept
         app.ctx.publish(Change.of("dismissals", contacts={data["dana"]}))
         assert app.article_matches.fresh() is None
+
+
+async def test_today_waits_for_the_ranker_the_work_ahead_builds(
+    app: Any, data: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Today opened while the work ahead is building the ranker uses that one (one build),
+    and shows the article once it is there."""
+    import threading
+
+    from crm_tui.feeds.rank import Ranker
+    from crm_tui.ui import article_matches
+
+    monkeypatch.setattr(article_matches, "INLINE_BELOW", 0)
+    gate = threading.Event()
+    built: list[int] = []
+    original = Ranker.__init__
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> None:
+        built.append(1)
+        gate.wait(10)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ranker, "__init__", counted)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        today = app.screen
+        assert app.article_matches.running
+        assert "finding one…" in str(today.query_one("#today-article", Static).render())
+        gate.set()
+        for _ in range(200):
+            if not today.ranking:
+                break
+            await pilot.pause(0.01)
+        assert not today.ranking
+        assert "Article to share" in str(today.query_one("#today-article", Static).render())
+        assert "finding one" not in str(today.query_one("#today-article", Static).render())
+        assert len(built) == 1

@@ -261,6 +261,10 @@ class TodayScreen(CrmScreen):
         if self.ranking:
             return
         self.ranking = True
+        matches = cast("CrmApp", self.app).article_matches
+        if matches.running:  # the work ahead (ui/warmup.py) is building it: not twice
+            matches.request(lambda _found: self._ranker_ready())
+            return
         store, now = self.store, self.now
         articles, feeds = store.articles(), store.feeds()
 
@@ -276,6 +280,9 @@ class TodayScreen(CrmScreen):
     def _ranker_built(self, articles: list[Article], feeds: list[Feed], now: arrow.Arrow,
                       built: Ranker) -> None:
         install(self.store, now, articles, feeds, built)
+        self._ranker_ready()
+
+    def _ranker_ready(self) -> None:
         self.ranking = False
         self._previews.clear()
         self.show_detail()
