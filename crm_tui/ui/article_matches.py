@@ -87,11 +87,12 @@ class ArticleMatches:
         self.running = True  # first the ranker's imports (a fifth of a second), in a thread
 
         def load() -> None:
-            __import__(RANK_MODULE)
             try:
-                self.app.call_from_thread(self._imported)
-            except RuntimeError:  # the app closed meanwhile
-                pass
+                __import__(RANK_MODULE)
+            except Exception as exc:
+                self._call(self._failed, exc)
+                return
+            self._call(self._imported)
 
         self.app.run_worker(load, thread=True, group="article-matches")
 
@@ -133,14 +134,15 @@ class ArticleMatches:
         self.running = True
 
         def work() -> None:
-            with BUILD_LOCK:
-                rank = built if built is not None else Ranker(articles, feeds, now, store)
-                best = rank.for_articles(recent, contacts, k=TOP, exclusions=exclusions)
             try:
-                self.app.call_from_thread(self._done, Matches(version, rank, recent, best),
-                                          articles, feeds, now, built is None)
-            except RuntimeError:  # the app closed meanwhile
-                pass
+                with BUILD_LOCK:
+                    rank = built if built is not None else Ranker(articles, feeds, now, store)
+                    best = rank.for_articles(recent, contacts, k=TOP, exclusions=exclusions)
+            except Exception as exc:  # a background task must not take the app down
+                self._call(self._failed, exc)
+                return
+            self._call(self._done, Matches(version, rank, recent, best), articles, feeds, now,
+                       built is None)
 
         self.app.run_worker(work, thread=True, group="article-matches")
         return None
@@ -161,6 +163,18 @@ class ArticleMatches:
                 return
             found = again
         self._deliver(found)
+
+    def _call(self, method: Callable[..., None], *args: object) -> None:
+        try:
+            self.app.call_from_thread(method, *args)
+        except RuntimeError:  # the app closed meanwhile
+            pass
+
+    def _failed(self, exc: Exception) -> None:
+        self.running = False
+        self._waiting.clear()
+        self.app.notify(f"Could not find the best matches for the articles: {exc}",
+                        title="Articles", severity="error", markup=False)
 
     def _deliver(self, found: Matches) -> None:
         self.result = found

@@ -244,3 +244,28 @@ async def test_today_waits_for_the_ranker_the_work_ahead_builds(
         assert "Article to share" in str(today.query_one("#today-article", Static).render())
         assert "finding one" not in str(today.query_one("#today-article", Static).render())
         assert len(built) == 1
+
+
+async def test_matches_failing_in_their_thread_leave_the_app_running(
+    app: Any, data: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_tui.feeds.rank import Ranker
+    from crm_tui.ui import article_matches
+
+    monkeypatch.setattr(article_matches, "INLINE_BELOW", 0)
+
+    def broken(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(Ranker, "for_articles", broken)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_articles(pilot)
+        for _ in range(200):
+            if not app.article_matches.running:
+                break
+            await pilot.pause(0.01)
+        await pilot.pause()
+        assert app.is_running and app.screen is screen
+        assert any("boom" in n.message for n in app._notifications)
+        await pilot.press("j")  # still answers keys
+        assert screen.query_one("#articles-list").cursor_row == 1
