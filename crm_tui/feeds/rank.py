@@ -459,7 +459,12 @@ def ranker(store: Store, now: arrow.Arrow) -> Ranker:
 def built_ranker(store: Store, now: arrow.Arrow) -> Ranker | None:
     """The ranker :func:`ranker` would return, if it is built already (else None: the
     caller may build it off the event loop with :class:`Ranker` and :func:`install`)."""
-    key = _cache_key(store.articles(), store.feeds(), now)
+    return built_for(store, now, store.articles(), store.feeds())
+
+
+def built_for(store: Store, now: arrow.Arrow, articles: list[Article], feeds: list[Feed]) -> Ranker | None:
+    """:func:`built_ranker` for the articles and feeds read already (a thread reads no store)."""
+    key = _cache_key(articles, feeds, now)
     cached = _CACHE.get(id(store))
     if cached is not None and cached[0] == key and cached[1].store is store:
         return cached[1]

@@ -4,7 +4,7 @@ At 10,000 contacts and 5,000 articles, building the ranker (every article indexe
 every contact's query takes a second or more: the screen used to hold the event loop for
 all of it. Here it runs in a thread, one computation at a time, and is kept for the app
 until a change it depends on (:func:`depends_on`) is published. The app starts it ahead,
-at the first frame (:meth:`ArticleMatches.warm`; the ranker's own imports, numpy and
+just after the first frame (:meth:`ArticleMatches.warm`; the ranker's own imports, numpy and
 bm25s, in the thread too), so the first visit to Articles usually finds it done; a visit
 before that shows the list at once and fills in the matches when they come.
 
@@ -28,6 +28,7 @@ from crm_tui.ui.context import Change
 
 if TYPE_CHECKING:
     from crm_tui.feeds.rank import Ranker
+    from crm_tui.store.repository import Store
     from crm_tui.ui.app import CrmApp
 
 RANK_MODULE = "crm_tui.feeds.rank"
@@ -37,6 +38,19 @@ INLINE_BELOW = 200_000
 
 # One ranker build at a time in this process (the Articles matches, Today's preview).
 BUILD_LOCK = threading.Lock()
+
+
+def ranker_in_thread(store: Store, now: arrow.Arrow, articles: list[Article], feeds: list[Feed]) -> Ranker:
+    """The store's ranker for these articles and feeds, built (and kept, see
+    :func:`crm_tui.feeds.rank.install`) unless another thread just did: one build at a
+    time in this process (the Articles matches, Today's preview)."""
+    from crm_tui.feeds.rank import Ranker, built_for, install
+
+    with BUILD_LOCK:
+        found = built_for(store, now, articles, feeds)
+        if found is None:
+            found = install(store, now, articles, feeds, Ranker(articles, feeds, now, store))
+        return found
 
 
 def depends_on(change: Change) -> bool:
@@ -135,26 +149,18 @@ class ArticleMatches:
 
         def work() -> None:
             try:
-                with BUILD_LOCK:
-                    rank = built if built is not None else Ranker(articles, feeds, now, store)
-                    best = rank.for_articles(recent, contacts, k=TOP, exclusions=exclusions)
+                rank = built if built is not None else ranker_in_thread(store, now, articles, feeds)
+                best = rank.for_articles(recent, contacts, k=TOP, exclusions=exclusions)
             except Exception as exc:  # a background task must not take the app down
                 self._call(self._failed, exc)
                 return
-            self._call(self._done, Matches(version, rank, recent, best), articles, feeds, now,
-                       built is None)
+            self._call(self._done, Matches(version, rank, recent, best))
 
         self.app.run_worker(work, thread=True, group="article-matches")
         return None
 
-    def _done(self, found: Matches, articles: list[Article], feeds: list[Feed], now: arrow.Arrow,
-              new_ranker: bool) -> None:
-        from crm_tui.feeds.rank import install
-
+    def _done(self, found: Matches) -> None:
         self.running = False
-        store = self.app.ctx.store
-        if new_ranker and found.version == self.version:
-            install(store, now, articles, feeds, found.rank)
         if found.version != self.version:  # the data changed meanwhile: once more
             if not self._waiting:
                 return

@@ -1,7 +1,7 @@
 """Work done ahead, while the user reads the first screen.
 
 What the other screens would otherwise do on their first visit: the Articles screen's best
-matches, started at the first frame in a thread (see :mod:`crm_tui.ui.article_matches`:
+matches, started just after the first frame in a thread (see :mod:`crm_tui.ui.article_matches`:
 a second or more of work at 10,000 contacts that leaves the event loop free), and, once
 the Contacts screen is complete (its rows and every next step), the month files a
 contact's timeline reads (one month per step between frames: each is a few milliseconds,
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from crm_tui.ui.app import CrmApp
 
 STEP_SECONDS = 0.01  # between two months read ahead
+FIRST_FRAME_DELAY = 0.25  # after the first frame, before the Articles matches start
 
 
 def at_first_frame(app: CrmApp) -> None:

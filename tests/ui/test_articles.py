@@ -230,10 +230,14 @@ async def test_today_waits_for_the_ranker_the_work_ahead_builds(
 
     monkeypatch.setattr(Ranker, "__init__", counted)
     async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):  # the work ahead starts a moment after the first frame
+            if built:
+                break
+            await pilot.pause(0.01)
+        assert app.article_matches.running and built == [1]
         await pilot.press("2")
         await pilot.pause()
         today = app.screen
-        assert app.article_matches.running
         assert "finding one…" in str(today.query_one("#today-article", Static).render())
         gate.set()
         for _ in range(200):
