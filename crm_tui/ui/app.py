@@ -140,8 +140,7 @@ class CrmApp(LiveApp, App[None]):
         perf.resume_gc()
         from crm_tui.ui import warmup
 
-        # As the Contacts screen's engine run: once the terminal has had time to show the
-        # frame (a thread started at once was measured to delay it under tmux).
+        # A moment later: the frame is written before a thread competes for the interpreter.
         self.set_timer(warmup.FIRST_FRAME_DELAY, lambda: warmup.at_first_frame(self))
 
     def _exit_with(self, return_code: int) -> None:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from crm_tui.ui.app import CrmApp
 
 STEP_SECONDS = 0.01  # between two months read ahead
-FIRST_FRAME_DELAY = 0.25  # after the first frame, before the Articles matches start
+FIRST_FRAME_DELAY = 0.05  # after the first frame, before the Articles matches start
 
 
 def at_first_frame(app: CrmApp) -> None:
