@@ -21,7 +21,8 @@ FIRST_FRAME_DELAY = 0.05  # after the first frame, before the Articles matches s
 
 def at_first_frame(app: CrmApp) -> None:
     """Start the Articles matches (in a thread; at once for small data)."""
-    app.article_matches.warm()
+    if app.is_running:  # (not when the app is closing already)
+        app.article_matches.warm()
 
 
 def after_first_screen(app: CrmApp) -> None:

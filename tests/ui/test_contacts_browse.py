@@ -109,7 +109,8 @@ async def test_filter_keystroke_is_cheap(make_app, empty_paths, now, monkeypatch
     """Not a timing assertion: the filter only reorders precomputed rows (no store reads)."""
     from crm_tui.ui import warmup
 
-    monkeypatch.setattr(warmup, "after_first_screen", lambda app: None)  # reads the store
+    monkeypatch.setattr(warmup, "after_first_screen", lambda app: None)  # the work ahead
+    monkeypatch.setattr(warmup, "at_first_frame", lambda app: None)  # reads the store
     _seed(empty_paths, now)
     app = make_app(empty_paths)
     async with app.run_test(size=SIZE) as pilot:
