@@ -41,6 +41,7 @@ from crm_tui.domain.models import Article, Feed
 from crm_tui.domain.text import clean
 from crm_tui.feeds.fetch import FetchRequest, FetchResult, cpu_count, fetch_all
 from crm_tui.feeds.links import normalise
+from crm_tui.store.core import StaleData
 from crm_tui.store.repository import Store
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ async def collect(
     """Fetch and parse, reading ``store`` only: a read-only store (no lock) will do.
 
     The command line runs this on a read-only store and takes the write lock only for
-    :func:`apply` (see :func:`rebase`): nothing waits on the network or on feedparser
+    :func:`apply`, which rebases the outcomes on the store as it is then: nothing waits on the network or on feedparser
     while holding the lock.
     """
     summary = RefreshSummary()
@@ -283,18 +284,25 @@ def apply(
 ) -> None:
     """Record every outcome and the new articles in one batch, then apply retention.
 
+    Everything is decided inside the batch, that is under the write lock and after
+    re-reading what other processes saved (the batch does both before it runs): each feed
+    record is taken as it is on disk now (:func:`rebase`), and an entry another refresh
+    stored meanwhile (same feed and entry identity, or the same link) is not added again.
+    Two refreshes running at once therefore merge: the later one adds only what the first
+    did not, and neither is refused for the other's save.
+
     When no feed brought a body (every one answered 304, or failed), the articles are
     neither read nor purged: retention waits for the next refresh that brings some, and
     the all-304 refresh, the most common one, stays cheap.
     """
     stamp = now.to("UTC").isoformat()
     bodies = any(result.state == "ok" for _, result, _ in outcomes)
-    existing = store.articles() if bodies else []
-    keys = {a.key for a in existing if a.key}
-    idents = {(a.feed_id, a.guid) for a in existing}
     new: list[Article] = []
     with store.batch():
-        for feed, result, parsed in sorted(outcomes, key=lambda o: o[0].id):
+        existing = store.articles() if bodies else []
+        keys = {a.key for a in existing if a.key}
+        idents = {(a.feed_id, a.guid) for a in existing}
+        for feed, result, parsed in sorted(rebase(store, outcomes), key=lambda o: o[0].id):
             error = parsed.error if parsed is not None and parsed.error else result.error
             if result.state == "gone":
                 feed.enabled = False
@@ -306,6 +314,8 @@ def apply(
                     feed.retry_after = _retry_at(result.retry_after, now)
                 _failure(feed, error or "failed", summary)
             else:
+                if feed.first_fetched is None and result.state == "ok":
+                    feed.first_fetched = _first_refresh(feed, existing) or stamp
                 feed.last_fetched = stamp
                 feed.last_error = None
                 feed.errors = 0
@@ -327,7 +337,7 @@ def apply(
                     summary.fetched += 1
                     fresh = _new_articles(feed, parsed.entries, now, stamp, keys, idents)
                     new.extend(fresh)
-            store.update_feed(feed)
+            _save_feed(store, feed)
         if not bodies:
             return
         shared = {s.article_id for s in store.shares()}
@@ -339,6 +349,27 @@ def apply(
         old_ids = [a.id for a in existing if id(a) in doomed]
         store.delete_articles(old_ids)
         summary.purged = len(old_ids)
+
+
+def _first_refresh(feed: Feed, existing: list[Article]) -> str | None:
+    """When a feed fetched before ``first_fetched`` was recorded had its first refresh:
+    the earliest ``fetched_at`` of its articles, else its last refresh; None for a feed
+    never fetched (this refresh is its first)."""
+    if not feed.last_fetched:
+        return None
+    stamps = [a.fetched_at for a in existing if a.feed_id == feed.id and a.fetched_at]
+    return min(stamps, key=lambda s: arrow.get(s)) if stamps else feed.last_fetched
+
+
+def _save_feed(store: Store, feed: Feed) -> None:
+    """Save a feed record read inside this batch. Another process's earlier save of it (a
+    concurrent refresh) is already in it, so the store's stale-copy refusal, which is said
+    once, is not a conflict here: save again, this refresh's outcome is the newest."""
+    try:
+        store.update_feed(feed)
+    except StaleData:
+        if store.feed(feed.id) is not None:
+            store.update_feed(feed)
 
 
 def body_digest(body: bytes) -> str:
