@@ -208,6 +208,7 @@ class _Parser:
         self.usable = feeds >= POOL_MIN_FEEDS and self.workers > 1
         self.bodies = 0
         self.tried = False
+        self.seconds = settings.parse_seconds
         if warm:
             self._start()
 
@@ -240,7 +241,8 @@ class _Parser:
     async def parse(
         self, loop: asyncio.AbstractEventLoop, result: FetchResult, known: frozenset[str] = frozenset()
     ) -> tuple[FetchResult, ParsedFeed]:
-        args = (result.body, result.headers, result.url if result.url.startswith("http") else "", known)
+        args = (result.body, result.headers, result.url if result.url.startswith("http") else "", known,
+                self.seconds)
         self.bodies += 1
         if self.bodies == 2 and not self.tried:
             self._start()
@@ -259,10 +261,12 @@ class _Parser:
             self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _parse(body: bytes, headers: dict[str, str], base_url: str, known: frozenset[str]) -> ParsedFeed:
-    from crm_tui.feeds.parse import parse_feed
+def _parse(body: bytes, headers: dict[str, str], base_url: str, known: frozenset[str], seconds: float) -> ParsedFeed:
+    """In a pool worker (main thread: the time limit holds) or a thread (a large body goes
+    to a child process that can be stopped; see :mod:`crm_tui.feeds.subparse`)."""
+    from crm_tui.feeds.subparse import parse_bounded
 
-    return parse_feed(body, headers, base_url, known)
+    return parse_bounded(body, headers, base_url, known, seconds)
 
 
 def _report(feed: Feed, result: FetchResult, parsed: ParsedFeed | None, emit: Callable[..., None]) -> None:
