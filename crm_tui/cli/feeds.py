@@ -16,7 +16,6 @@ from crm_tui.cli.common import echo_json, fail, open_store, pass_env, resolve_co
 from crm_tui.domain.models import CHANNELS, Article, Contact, Feed
 from crm_tui.domain.text import clean, clean_list
 from crm_tui.env import Env
-from crm_tui.services import actions
 from crm_tui.store.repository import Store
 
 
@@ -363,6 +362,8 @@ def share(env: Env, article: str, contact: str, print_only: bool) -> None:
         if print_only:
             click.echo(f"Subject: {subject}\n\n{body}" if subject else body)
             return
+        from crm_tui.services import actions  # (only here: `feeds refresh` does not pay for it)
+
         touch = actions.share_article(store, person.id, item, env.now,
                                       channel=channel if channel in CHANNELS else "email")
     click.echo(f"Subject: {subject}\n\n{body}" if subject else body)
