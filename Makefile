@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test lint bench screenshots clean
+.PHONY: demo test lint bench screenshots clean corpora
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/crm-tui --demo
 
-test: lint
+test: lint corpora
 	$(BIN)/python -m pytest -q
+
+# Public test corpora (feedparser's feeds, khard's and vobject's cards and calendars) from
+# their sdists on PyPI into .corpora/, never committed; offline, their tests skip.
+corpora: $(STAMP)
+	$(BIN)/python scripts/corpora.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check crm_tui tests bench scripts
@@ -32,4 +37,4 @@ screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) .bench-home .pytest_cache
+	rm -rf $(VENV) .bench-home .pytest_cache .corpora

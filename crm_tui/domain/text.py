@@ -88,7 +88,9 @@ def clean_list(values: Iterable[object] | str | None) -> list[str]:
 _BLOCKS = frozenset(
     ["address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tr", "ul"]
 )
-_SKIP = frozenset(("script", "style", "template", "noscript", "head", "title", "iframe", "object"))
+# Elements whose content is never shown as text. <object>'s content is its fallback,
+# which is what a reader without plugins sees, so it stays (feedparser's corpus agrees).
+_SKIP = frozenset(("script", "style", "template", "noscript", "head", "title", "iframe"))
 _MARKUP_HINT = re.compile(r"[<&]")
 
 
@@ -137,6 +139,9 @@ def html_to_text(html: object, max_length: int = 20_000) -> str:
         return ""
     value = str(html)
     if _MARKUP_HINT.search(value):
+        opened = value.rfind("<!--")
+        if opened >= 0 and value.find("-->", opened + 4) < 0:
+            value = value[:opened]  # an unclosed comment runs to the end (as in HTML5)
         parser = _TextExtractor()
         try:
             parser.feed(value)

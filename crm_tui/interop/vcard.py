@@ -37,6 +37,9 @@ UID_NAMESPACE = uuid.UUID("6b1c2f3e-6c1a-4f7e-9a55-2d1c0e4b8a10")
 
 
 # ----------------------------------------------------------------- import
+_GROUP = re.compile(r"^[A-Z0-9-]+\.(?=(?:BEGIN|END):VCARD$)")
+
+
 def split_cards(text: str) -> tuple[list[tuple[int, str]], list[r.Problem]]:
     """(line the card starts on, card text) for each BEGIN:VCARD..END:VCARD block."""
     cards: list[tuple[int, str]] = []
@@ -46,7 +49,7 @@ def split_cards(text: str) -> tuple[list[tuple[int, str]], list[r.Problem]]:
     depth = 0
     lines = _LINE_BREAK.split(text)
     for number, line in enumerate(lines, start=1):
-        marker = line.strip().upper()
+        marker = _GROUP.sub("", line.strip().upper())  # "home.BEGIN:VCARD": a group, as vobject reads
         if marker == "BEGIN:VCARD":
             if current is not None and depth == 1:
                 problems.append(r.Problem(start, "the card has no END:VCARD before the next card"))

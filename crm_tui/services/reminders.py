@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,26 +58,60 @@ def _basis(settings: Settings) -> list[Any]:
             [stat.st_mtime_ns, stat.st_size] if stat else None]
 
 
+@dataclass
+class Snapshot:
+    """What an export is written from, read from the store at one moment. Taking it is
+    cheap (the engine's suggestions are cached); writing from it (:func:`write`) is the
+    slow part, drafting and writing hundreds of files, and reads the store no more, so
+    the TUI runs it off the event loop."""
+
+    suggestions: list[Suggestion]
+    contacts: dict[str, Contact]
+    threads: dict[str, Thread]
+    settings: Settings
+    now: arrow.Arrow
+
+
+def snapshot(store: Store, settings: Settings, now: arrow.Arrow) -> Snapshot:
+    return Snapshot(list(engine.suggestions(store, settings, now)), {c.id: c for c in store.contacts()},
+                    {t.id: t for t in store.threads(open_only=True)}, settings, now)
+
+
+def write(snap: Snapshot, target: Path, days: int = DEFAULT_DAYS) -> ics_export.Result:
+    """Draft the open steps of ``snap`` and write them to ``target`` (``.ics`` or a vdir)."""
+    items = ics_export.items_for(snap.suggestions, snap.contacts, snap.threads, snap.now, days,
+                                 _messages(snap.settings, snap.now), basis=_basis(snap.settings))
+    return ics_export.write(items, target, snap.now)
+
+
 def export(store: Store, settings: Settings, now: arrow.Arrow, target: Path,
            days: int = DEFAULT_DAYS) -> ics_export.Result:
     """Compute the open steps and write them to ``target`` (a ``.ics`` file or a vdir)."""
-    found = engine.suggestions(store, settings, now)
-    contacts = {c.id: c for c in store.contacts()}
-    threads = {t.id: t for t in store.threads(open_only=True)}
-    items = ics_export.items_for(found, contacts, threads, now, days, _messages(settings, now),
-                                 basis=_basis(settings))
-    return ics_export.write(items, target, now)
+    return write(snapshot(store, settings, now), target, days)
+
+
+def target_of(settings: Settings) -> Path | None:
+    """``[sources] reminders`` as a path; None when it is not set."""
+    target = settings.sources.reminders.strip()
+    return Path(os.path.expanduser(target)) if target else None
+
+
+def write_to_reminders(snap: Snapshot) -> ics_export.Result | None:
+    """:func:`write` to ``[sources] reminders``; None when it is not set. A failure is
+    returned in ``problems``, never raised: the store write it follows already succeeded."""
+    path = target_of(snap.settings)
+    if path is None:
+        return None
+    try:
+        return write(snap, path)
+    except OSError as exc:
+        return ics_export.Result(path, problems=[f"reminders not exported to {path}: "
+                                                 f"{exc.strerror or exc}"])
 
 
 def refresh(store: Store, settings: Settings, now: arrow.Arrow) -> ics_export.Result | None:
     """Re-export to ``[sources] reminders``; None when it is not set. A failure is returned
     in ``problems``, never raised: the store write it follows has already succeeded."""
-    target = settings.sources.reminders.strip()
-    if not target:
+    if target_of(settings) is None:
         return None
-    path = Path(os.path.expanduser(target))
-    try:
-        return export(store, settings, now, path)
-    except OSError as exc:
-        return ics_export.Result(path, problems=[f"reminders not exported to {path}: "
-                                                 f"{exc.strerror or exc}"])
+    return write_to_reminders(snapshot(store, settings, now))

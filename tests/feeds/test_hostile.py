@@ -124,6 +124,11 @@ def test_only_web_links_are_kept_and_opened():
 def test_html_to_text():
     assert html_to_text("<p>a &amp; b</p><script>evil()</script><ul><li>one</li><li>two</li></ul>") == "a & b\n\n- one\n- two"
     assert html_to_text("5 < 6 and 7 > 3") == "5 < 6 and 7 > 3"
+    # an unclosed comment runs to the end, as in HTML5 (was: "sa<!-- -- x >fe" kept as text)
+    assert html_to_text("sa<!-- -- x >fe<script>alert(1)</script>") == "sa"
+    assert html_to_text("safe<!--") == "safe"
+    # <object>'s content is its fallback text, what a reader without plugins sees
+    assert html_to_text('safe<object classid="x"> description') == "safe description"
 
 
 def test_normalise_drops_tracking_and_fragment():

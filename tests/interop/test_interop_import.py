@@ -117,6 +117,14 @@ def test_vcard_3_folding_quoted_printable_non_ascii(store, now):
     assert amelie.notes == "Café near the office\nLikes long walks and photography."
 
 
+def test_vcard_with_a_group_on_begin_and_end(store, now, tmp_path):
+    """vobject reads "home.begin:vcard" (a property group on BEGIN); so do we (was: "not a vCard")."""
+    path = tmp_path / "groups.vcf"
+    path.write_text("home.begin:vcard\nversion:3.0\nfn:Meister Berger\nemail;internet:mb@example.de\nhome.end:vcard\n")
+    report = import_file(store, "vcard", path, now)
+    assert len(report.added) == 1 and by_name(store)["Meister Berger"].emails == ["mb@example.de"]
+
+
 def test_vcard_4_social_profile_and_partial_birthday(store, now):
     import_file(store, "vcard", FIXTURES / "vcard-4.vcf", now)
     hana = by_name(store)["Hana Sato"]

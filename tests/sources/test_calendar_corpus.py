@@ -14,15 +14,19 @@ import pytest
 from crm_tui.config import Settings
 from crm_tui.domain.models import Contact
 from crm_tui.sources import calendar as cal
+from tests.corpora import corpus, files
 
 CORPUS = Path(icalendar.__file__).parent / "tests"
-FILES = sorted([*CORPUS.glob("calendars/*.ics"), *CORPUS.glob("events/*.ics")])
+# vobject's test calendars too, when scripts/corpora.py has fetched them (its cards aside).
+VOBJECT = [p for p in files("vobject", "*.ics") if "vcard" not in p.name]
+FILES = sorted([*CORPUS.glob("calendars/*.ics"), *CORPUS.glob("events/*.ics")]) + VOBJECT
 NOW = arrow.get("2026-03-02T18:00:00+00:00")
 # Files that cannot be read at all, or hold an event that cannot be read or expanded.
 KNOWN_BAD = {"big_bad_calendar.ics", "broken_dtstart.ics", "broken_ical.ics",
              "fuzz_testcase_0_char_in_component_name.ics", "fuzz_testcase_invalid_month.ics",
              "issue_1050_multiple_calendars.ics", "issue_1081_invalid_rrule_freq.ics",
-             "issue_1081_invalid_start_and_end.ics"}
+             "issue_1081_invalid_start_and_end.ics",
+             "badstream.ics"}  # vobject's
 SEEN: dict[str, int] = {"synced": 0, "reported": 0}
 
 
@@ -34,6 +38,8 @@ def _with_attendee(data: bytes) -> bytes:
 
 
 def test_the_corpus_is_there():
+    corpus("vobject")
+    assert len(VOBJECT) >= 15
     assert len(FILES) >= 100
     assert {p.name for p in FILES} >= KNOWN_BAD
 
