@@ -72,3 +72,23 @@ def test_parse_seconds_has_a_range():
     from crm_tui.config_check import RANGES
 
     assert RANGES["feeds.parse_seconds"][0] > 0
+
+
+async def test_in_the_worker_pool_the_limit_comes_from_the_settings(store, now, httpserver):
+    """Four feeds or more are parsed in worker processes: the same setting bounds them."""
+    from crm_tui.config import Settings
+    from crm_tui.domain.models import Feed
+    from crm_tui.services import feeds as service
+
+    settings = Settings()
+    settings.feeds.parse_seconds = 1
+    httpserver.expect_request("/slow.xml").respond_with_data(nested_tags(), headers=RSS)
+    store.add_feed(Feed(url=httpserver.url_for("/slow.xml")))
+    for i in range(service.POOL_MIN_FEEDS):
+        httpserver.expect_request(f"/good{i}.xml").respond_with_data(simple_rss(2, prefix=f"p{i}"), headers=RSS)
+        store.add_feed(Feed(url=httpserver.url_for(f"/good{i}.xml")))
+    started = time.perf_counter()
+    summary = await service.refresh(store, settings, now)
+    assert (summary.fetched, summary.failed) == (service.POOL_MIN_FEEDS, 1)
+    assert summary.errors[0]["error"] == "parsing took longer than 1 s"
+    assert time.perf_counter() - started < 6
