@@ -219,8 +219,9 @@ class _Parser:
     def _start(self) -> None:
         self.tried = True
         # This process imports it anyway to unpickle the results; before the fork, the
-        # workers inherit it instead of importing it once each.
-        import crm_tui.feeds.parse  # noqa: F401
+        # workers inherit it (and subparse, their entry point) instead of importing it
+        # once each.
+        import crm_tui.feeds.subparse  # noqa: F401
 
         if not self.usable:
             return
@@ -230,7 +231,7 @@ class _Parser:
         method = "fork" if threading.active_count() == 1 else "forkserver"
         context = multiprocessing.get_context(method)
         if method == "forkserver":
-            context.set_forkserver_preload(["crm_tui.feeds.parse"])
+            context.set_forkserver_preload(["crm_tui.feeds.subparse"])
         try:
             self.pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context)
             for _ in range(self.workers):  # start them now, while the requests are in flight
