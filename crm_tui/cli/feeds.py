@@ -223,14 +223,15 @@ def feeds_refresh(env: Env, as_json: bool) -> None:
 
     import asyncio
 
-    # Fetch and parse on a read-only view (no lock held: the TUI or another command can
-    # write meanwhile); take the write lock only to record what came back.
-    with open_store(env, write=False) as snapshot:
+    # One store for both steps (opening one costs ~0.1 s of CPU at 10,000 contacts). It
+    # holds the write lock only while opening and while apply's batch saves: the TUI or
+    # another command can write while this one fetches and parses, and apply re-reads
+    # what they saved before deciding what is new.
+    with open_store(env) as store:
         outcomes, summary = asyncio.run(
-            service.collect(snapshot, env.settings, env.now, progress if show_progress else None)
+            service.collect(store, env.settings, env.now, progress if show_progress else None)
         )
-    if outcomes:
-        with open_store(env) as store:
+        if outcomes:
             service.apply(store, env.settings.feeds, env.now, outcomes, summary)
     if as_json:
         data = summary.to_json()
