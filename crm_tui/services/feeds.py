@@ -126,9 +126,9 @@ async def collect(
 ) -> tuple[list[Outcome], RefreshSummary]:
     """Fetch and parse, reading ``store`` only: a read-only store (no lock) will do.
 
-    The command line runs this on a read-only store and takes the write lock only for
-    :func:`apply`, which rebases the outcomes on the store as it is then: nothing waits on the network or on feedparser
-    while holding the lock.
+    No lock is held meanwhile (a store holds it only while opening and saving): nothing
+    waits on the network or on feedparser while holding it. :func:`apply` then takes it and
+    rebases the outcomes on the store as it is at that moment.
     """
     summary = RefreshSummary()
     feeds = [f for f in store.feeds() if f.enabled and (feed_ids is None or f.id in feed_ids)]
