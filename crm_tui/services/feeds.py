@@ -311,6 +311,11 @@ def apply(
         existing = store.articles() if bodies else []
         keys = {a.key for a in existing if a.key}
         idents = {(a.feed_id, a.guid) for a in existing}
+        # A post seen first on an aggregator (a planet, a newsletter of links) and then on
+        # its author's own feed moves to the author's feed: their-post needs it there.
+        contact_feeds = {f.id for f in store.feeds() if f.contact_id}
+        claimable = {a.key: a for a in existing if a.key and a.feed_id not in contact_feeds}
+        moved: list[Article] = []
         for feed, result, parsed in sorted(rebase(store, outcomes), key=lambda o: o[0].id):
             error = parsed.error if parsed is not None and parsed.error else result.error
             if result.state == "gone":
@@ -344,11 +349,13 @@ def apply(
                     if not feed.title and parsed.title:
                         feed.title = parsed.title
                     summary.fetched += 1
-                    fresh = _new_articles(feed, parsed.entries, now, stamp, keys, idents)
-                    new.extend(fresh)
+                    new += _new_articles(feed, parsed.entries, now, stamp, keys, idents, claimable, moved)
             _save_feed(store, feed)
         if not bodies:
             return
+        for article in moved:
+            if article.id:  # (a stored one; a new one is added below as it is now)
+                store.update_article(article)
         shared = {s.article_id for s in store.shares()}
         candidates = [*existing, *new]
         doomed = retained_out(candidates, settings, now, shared)
@@ -421,7 +428,12 @@ def _new_articles(
     stamp: str,
     keys: set[str],
     idents: set[tuple[str, str]],
+    claimable: dict[str, Article] | None = None,
+    moved: list[Article] | None = None,
 ) -> list[Article]:
+    """The entries not stored yet, as articles. ``claimable``: articles held by feeds of
+    nobody, by key; an entry of a contact's feed with the same key takes it over (its feed
+    and identity change, its first-seen stamp stays), noted in ``moved``."""
     latest = now.timestamp()
     found: list[Article] = []
     for entry in entries:
@@ -429,6 +441,11 @@ def _new_articles(
             continue
         key = entry.link_key or article_key(feed.id, entry.link, entry.ident)
         if key in keys:
+            held = claimable.pop(key, None) if feed.contact_id and claimable is not None else None
+            if held is not None and moved is not None:
+                held.feed_id, held.guid = feed.id, entry.ident
+                idents.add((feed.id, entry.ident))
+                moved.append(held)
             continue
         keys.add(key)
         idents.add((feed.id, entry.ident))
@@ -447,6 +464,8 @@ def _new_articles(
                 key=key,
             )
         )
+        if claimable is not None and not feed.contact_id:
+            claimable[key] = found[-1]
     return found
 
 
