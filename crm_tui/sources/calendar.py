@@ -33,7 +33,12 @@ of a calendar with one bad series are still read. Touches made from a file that 
 unreadable are kept (a broken file is not a cancelled meeting).
 
 Speed. A sync skips every file whose mtime and size are as last time: their occurrences are
-cached in ``<data>/cache/`` (a cache: losing it costs one full re-read, never data). With
+cached in ``<data>/cache/`` (a cache: losing it costs one full re-read, never data). A new
+file that is plainly well formed and names none of the contacts in its ORGANIZER and
+ATTENDEE lines is not parsed at all (``calendar_prefilter``): the cache keeps the addresses
+it names, and the file is parsed once one of them becomes a contact's.
+The commonest file, events that do not recur in a plainly well-formed file, is read without
+icalendar (``calendar_simple``, into the very occurrences icalendar's road gives). With
 nothing to do (no file changed, the same contacts' addresses, no meeting started since the
 last sync) only the cache's small index is read and the store is not written.
 """
@@ -60,6 +65,8 @@ from crm_tui.sources.calendar_apply import (  # noqa: F401
     _tracked,
     _under,
     apply,
+    contact_addresses,
+    contacts_digest,
     contacts_hash,
     nothing_to_do,
 )
@@ -93,6 +100,7 @@ from crm_tui.sources.calendar_parse import (  # noqa: F401
     calendar_files,
     is_calendar_path,
     parse_file,
+    read_file,
 )
 
 
@@ -168,9 +176,17 @@ def save_cache(path: Path, reading: Reading) -> None:
 
 # --------------------------------------------------------------------------- read
 def read(roots: Iterable[Path], settings: Settings, now: arrow.Arrow,
-         cache: dict[str, Any] | None = None) -> Reading:
+         cache: dict[str, Any] | None = None, addresses: Iterable[str] | None = None) -> Reading:
     """Parse the calendars under ``roots`` that changed (no store needed: call it without
-    the lock); the others' occurrences stay in the cache until :func:`apply` wants them."""
+    the lock); the others' occurrences stay in the cache until :func:`apply` wants them.
+
+    ``addresses``, the contacts' (:func:`contact_addresses`), lets a new, plainly
+    well-formed file that names none of them go unparsed (``calendar_prefilter``); the cache keeps the addresses
+    it names, and it is parsed once one of them is a contact's (or when ``addresses`` is
+    not given). A file parsed once is always parsed again when it changes, so what it
+    logged is kept or removed exactly as before."""
+    me = frozenset(_address(a) for a in settings.me.emails)
+    wanted = None if addresses is None else frozenset(addresses) - me
     roots = list(roots)
     zone = now.tzinfo or _UTC
     now_dt = now.datetime
@@ -194,17 +210,23 @@ def read(roots: Iterable[Path], settings: Settings, now: arrow.Arrow,
             problems.append(Unreadable(key, exc.strerror or str(exc)))
             continue
         old = old_files.get(key)
+        skipped = old.get("skipped") if old else None  # not parsed: the addresses it names
         if (old and old.get("mtime_ns") == stat.st_mtime_ns and old.get("size") == stat.st_size
-                and old.get("horizon", "") >= reuse_until and old.get("since", "") <= since):
+                and old.get("horizon", "") >= reuse_until and old.get("since", "") <= since
+                and (skipped is None or (wanted is not None and wanted.isdisjoint(skipped)))):
             unchanged.append(key)
             problems.extend(Unreadable(key, reason) for reason in old.get("problems", []))
             new_files[key] = old
         else:
-            occ, reasons = parse_file(Path(key), settings, window_start, horizon, zone)
+            may_skip = wanted if old is None or skipped is not None else None
+            occ, reasons, named = read_file(Path(key), settings, window_start, horizon, zone,
+                                            may_skip)
             parsed[key] = occ
             problems.extend(Unreadable(key, r) for r in reasons)
             new_files[key] = {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size,
                               "since": since, "horizon": horizon.isoformat(), "problems": reasons}
+            if named is not None:
+                new_files[key]["skipped"] = named
     new_cache = {"version": CACHE_VERSION, "fingerprint": fingerprint, "zone": zone_name,
                  "files": new_files, "state": cache.get("state", {})}
     previous = cache.get("state", {}) if same_settings else {}
@@ -226,7 +248,7 @@ def sync(store: Any, roots: Iterable[Path], settings: Settings, now: arrow.Arrow
     The cache is saved after the store's batch (a crash in between costs a re-read next
     time, nothing else)."""
     path = cache_path(Path(store.folder))
-    reading = read(roots, settings, now, load_cache(path))
+    reading = read(roots, settings, now, load_cache(path), contact_addresses(store))
     summary = apply(store, reading, settings, now, dry_run=dry_run)
     if not dry_run:
         try:

@@ -45,7 +45,8 @@ def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
 
     Nothing to do (no file changed, the same contacts' addresses, no meeting started since
     the last sync, which left nothing unconfirmed): the cache's big part is not even read."""
-    digest = contacts_hash(store)
+    everyone = _index(store.contacts(), frozenset())  # (one pass: the digest and the matching)
+    digest = _index_hash(everyone)
     quiet = nothing_to_do(reading, digest, now, dry_run)
     if quiet is not None:
         return quiet
@@ -53,8 +54,19 @@ def apply(store: Any, reading: Reading, settings: Settings, now: arrow.Arrow,
                       files=reading.files, files_read=reading.files_read,
                       files_unchanged=reading.files_unchanged)
     me = frozenset(_address(a) for a in settings.me.emails)
-    return _apply_all(store, reading, summary, _index(store.contacts(), me), digest, now,
-                      dry_run)
+    by_email = {address: ids for address, ids in everyone.items() if address not in me}
+    return _apply_all(store, reading, summary, by_email, digest, now, dry_run)
+
+
+def contact_addresses(store: Any) -> frozenset[str]:
+    """Every contact's address, as meetings are matched against them (see :func:`_index`)."""
+    return frozenset(_index(store.contacts(), frozenset()))
+
+
+def contacts_digest(store: Any) -> tuple[str, frozenset[str]]:
+    """(:func:`contacts_hash`, :func:`contact_addresses`) from one pass over the contacts."""
+    by_email = _index(store.contacts(), frozenset())
+    return _index_hash(by_email), frozenset(by_email)
 
 
 def contacts_hash(store: Any) -> str:
@@ -161,14 +173,16 @@ def _apply_all(store: Any, reading: Reading, summary: Summary, by_email: dict[st
             if touch is not None:
                 touch.note = title
                 store.update_touch(touch)
-        logged = []
-        for key, contact_id, at, title, path in [*adds, *(m[:5] for m in moves)]:
-            # Classified at once ("noted": just a reply): a meeting pauses a sequence like
-            # a reply but asks nothing of the user (no `reply-received`, unlike a mail).
-            touch = store.log_touch(Touch(contact_id=contact_id, at=at, direction="in",
-                                          channel="meeting", note=title, source=SOURCE, key=key,
-                                          outcome=REPLY_NOTED))
-            logged.append((f"{key}#{contact_id}", touch, path))
+        to_log = [*adds, *(m[:5] for m in moves)]
+        # Classified at once ("noted": just a reply): a meeting pauses a sequence like a
+        # reply but asks nothing of the user (no `reply-received`, unlike a mail). Logged
+        # together: each contact's summary is saved once, not once per meeting.
+        touches = store.log_touches(
+            Touch(contact_id=contact_id, at=at, direction="in", channel="meeting", note=title,
+                  source=SOURCE, key=key, outcome=REPLY_NOTED)
+            for key, contact_id, at, title, _path in to_log)
+        logged = [(f"{key}#{contact_id}", touch, path)
+                  for (key, contact_id, _at, _title, path), touch in zip(to_log, touches, strict=True)]
         for contact in meeting_changes:
             contact.meetings = upcoming.get(contact.id, [])
             store.update_contact(contact)

@@ -2,8 +2,8 @@
 phases of a sync over :mod:`crm_tui.sources.calendar`.
 
 - ``snapshot``: the calendar cache's index (each file's mtime and size, the last sync's
-  state) and a digest of the contacts' addresses, from the read-only store;
-- ``scan``: parses the files that changed, with no store and no lock;
+  state), the contacts' addresses and a digest of them, from the read-only store;
+- ``scan``: parses the files that changed and name a contact, with no store and no lock;
 - ``idle``: nothing to write (no file changed, the same addresses, no meeting started since
   the last sync): the sync then opens no writable store at all;
 - ``apply``: adds, moves and removes meeting touches and refreshes the meetings to come,
@@ -43,13 +43,15 @@ class CalendarKind:
         """Nothing is required: without ``[me] emails`` only "I declined" cannot be told."""
 
     def snapshot(self, store: Any) -> dict[str, Any]:
+        digest, addresses = calendar.contacts_digest(store)
         return {"cache": calendar.load_cache(calendar.cache_path(Path(store.folder))),
-                "contacts": calendar.contacts_hash(store)}
+                "contacts": digest, "addresses": addresses}
 
     def scan(self, paths: list[Path], snapshot: Any, settings: Settings, now: arrow.Arrow,
              progress: Any = None) -> _Scanned:
         snapshot = snapshot or {}
-        reading = calendar.read(paths, settings, now, snapshot.get("cache") or {})
+        reading = calendar.read(paths, settings, now, snapshot.get("cache") or {},
+                                snapshot.get("addresses"))
         return _Scanned(reading, snapshot.get("contacts"), now)
 
     def idle(self, scanned: _Scanned, snapshot: Any) -> calendar.Summary | None:

@@ -236,17 +236,47 @@ def parse_file(path: Path, settings: Settings, start: datetime, end: datetime,
 
     Raises nothing for bad content: a file that cannot be parsed at all gives ([], [why]);
     a calendar with a bad series gives its good events and the reason for the bad one."""
-    import icalendar  # heavy imports: only when a calendar is read
+    occurrences, problems, _skipped = read_file(path, settings, start, end, zone, None)
+    return occurrences, problems
 
+
+def read_file(path: Path, settings: Settings, start: datetime, end: datetime, zone: tzinfo,
+              wanted: frozenset[str] | None) -> tuple[list[Occurrence], list[str], list[str] | None]:
+    """:func:`parse_file`, and None; or, with ``wanted`` (the contacts' addresses), for a
+    plainly well-formed file whose ORGANIZER and ATTENDEE lines name none of them
+    (``calendar_prefilter.worth_parsing``), ([], [], the addresses it names) without
+    parsing it: it can make no touch and no meeting to come, and parsing it would report
+    nothing. The cache keeps those addresses, so a contact who gets one of them later has
+    the file parsed then. A file that cannot be read, too large or empty, is reported
+    before that, as any file is."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return [], [exc.strerror or str(exc)]
+        return [], [exc.strerror or str(exc)], None
     if len(data) > MAX_FILE_BYTES:
-        return [], [f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"]
+        return [], [f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"], None
     if not data.strip():
-        return [], ["empty file"]
+        return [], ["empty file"], None
+    from crm_tui.sources import calendar_simple  # (they import this module)
+    from crm_tui.sources.calendar_prefilter import CalendarText, worth_parsing
+
+    text = CalendarText.of(data)
+    if text is not None:
+        if wanted is not None:
+            worth, named = worth_parsing(text, wanted)
+            if not worth:
+                return [], [], named
+        simple = calendar_simple.simple_occurrences(text, settings, start, end, zone)
+        if simple is not None:  # most files: read without icalendar
+            return simple, [], None
+    occurrences, problems = _parse(data, settings, start, end, zone)
+    return occurrences, problems, None
+
+
+def _parse(data: bytes, settings: Settings, start: datetime, end: datetime,
+           zone: tzinfo) -> tuple[list[Occurrence], list[str]]:
+    import icalendar  # heavy imports: only when a calendar is parsed
     try:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
     except Exception as exc:  # icalendar raises ValueError, KeyError, IndexError...

@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 from tinydb.storages import Storage
+
+from crm_tui.store.jsonio import file_chunks
 
 SCHEMA_KEY = "_schema"
 META_KEY = "_meta"
@@ -83,9 +86,9 @@ class SavedButUnfinished(StoreError):
         )
 
 
-def dumps(data: Any) -> bytes:
-    # (the newline by orjson: adding it after would copy the whole payload once more)
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+# A file's new content: its bytes, or its bytes in pieces (written as they are produced, so
+# a 200 MB file is never one bytes object; see jsonio.file_chunks).
+Payload = bytes | Iterable[bytes]
 
 
 def fsync_dir(folder: Path) -> None:
@@ -111,15 +114,17 @@ FILE_MODE = 0o600
 FOLDER_MODE = 0o700
 
 
-def _write_synced(path: Path, payload: bytes) -> None:
+def _write_synced(path: Path, payload: Payload) -> None:
     """Write ``payload`` to a new private file and fsync it (os.write, so a test can make
-    any step fail the way a full disk or a bad block does)."""
+    any step fail the way a full disk or a bad block does). A payload in pieces is produced
+    while it is written: an error producing it fails the write like an error writing it."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
     try:
-        view = memoryview(payload)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        for chunk in (payload,) if isinstance(payload, bytes) else payload:
+            view = memoryview(chunk)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -132,7 +137,7 @@ def _unlink_quietly(path: Path) -> None:
         pass
 
 
-def atomic_write(path: Path, payload: bytes) -> None:
+def atomic_write(path: Path, payload: Payload) -> None:
     """Replace ``path`` with ``payload`` durably; on any failure the old file stays."""
     tmp = _temp_for(path)
     try:
@@ -146,7 +151,7 @@ def atomic_write(path: Path, payload: bytes) -> None:
     fsync_dir(path.parent)
 
 
-def commit_files(folder: Path, writes: list[tuple[Path, bytes]]) -> None:
+def commit_files(folder: Path, writes: list[tuple[Path, Payload]]) -> None:
     """Replace several files of ``folder`` all or nothing, even across a crash.
 
     Until the journal is in place nothing has changed (a failure or a crash leaves only
@@ -327,13 +332,14 @@ class SafeJSONStorage(Storage):
             raise
         self.written(data)
 
-    def payload(self, data: dict[str, Any]) -> bytes:
-        """The file's bytes for ``data`` (with the schema and metadata)."""
+    def payload(self, data: dict[str, Any]) -> Iterator[bytes]:
+        """The file's bytes for ``data`` (with the schema and metadata), in pieces produced
+        as they are written: sorted keys, indented, as one ``orjson.dumps`` would write it."""
         document = dict(data)
         document[SCHEMA_KEY] = self.schema
         if self.meta:
             document[META_KEY] = self.meta
-        return dumps(document)
+        return file_chunks(document)
 
     def written(self, data: dict[str, Any]) -> None:
         """``data`` is on disk now (written here or as part of a batch)."""

@@ -8,12 +8,12 @@ from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-import orjson
 from tinydb import TinyDB
 from tinydb.table import Document
 
 from crm_tui.domain.models import Record
 from crm_tui.store import schema
+from crm_tui.store.jsonio import record_doc
 from crm_tui.store.storage import CorruptFile, NewerSchema, SafeJSONStorage
 
 R = TypeVar("R", bound=Record)
@@ -62,7 +62,7 @@ class Table:
         self.table = self.db.table(stem, cache_size=0)
         self._records: dict[str, Any] | None = None
         self.loaded = False
-        self.omit_empty = _empty_defaults(cls)
+        self.omit_empty = frozenset(_empty_defaults(cls))
         # Set by the store for tables read on first use rather than at open.
         self.loader: Callable[[Table], None] | None = None
         # The records, once wanted, are built from the parsed document in memory (which
@@ -133,18 +133,12 @@ class Table:
         return int(record_id[len(self.prefix):])
 
     def doc_of(self, record: Any) -> dict[str, Any]:
-        """The document ``record`` is stored as."""
-        # orjson serialises dataclasses natively, several times faster than asdict().
-        doc: dict[str, Any] = orjson.loads(orjson.dumps(record))
-        doc.pop("id", None)
-        for name in self.strip:
-            doc.pop(name, None)
+        """The document ``record`` is stored as: what orjson would make of it, sharing its
+        strings with the record (no dumps + loads round trip: a copy of every string, and
+        a serialisation more per save; see store/jsonio.py)."""
         # Empty values of fields that default to empty are left out: smaller files that
         # parse faster and diff better; loading restores the default.
-        for name in self.omit_empty:
-            if name in doc and doc[name] in _EMPTY:
-                del doc[name]
-        return doc
+        return record_doc(record, frozenset(("id", *self.strip)), self.omit_empty)
 
     def stored_doc(self, record_id: str) -> dict[str, Any] | None:
         """The document of ``record_id`` as last read or saved (None if there is none)."""
@@ -160,9 +154,10 @@ class Table:
             # bulk work quadratic; edit the cached document and write once at the end.
             raw = self._raw()
             docs = raw.setdefault(self.table.name, {})
+            key = str(doc_id)  # (one string for both: 50,000 keys are megabytes)
             if self.before is not None:
-                self.before.setdefault(str(doc_id), docs.get(str(doc_id)))
-            docs[str(doc_id)] = doc
+                self.before.setdefault(key, docs.get(key))
+            docs[key] = doc
             self.storage.pending = raw
         else:
             self.table.upsert(Document(doc, doc_id=doc_id))

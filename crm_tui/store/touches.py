@@ -8,6 +8,7 @@ the next open notices and recomputes the summaries. Touch ids name their shard:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -61,7 +62,12 @@ class TouchLog(StoreCore):
 
     @staticmethod
     def _month_of(at: str) -> str:
-        return datetime.fromisoformat(at).strftime("%Y-%m")
+        # An ISO time begins with its own month (no need to parse and format 46,000 of them);
+        # fromisoformat still checks the whole of it.
+        when = datetime.fromisoformat(at)
+        if at[4:5] == "-" and at[7:8] == "-" and at[:4].isdigit() and at[5:7].isdigit():
+            return at[:7]
+        return when.strftime("%Y-%m")
 
     @staticmethod
     def _month_of_id(touch_id: str) -> str:
@@ -70,25 +76,35 @@ class TouchLog(StoreCore):
     def log_touch(self, touch: Touch) -> Touch:
         """Store a touch and update the contact's summary: one batch, so both are saved or
         neither (a failure never leaves a touch that a retry would duplicate)."""
-        with self.batch():
-            contact = self.contact(touch.contact_id)
-            if contact is None:
-                if touch.contact_id in self._changed_ids.get("contacts", ()):
-                    raise StaleData("the contact", deleted=True)
-                raise KeyError(touch.contact_id)
-            month = self._month_of(touch.at)
-            shard = self._shard(month)
-            touch.id = shard.next_id()
-            self._bump_seq(month)
-            self._persist(shard, lambda: shard.save(touch))
-            self._summarise(contact, [touch])
-            self._save_summary(contact, force=True)
-        return touch
+        return self.log_touches([touch])[0]
 
     def log_touches(self, touches: Iterable[Touch]) -> list[Touch]:
-        """Log many touches: one write per month file, the summaries written once."""
+        """Log many touches in one batch: one write per month file, each month's sequence
+        bumped once and each contact's summary saved once, after its last touch (a sync
+        logging 46,000 meetings saved a summary, and copied the sequences, per touch)."""
+        logged: list[Touch] = []
         with self.batch():
-            return [self.log_touch(t) for t in touches]
+            contacts: dict[str, Contact] = {}
+            months: set[str] = set()
+            for touch in touches:
+                contact = self.contact(touch.contact_id)
+                if contact is None:
+                    if touch.contact_id in self._changed_ids.get("contacts", ()):
+                        raise StaleData("the contact", deleted=True)
+                    raise KeyError(touch.contact_id)
+                month = self._month_of(touch.at)
+                shard = self._shard(month)
+                touch.id = shard.next_id()
+                if month not in months:
+                    months.add(month)
+                    self._bump_seq(month)
+                self._persist(shard, functools.partial(shard.save, touch))
+                self._summarise(contact, [touch])
+                contacts[contact.id] = contact
+                logged.append(touch)
+            for contact in contacts.values():
+                self._save_summary(contact, force=True)
+        return logged
 
     def update_touch(self, touch: Touch) -> Touch:
         """Rewrite a touch's note, channel, thread... (not its time or contact)."""

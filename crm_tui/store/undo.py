@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from crm_tui.store.storage import META_KEY, SCHEMA_KEY, CorruptFile, StoreError, read_document
+from crm_tui.store.jsonio import compact_chunks
+from crm_tui.store.storage import META_KEY, SCHEMA_KEY, CorruptFile, Payload, StoreError, read_document
 
 if TYPE_CHECKING:
     from crm_tui.store.repository import Store
@@ -54,7 +55,7 @@ class Change:
     # Opened inside a batch already under way, whose earlier edits the tables did not
     # note: the entry is made by comparing with the files on disk (slower, as exact).
     from_disk: bool = False
-    extra_writes: list[tuple[Path, bytes]] = field(default_factory=list)
+    extra_writes: list[tuple[Path, Payload]] = field(default_factory=list)
 
 
 def entry_path(folder: Path, number: int) -> Path:
@@ -133,7 +134,7 @@ def collect(tables: Iterable[tuple[str, str, dict[str, Any], dict[str, Any]]]) -
     return changes
 
 
-def record(folder: Path, change: Change, changes: Changes, at: str) -> list[tuple[Path, bytes]]:
+def record(folder: Path, change: Change, changes: Changes, at: str) -> list[tuple[Path, Payload]]:
     """The files that log ``changes`` as a new entry (to commit with the data), or none."""
     if not changes:
         return []
@@ -146,7 +147,8 @@ def record(folder: Path, change: Change, changes: Changes, at: str) -> list[tupl
     label = change.label or change.fallback or "a change"
     entries.append({"n": number, "label": label, "at": at})
     entries = entries[-KEEP:]
-    body = orjson.dumps({"label": label, "at": at, "changes": changes})
+    # Written as it is produced: an import's entry holds every record it added.
+    body = compact_chunks({"label": label, "at": at}, "changes", changes, 3)
     return [
         (entry_path(folder, number), body),
         (folder / INDEX, index_bytes({"entries": entries, "position": len(entries)})),
