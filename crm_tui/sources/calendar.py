@@ -36,9 +36,9 @@ Speed. A sync skips every file whose mtime and size are as last time: their occu
 cached in ``<data>/cache/`` (a cache: losing it costs one full re-read, never data). A new
 file that is plainly well formed and names none of the contacts in its ORGANIZER and
 ATTENDEE lines is not parsed at all (``calendar_prefilter``): the cache keeps the addresses
-it names, and the file is parsed once one of them becomes a contact's.
-The commonest file, events that do not recur in a plainly well-formed file, is read without
-icalendar (``calendar_simple``, into the very occurrences icalendar's road gives). With
+it names, and the file is parsed once one of them becomes a contact's. Every file that is
+parsed is parsed by icalendar (a faster reader of our own for plain events was tried and
+dropped: the project reads iCalendar with the library made for it). With
 nothing to do (no file changed, the same contacts' addresses, no meeting started since the
 last sync) only the cache's small index is read and the store is not written.
 """

@@ -258,18 +258,14 @@ def read_file(path: Path, settings: Settings, start: datetime, end: datetime, zo
         return [], [f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"], None
     if not data.strip():
         return [], ["empty file"], None
-    from crm_tui.sources import calendar_simple  # (they import this module)
     from crm_tui.sources.calendar_prefilter import CalendarText, worth_parsing
 
-    text = CalendarText.of(data)
-    if text is not None:
-        if wanted is not None:
+    if wanted is not None:
+        text = CalendarText.of(data)
+        if text is not None:
             worth, named = worth_parsing(text, wanted)
             if not worth:
                 return [], [], named
-        simple = calendar_simple.simple_occurrences(text, settings, start, end, zone)
-        if simple is not None:  # most files: read without icalendar
-            return simple, [], None
     occurrences, problems = _parse(data, settings, start, end, zone)
     return occurrences, problems, None
 

@@ -13,7 +13,7 @@ import pytest
 from crm_tui.config import Settings
 from crm_tui.domain.models import Contact
 from crm_tui.sources import calendar as cal
-from crm_tui.sources import calendar_parse, calendar_simple
+from crm_tui.sources import calendar_parse
 from crm_tui.sources.calendar_kind import CalendarKind
 from crm_tui.sources.calendar_prefilter import scan, worth_parsing
 from tests.corpora import files
@@ -32,15 +32,15 @@ def settings() -> Settings:
 
 @pytest.fixture
 def parsed(monkeypatch) -> list[int]:
-    """Counts the files read for their events (by calendar_simple or icalendar)."""
+    """Counts the files read for their events (by icalendar)."""
     calls: list[int] = []
-    real = calendar_simple.simple_occurrences
+    real = calendar_parse._parse
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(calendar_simple, "simple_occurrences", counting)
+    monkeypatch.setattr(calendar_parse, "_parse", counting)
     return calls
 
 
