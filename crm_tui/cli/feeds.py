@@ -377,8 +377,3 @@ def _compose(env: Env, store: Store, person: Contact, item: Article) -> tuple[st
 
     draft = draft_for(store, env.settings, env.now, person, article=item)
     return draft.subject, draft.body, draft.channel
-    first = person.first_name or person.name
-    link = f"\n{item.link}\n" if item.link else "\n"
-    sign = f"\n{env.settings.me.name}" if env.settings.me.name else ""
-    body = f"Hi {first},\n\nI read this and thought of you:\n\n{item.title}{link}\nHope all is well.{sign}"
-    return f"Thought of you: {item.title}"[:120], body, "email"
