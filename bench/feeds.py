@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/feeds.py [--feeds 50] [--items 100] [--latency 0.1] [--repeat 3]
                                     [--case 1 --case 3] [--skip-rank] [--skip-refresh]
+                                    [--contacts 10000]
 
 Prints figures; never asserts them. The refresh cases are issue 18's table, each run with
 crm-tui and newsboat (`reload-threads 16`, apt package newsboat) in the same run,
@@ -156,6 +157,24 @@ def load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+# --contacts: a home with an address book, generated once and copied for every run.
+TEMPLATE: Path | None = None
+
+
+def address_book(contacts: int) -> Path:
+    """A home holding ``contacts`` contacts and 10 touches each (bench/gen.py), no feeds:
+    a refresh opens the store like any command, and its cost grows with the contacts."""
+    import atexit
+
+    from gen import generate
+
+    home = Path(tempfile.mkdtemp(prefix="crm-bench-book-"))
+    atexit.register(shutil.rmtree, home, True)
+    os.environ["CRM_TUI_NOW"] = NOW  # the runs' day: its backup is taken here, not in a measured run
+    generate(home, contacts, 10, 0, 0, 0, 7)
+    return home
+
+
 def crm_tui_runs(urls: list[str], concurrency: int | None) -> tuple[Run, Run]:
     """One fresh home: the first refresh (everything new), then the second (all 304)."""
     from crm_tui.domain.models import Feed
@@ -163,6 +182,8 @@ def crm_tui_runs(urls: list[str], concurrency: int | None) -> tuple[Run, Run]:
     from crm_tui.store.repository import Store
 
     home = Path(tempfile.mkdtemp(prefix="crm-bench-"))
+    if TEMPLATE is not None:
+        shutil.copytree(TEMPLATE, home, dirs_exist_ok=True)
     paths = resolve(home)
     if concurrency:
         paths.config.mkdir(parents=True, exist_ok=True)
@@ -323,9 +344,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each refresh contender (medians shown)")
     parser.add_argument("--exe", help="crm-tui command to measure (default: this venv's); e.g. a wrapper "
                         "running an older checkout, for before/after figures under the same load")
+    parser.add_argument("--contacts", type=int, default=0,
+                        help="crm-tui's home also holds this many contacts (10 touches each), as a user's does")
     args = parser.parse_args()
-    global EXE
+    global EXE, TEMPLATE
     EXE = args.exe
+    if args.contacts:
+        TEMPLATE = address_book(args.contacts)
+        print(f"crm-tui's home holds {args.contacts:,} contacts and {args.contacts * 10:,} touches")
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; {load()}")
     if not args.skip_refresh:
         bodies = [feed_body(i, args.items) for i in range(args.feeds)]

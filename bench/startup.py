@@ -88,7 +88,12 @@ async def _child_headless(kind: str, home: str, t0: float, keys: str) -> None:
             print(f"PAINT {painted:.4f} {with_steps}/{len(shown)}", flush=True)
             while not app.screen.steps_ready:  # the other rows' steps follow the first paint
                 await pilot.pause(0.001)
-            await pilot.pause()
+            # Every queue handled (the key gate's wait), not an idle pause: the work done
+            # ahead (ui/warmup.py) keeps a thread busy for a second, which an idle pause
+            # would wait for.
+            from crm_tui.ui.keygate import barrier
+
+            await barrier([app, *app.screen.walk_children(with_self=True)])
         print(f"FULL {time.time() - t0:.4f}", flush=True)
         if kind == "baseline" or not keys:
             return

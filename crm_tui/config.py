@@ -77,6 +77,8 @@ class FeedSettings:
     """At most this many articles are kept per feed."""
     refresh_minutes: int = 60
     """While the TUI is open, feeds are refreshed quietly this often (0: only when asked)."""
+    parse_seconds: float = 20.0
+    """Longest time one feed body may take to parse; past it, that feed fails with an error."""
 
 
 @dataclass

@@ -39,6 +39,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "feeds.max_per_feed": (1, 10_000, "articles"),
     "feeds.max_entries": (1, 10_000, "entries"),
     "feeds.refresh_minutes": (0, 10_080, "minutes"),
+    "feeds.parse_seconds": (0.5, 600, "seconds"),
     "ui.theme": (0, 100, "characters"),
     "sources.max_header_bytes": (4096, 16 * 1024 * 1024, "bytes"),
     "sources.keep_subjects": (0, 1, ""),  # true or false

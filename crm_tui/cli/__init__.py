@@ -75,7 +75,8 @@ def hoist_global_options(args: list[str]) -> list[str]:
 # Flags (options without a value) that may precede a global option.
 _FLAGS = frozenset({"--demo", "--json", "--in", "--all", "--dry-run", "--print", "--asked",
                     "--rejected", "--paid", "--open", "--out", "--first", "--no-check",
-                    "--noted", "--rescan", "-h", "--help", "--version", "--count"})
+                    "--noted", "--rescan", "-h", "--help", "--version", "--count",
+                    "--even-if-dormant", "--not-if-dormant", "--no-contact"})
 
 
 def _import_all() -> None:

@@ -69,11 +69,12 @@ step ahead (not ``closed``), keep-in-touch is ``waiting`` ("the interview thread
 A job change not yet congratulated replaces keep-in-touch with ``congratulate``, due from the
 change date (channel linkedin when a profile is known).
 
-Their post (issue 18). A post on a contact's own feed (their blog or newsletter), published
-within 14 days and after the feed was added, makes ``their-post`` due on its publication day
-until we next write to them; it takes the place of their keep-in-touch/rekindle step, ranks
-with keep-in-touch (tier 4), respects the pester guard, snooze and skip, waits while an open
-thread covers them, and is never made for a dormant contact silent for over a year.
+Their post (issue 18). A new post on a contact's own feed (their blog or newsletter: first
+seen by a refresh after the feed's first one), published within 14 days, makes ``their-post``
+due on its publication day until we next write to them; it takes the place of their
+keep-in-touch/rekindle step, ranks with keep-in-touch (tier 4), respects the pester guard,
+snooze and skip, waits while an open thread covers them, and is not made for a dormant
+contact silent for over a year unless their feed was followed ``even_if_dormant``.
 
 Snooze and skip. ``snoozed_until`` in the future turns every step of the contact into
 ``waiting`` until that date (due = that date at the earliest, also after it expires); the
@@ -797,7 +798,8 @@ def _their_post(contact: Contact, post: Post, ctx: _Context, covering: Thread | 
     - Only a post from the last ``THEIR_POST_DAYS`` days (older is not news), and only
       until we write to them after it was published (that reply is the step done).
     - Not for a dormant contact silent for over a year (a reply to a stranger's blog post
-      out of the blue reads oddly); keep-in-touch's rekindle covers them.
+      out of the blue reads oddly); keep-in-touch's rekindle covers them. Unless asked:
+      a feed followed ``even_if_dormant`` makes the step whatever the silence.
     - Due the day it was published; the pester guard, snooze and skip apply as to every
       step (``_finish``); an open thread with them covers it, as it covers keep-in-touch.
     """
@@ -807,7 +809,7 @@ def _their_post(contact: Contact, post: Post, ctx: _Context, covering: Thread | 
     last_out = ctx.last_out_day(contact.id)
     if last_out is not None and last_out >= day:
         return None  # we wrote to them since: replied already
-    if contact.tier == "dormant":
+    if contact.tier == "dormant" and not post.even_if_dormant:
         last_in = ctx.last_in_day(contact.id)
         last = max((d for d in (last_in, last_out) if d is not None), default=None)
         if last is None or (ctx.today - last).days > DORMANT_SILENCE_DAYS:

@@ -273,6 +273,8 @@ class Feed(Record):
     retry_after: str | None = None  # ISO datetime before which we do not fetch again
     body_hash: str | None = None  # digest of the last body parsed: an unchanged one is not parsed again
     contact_id: str | None = None  # the contact whose blog or newsletter this is
+    even_if_dormant: bool = False  # their posts make a their-post step even after a year of silence
+    first_fetched: str | None = None  # the first refresh that brought a body: its entries are not news
 
 
 @dataclass
@@ -346,6 +348,7 @@ class Post:
     article_id: str
     title: str
     published: str  # ISO datetime
+    even_if_dormant: bool = False  # asked for when following their feed (``Feed.even_if_dormant``)
 
 
 Direction = Literal["out", "in"]

@@ -11,14 +11,14 @@ items took 13 s in feedparser and 22 s with our conversion, 368 MB resident). No
 - :data:`MAX_TAGS` refuses a body made of more elements than any feed needs, whatever
   their nesting, before feedparser sees it: that bound holds in a thread too.
 - :func:`deadline` stops a parse that runs longer than its budget, where that can be done
-  safely: in the main thread of a worker process (SIGALRM). In a thread (the TUI's fallback
-  when no worker process can start) the entry and byte caps are the bound.
+  safely: in the main thread of a process (SIGALRM), a worker's or the main process's. In a
+  thread, :mod:`crm_tui.feeds.subparse` decides: a small body parses there (its size is
+  the bound), a larger one in a child process under the timer.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import re
 import signal
 import threading
@@ -28,7 +28,7 @@ from collections.abc import Iterator
 SCAN_ENTRIES = 2000
 # Entries taken from one feed body, newest first.
 MAX_ENTRIES = 500
-# Seconds one body may take to parse in a worker process.
+# Seconds one body may take to parse (the default of ``FeedSettings.parse_seconds``).
 PARSE_SECONDS = 20.0
 # Markup ("<") in one body after trimming, at most. feedparser costs ~8 us an element, so a
 # body of tiny or nested elements (a tag bomb: 2 MiB of <a><a><a>... took 4.9 s) is refused
@@ -56,20 +56,21 @@ def trim_entries(body: bytes, keep: int = SCAN_ENTRIES) -> tuple[bytes, int]:
     return body[:cut_from] + body[cut_to:], len(starts) - keep
 
 
+def timeout_message(seconds: float) -> str:
+    return f"parsing took longer than {seconds:g} s"
+
+
 @contextlib.contextmanager
 def deadline(seconds: float = PARSE_SECONDS) -> Iterator[None]:
-    """Raise :class:`ParseTimeout` in the block after ``seconds`` (worker processes only)."""
-    usable = (
-        multiprocessing.parent_process() is not None
-        and threading.current_thread() is threading.main_thread()
-        and hasattr(signal, "setitimer")
-    )
+    """Raise :class:`ParseTimeout` in the block after ``seconds`` (in a process's main
+    thread only: elsewhere the block runs unbounded, see :mod:`crm_tui.feeds.subparse`)."""
+    usable = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
     if not usable:
         yield
         return
 
     def expired(signum: int, frame: object) -> None:
-        raise ParseTimeout(f"parsing took longer than {seconds:g} s")
+        raise ParseTimeout(timeout_message(seconds))
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)

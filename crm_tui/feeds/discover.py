@@ -185,13 +185,13 @@ def _looks_like_html(result: FetchResult) -> bool:
     return head.startswith((b"<!doctype html", b"<html"))
 
 
-def _feed_error(result: FetchResult) -> str | None:
+def _feed_error(result: FetchResult, seconds: float) -> str | None:
     """None when ``result`` carries a feed with at least a root element; else why not."""
     if result.state != "ok":
         return result.error or result.state
-    from crm_tui.feeds.parse import parse_feed
+    from crm_tui.feeds.subparse import parse_bounded
 
-    parsed = parse_feed(result.body, result.headers, result.url)
+    parsed = parse_bounded(result.body, result.headers, result.url, seconds=seconds)
     return parsed.error
 
 
@@ -207,7 +207,7 @@ async def discover(location: str, settings: FeedSettings,
             raise DiscoveryError(f"could not read {url}: {page.error or page.state}")
         final = page.url or url
         if not _looks_like_html(page):
-            error = await asyncio.to_thread(_feed_error, page)
+            error = await asyncio.to_thread(_feed_error, page, settings.parse_seconds)
             if error is None:
                 return Discovery(page=final, candidates=[Candidate(url=final)], is_feed=True, public=page.public)
             raise DiscoveryError(f"{final} is neither an HTML page nor a feed ({error})")
@@ -221,7 +221,7 @@ async def discover(location: str, settings: FeedSettings,
         results = await asyncio.gather(
             *(fetcher.fetch(FetchRequest(str(i), u, public_only=page.public)) for i, u in enumerate(tried))
         )
-        reasons = await asyncio.to_thread(lambda: [_feed_error(r) for r in results])
+        reasons = await asyncio.to_thread(lambda: [_feed_error(r, settings.parse_seconds) for r in results])
     for address, result, reason in zip(tried, results, reasons, strict=True):
         if reason is None:
             found.candidates.append(Candidate(url=result.url or address))
@@ -262,7 +262,7 @@ async def check_feed(url: str, settings: FeedSettings, transport: httpx.AsyncBas
     """
     async with Fetcher(settings, transport) as fetcher:
         result = await fetcher.fetch(FetchRequest("check", url, public_only=public_only))
-    return await asyncio.to_thread(_feed_error, result)
+    return await asyncio.to_thread(_feed_error, result, settings.parse_seconds)
 
 
 def discover_sync(location: str, settings: FeedSettings) -> Discovery:

@@ -42,7 +42,7 @@ from crm_tui.domain.text import (
     clean_multiline,
     html_to_text,
 )
-from crm_tui.feeds.bounds import MAX_ENTRIES, MAX_TAGS, ParseTimeout, deadline, trim_entries
+from crm_tui.feeds.bounds import MAX_ENTRIES, MAX_TAGS, PARSE_SECONDS, ParseTimeout, deadline, trim_entries
 from crm_tui.feeds.links import web_key
 
 # feedparser asks SAX for libxml2's driver first (PREFERRED_XML_PARSERS), which means a
@@ -77,13 +77,19 @@ class ParsedFeed:
 
 
 def parse_feed(
-    body: bytes, headers: dict[str, str] | None = None, base_url: str = "", known: frozenset[str] = frozenset()
+    body: bytes,
+    headers: dict[str, str] | None = None,
+    base_url: str = "",
+    known: frozenset[str] = frozenset(),
+    seconds: float = PARSE_SECONDS,
 ) -> ParsedFeed:
     """Parse one feed body. Never raises for bad input: problems land in ``error``.
 
     ``known``: identities (``ParsedEntry.ident``) of this feed's entries already stored.
     Those entries are only counted (``ParsedFeed.known``), not converted: a changed feed
     usually repeats most of what it had, and the summary conversion is the costly part.
+    ``seconds``: the time limit, enforced in a process's main thread only (callers in a
+    thread use :func:`crm_tui.feeds.subparse.parse_bounded`).
     """
     if not body or not body.strip():
         return ParsedFeed(error="empty response (no feed in it)")
@@ -104,7 +110,7 @@ def parse_feed(
         # feedparser (RFC 3023), so say it there. Miniflux decides the same way.
         response_headers["content-type"] = "application/xml; charset=utf-8"
     try:
-        with deadline():
+        with deadline(seconds):
             data = feedparser.parse(
                 io.BytesIO(body),
                 response_headers=response_headers,

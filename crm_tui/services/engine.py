@@ -43,9 +43,13 @@ _LAST: list[tuple[tuple[object, ...], list[Suggestion]]] = []
 def their_posts(store: Store, now: arrow.Arrow, contact_ids: set[str] | None = None) -> list[Post]:
     """Recent posts on contacts' own feeds (``Feed.contact_id``) for the ``their-post`` step.
 
-    A post counts when it was published within ``cadence.THEIR_POST_DAYS`` and after the
-    feed was added: the posts a blog already had when it was subscribed to are not news
-    (the first refresh brings them all at once).
+    A post counts when it is new and published within ``cadence.THEIR_POST_DAYS``. New
+    means first seen by a refresh later than the feed's first one (``Article.fetched_at``
+    after ``Feed.first_fetched``): what a blog already had when it was subscribed to is not
+    news (the first refresh brings it all at once). The test is on what is stored, not on
+    the latest refresh, so a post stays a step through any number of refreshes until it is
+    answered, skipped or 14 days old. A feed fetched before ``first_fetched`` was recorded
+    keeps the older test: published after the feed was added.
     """
     feeds = [f for f in store.feeds() if f.contact_id and f.enabled
              and (contact_ids is None or f.contact_id in contact_ids)]
@@ -54,14 +58,27 @@ def their_posts(store: Store, now: arrow.Arrow, contact_ids: set[str] | None = N
     cutoff = now.shift(days=-(cadence.THEIR_POST_DAYS + 1))
     found: list[Post] = []
     for feed in feeds:
-        since = max(cutoff, arrow.get(feed.added_at)) if feed.added_at else cutoff
         owner = feed.contact_id
         if owner is None:
             continue
+        first = feed.first_fetched
+        since = max(cutoff, arrow.get(feed.added_at)) if feed.added_at and not first else cutoff
         for article in store.articles(feed.id):
+            if first is not None and not _seen_after(article.fetched_at, first):
+                continue
             if article.published and arrow.get(article.published) >= since:
-                found.append(Post(owner, article.id, article.title, article.published))
+                found.append(Post(owner, article.id, article.title, article.published, feed.even_if_dormant))
     return found
+
+
+def _seen_after(fetched_at: str, first: str) -> bool:
+    """Whether a refresh stamped ``fetched_at`` came after the one stamped ``first``
+    (both UTC ISO strings written by the refresh, so they compare as text)."""
+    if not fetched_at:
+        return False
+    if fetched_at.endswith("+00:00") and first.endswith("+00:00"):
+        return fetched_at > first
+    return arrow.get(fetched_at) > arrow.get(first)
 
 
 def suggestions(store: Store, settings: Settings, now: arrow.Arrow) -> list[Suggestion]:

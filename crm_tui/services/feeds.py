@@ -16,8 +16,12 @@ feedparser, no worker forked when every feed can answer that way.
 
 Where the CPU goes (bench/feeds.py bodies, 50 feeds x 100 entries, one core): feedparser
 itself ~1.0 s (0.20 ms an entry; ~1 ms a body fixed), our conversion of its output ~0.2 s;
-the rest of a first `crm-tui feeds refresh` (start-up, HTTP, one batch write of 5,000
-articles) ~0.5 s in the main process. Parsing is spread over the cores by the process pool as bodies arrive.
+the rest of a first `crm-tui feeds refresh` runs in the main process, ~0.55 s on a 2-core
+machine at load 3 (measured with getrusage at each phase): imports ~0.27 s (interpreter,
+click, arrow, httpx/httpcore/h2, the store, feedparser before the fork), fetching and the
+pool ~0.17 s, the one batch write of 5,000 articles ~0.07 s. Parsing is spread over the
+cores by the process pool as bodies arrive; a thread instead costs the same CPU (measured,
+interleaved runs), only more wall time.
 bench/feeds.py prints the refresh beside newsboat's for the three cases of issue 18.
 """
 
@@ -41,6 +45,7 @@ from crm_tui.domain.models import Article, Feed
 from crm_tui.domain.text import clean
 from crm_tui.feeds.fetch import FetchRequest, FetchResult, cpu_count, fetch_all
 from crm_tui.feeds.links import normalise
+from crm_tui.store.core import StaleData
 from crm_tui.store.repository import Store
 
 if TYPE_CHECKING:
@@ -121,9 +126,9 @@ async def collect(
 ) -> tuple[list[Outcome], RefreshSummary]:
     """Fetch and parse, reading ``store`` only: a read-only store (no lock) will do.
 
-    The command line runs this on a read-only store and takes the write lock only for
-    :func:`apply` (see :func:`rebase`): nothing waits on the network or on feedparser
-    while holding the lock.
+    No lock is held meanwhile (a store holds it only while opening and saving): nothing
+    waits on the network or on feedparser while holding it. :func:`apply` then takes it and
+    rebases the outcomes on the store as it is at that moment.
     """
     summary = RefreshSummary()
     feeds = [f for f in store.feeds() if f.enabled and (feed_ids is None or f.id in feed_ids)]
@@ -207,14 +212,16 @@ class _Parser:
         self.usable = feeds >= POOL_MIN_FEEDS and self.workers > 1
         self.bodies = 0
         self.tried = False
+        self.seconds = settings.parse_seconds
         if warm:
             self._start()
 
     def _start(self) -> None:
         self.tried = True
         # This process imports it anyway to unpickle the results; before the fork, the
-        # workers inherit it instead of importing it once each.
-        import crm_tui.feeds.parse  # noqa: F401
+        # workers inherit it (and subparse, their entry point) instead of importing it
+        # once each.
+        import crm_tui.feeds.subparse  # noqa: F401
 
         if not self.usable:
             return
@@ -224,7 +231,7 @@ class _Parser:
         method = "fork" if threading.active_count() == 1 else "forkserver"
         context = multiprocessing.get_context(method)
         if method == "forkserver":
-            context.set_forkserver_preload(["crm_tui.feeds.parse"])
+            context.set_forkserver_preload(["crm_tui.feeds.subparse"])
         try:
             self.pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context)
             for _ in range(self.workers):  # start them now, while the requests are in flight
@@ -239,7 +246,8 @@ class _Parser:
     async def parse(
         self, loop: asyncio.AbstractEventLoop, result: FetchResult, known: frozenset[str] = frozenset()
     ) -> tuple[FetchResult, ParsedFeed]:
-        args = (result.body, result.headers, result.url if result.url.startswith("http") else "", known)
+        args = (result.body, result.headers, result.url if result.url.startswith("http") else "", known,
+                self.seconds)
         self.bodies += 1
         if self.bodies == 2 and not self.tried:
             self._start()
@@ -258,10 +266,12 @@ class _Parser:
             self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _parse(body: bytes, headers: dict[str, str], base_url: str, known: frozenset[str]) -> ParsedFeed:
-    from crm_tui.feeds.parse import parse_feed
+def _parse(body: bytes, headers: dict[str, str], base_url: str, known: frozenset[str], seconds: float) -> ParsedFeed:
+    """In a pool worker (main thread: the time limit holds) or a thread (a large body goes
+    to a child process that can be stopped; see :mod:`crm_tui.feeds.subparse`)."""
+    from crm_tui.feeds.subparse import parse_bounded
 
-    return parse_feed(body, headers, base_url, known)
+    return parse_bounded(body, headers, base_url, known, seconds)
 
 
 def _report(feed: Feed, result: FetchResult, parsed: ParsedFeed | None, emit: Callable[..., None]) -> None:
@@ -283,18 +293,30 @@ def apply(
 ) -> None:
     """Record every outcome and the new articles in one batch, then apply retention.
 
+    Everything is decided inside the batch, that is under the write lock and after
+    re-reading what other processes saved (the batch does both before it runs): each feed
+    record is taken as it is on disk now (:func:`rebase`), and an entry another refresh
+    stored meanwhile (same feed and entry identity, or the same link) is not added again.
+    Two refreshes running at once therefore merge: the later one adds only what the first
+    did not, and neither is refused for the other's save.
+
     When no feed brought a body (every one answered 304, or failed), the articles are
     neither read nor purged: retention waits for the next refresh that brings some, and
     the all-304 refresh, the most common one, stays cheap.
     """
     stamp = now.to("UTC").isoformat()
     bodies = any(result.state == "ok" for _, result, _ in outcomes)
-    existing = store.articles() if bodies else []
-    keys = {a.key for a in existing if a.key}
-    idents = {(a.feed_id, a.guid) for a in existing}
     new: list[Article] = []
     with store.batch():
-        for feed, result, parsed in sorted(outcomes, key=lambda o: o[0].id):
+        existing = store.articles() if bodies else []
+        keys = {a.key for a in existing if a.key}
+        idents = {(a.feed_id, a.guid) for a in existing}
+        # A post seen first on an aggregator (a planet, a newsletter of links) and then on
+        # its author's own feed moves to the author's feed: their-post needs it there.
+        contact_feeds = {f.id for f in store.feeds() if f.contact_id}
+        claimable = {a.key: a for a in existing if a.key and a.feed_id not in contact_feeds}
+        moved: list[Article] = []
+        for feed, result, parsed in sorted(rebase(store, outcomes), key=lambda o: o[0].id):
             error = parsed.error if parsed is not None and parsed.error else result.error
             if result.state == "gone":
                 feed.enabled = False
@@ -306,6 +328,8 @@ def apply(
                     feed.retry_after = _retry_at(result.retry_after, now)
                 _failure(feed, error or "failed", summary)
             else:
+                if feed.first_fetched is None and result.state == "ok":
+                    feed.first_fetched = _first_refresh(feed, existing) or stamp
                 feed.last_fetched = stamp
                 feed.last_error = None
                 feed.errors = 0
@@ -325,11 +349,13 @@ def apply(
                     if not feed.title and parsed.title:
                         feed.title = parsed.title
                     summary.fetched += 1
-                    fresh = _new_articles(feed, parsed.entries, now, stamp, keys, idents)
-                    new.extend(fresh)
-            store.update_feed(feed)
+                    new += _new_articles(feed, parsed.entries, now, stamp, keys, idents, claimable, moved)
+            _save_feed(store, feed)
         if not bodies:
             return
+        for article in moved:
+            if article.id:  # (a stored one; a new one is added below as it is now)
+                store.update_article(article)
         shared = {s.article_id for s in store.shares()}
         candidates = [*existing, *new]
         doomed = retained_out(candidates, settings, now, shared)
@@ -339,6 +365,27 @@ def apply(
         old_ids = [a.id for a in existing if id(a) in doomed]
         store.delete_articles(old_ids)
         summary.purged = len(old_ids)
+
+
+def _first_refresh(feed: Feed, existing: list[Article]) -> str | None:
+    """When a feed fetched before ``first_fetched`` was recorded had its first refresh:
+    the earliest ``fetched_at`` of its articles, else its last refresh; None for a feed
+    never fetched (this refresh is its first)."""
+    if not feed.last_fetched:
+        return None
+    stamps = [a.fetched_at for a in existing if a.feed_id == feed.id and a.fetched_at]
+    return min(stamps, key=lambda s: arrow.get(s)) if stamps else feed.last_fetched
+
+
+def _save_feed(store: Store, feed: Feed) -> None:
+    """Save a feed record read inside this batch. Another process's earlier save of it (a
+    concurrent refresh) is already in it, so the store's stale-copy refusal, which is said
+    once, is not a conflict here: save again, this refresh's outcome is the newest."""
+    try:
+        store.update_feed(feed)
+    except StaleData:
+        if store.feed(feed.id) is not None:
+            store.update_feed(feed)
 
 
 def body_digest(body: bytes) -> str:
@@ -381,7 +428,12 @@ def _new_articles(
     stamp: str,
     keys: set[str],
     idents: set[tuple[str, str]],
+    claimable: dict[str, Article] | None = None,
+    moved: list[Article] | None = None,
 ) -> list[Article]:
+    """The entries not stored yet, as articles. ``claimable``: articles held by feeds of
+    nobody, by key; an entry of a contact's feed with the same key takes it over (its feed
+    and identity change, its first-seen stamp stays), noted in ``moved``."""
     latest = now.timestamp()
     found: list[Article] = []
     for entry in entries:
@@ -389,6 +441,11 @@ def _new_articles(
             continue
         key = entry.link_key or article_key(feed.id, entry.link, entry.ident)
         if key in keys:
+            held = claimable.pop(key, None) if feed.contact_id and claimable is not None else None
+            if held is not None and moved is not None:
+                held.feed_id, held.guid = feed.id, entry.ident
+                idents.add((feed.id, entry.ident))
+                moved.append(held)
             continue
         keys.add(key)
         idents.add((feed.id, entry.ident))
@@ -407,6 +464,8 @@ def _new_articles(
                 key=key,
             )
         )
+        if claimable is not None and not feed.contact_id:
+            claimable[key] = found[-1]
     return found
 
 

@@ -381,9 +381,20 @@ class Store(TouchLog):
         return added
 
     def add_articles(self, articles: Iterable[Article]) -> list[Article]:
-        """Add many articles with one write (a feed refresh adds thousands)."""
+        """Add many articles with one write (a feed refresh adds thousands): one batch and
+        one writability check for all of them, not one each (each check formats the date
+        twice for the new-day backup: 10,000 arrow formats for a first refresh's 5,000)."""
+        added = list(articles)
         with self.batch():
-            return [self.add_article(a) for a in articles]
+            table = self._tables["articles"]
+
+            def save_all() -> None:
+                for article in added:
+                    article.id = table.next_id()
+                    table.save(article)
+
+            self._persist(table, save_all)
+        return added
 
     def restore_tables(self, tables: dict[str, list[dict[str, Any]]]) -> None:
         """Recreate records with their own ids (from a backup) in an empty store."""

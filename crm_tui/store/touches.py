@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import arrow
@@ -218,10 +218,26 @@ class TouchLog(StoreCore):
         found.sort(key=lambda t: (parse(t.at), t.id))
         return found
 
+    def read_ahead(self) -> Iterator[str]:
+        """Parse the month files a contact's touches are read from, one month per step
+        (an idle UI calls it between frames), so that the first contact screen does not
+        read them all at once (at 100,000 touches: a quarter of a second). Yields each
+        month read; reading, not building: nothing is built until it is asked for."""
+        for month in self.touch_months():
+            shard = self._shards.get(month)
+            if shard is not None and not shard.loaded and self._read_raw(shard):
+                yield month
+
+    def _read_raw(self, shard: Table) -> bool:
+        """Parse a shard's file into its cache unless it is there; True if it was read."""
+        if shard.storage._cache is not None and shard.raw_schema is not None:
+            return False
+        with self._naming_backup():
+            shard.raw_schema, _ = shard.storage.load()
+        return True
+
     def _raw_touches(self, shard: Table, wanted: set[str], thread_id: str | None) -> list[Touch]:
-        if shard.storage._cache is None or shard.raw_schema is None:
-            with self._naming_backup():
-                shard.raw_schema, _ = shard.storage.load()
+        self._read_raw(shard)
         found, tables = shard.raw_schema, shard.storage._cache or {}
         if found != schema.VERSION:  # needs migrating: take the ordinary path
             return [t for t in self._shard(shard.path.stem[len("touches-"):]).records.values()

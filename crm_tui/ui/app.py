@@ -4,7 +4,7 @@ No domain logic here, and no data access but through :class:`crm_tui.ui.context.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.actions import ActionParseResult
@@ -17,7 +17,6 @@ from textual.theme import Theme
 from crm_tui import config, perf
 from crm_tui.domain.models import Contact
 from crm_tui.env import Env
-from crm_tui.services.importer import PreparedImport, commit_prepared
 from crm_tui.store.repository import Store
 from crm_tui.ui import allday
 from crm_tui.ui.allday import LiveApp
@@ -25,6 +24,10 @@ from crm_tui.ui.commands import MODES, ContactsProvider, system_commands
 from crm_tui.ui.context import Change, UiContext, is_write_action, writes
 from crm_tui.ui.keygate import KeyGate
 from crm_tui.ui.terminal import TerminalWatch
+
+if TYPE_CHECKING:  # the importer (vCard, LinkedIn...) is imported when the dialog opens
+    from crm_tui.services.importer import PreparedImport
+    from crm_tui.ui.article_matches import ArticleMatches
 
 
 def _screen(name: str) -> Callable[[], Screen[Any]]:
@@ -88,6 +91,17 @@ class CrmApp(LiveApp, App[None]):
         await super().on_event(event)
 
     @property
+    def article_matches(self) -> ArticleMatches:
+        """The Articles screen's best matches, worked out in a thread and kept (made on
+        first use: it imports the ranker, which start-up does without)."""
+        found: ArticleMatches | None = self.__dict__.get("_article_matches")
+        if found is None:
+            from crm_tui.ui.article_matches import ArticleMatches
+
+            found = self.__dict__["_article_matches"] = ArticleMatches(self)
+        return found
+
+    @property
     def store(self) -> Store:
         """The open store (for tests and scripts; screens use ``self.ctx``)."""
         return self.ctx.store
@@ -124,6 +138,10 @@ class CrmApp(LiveApp, App[None]):
     def on_ready(self) -> None:
         # The first frame is on the screen: start-up's pause of the collector ends here.
         perf.resume_gc()
+        from crm_tui.ui import warmup
+
+        # A moment later: the frame is written before a thread competes for the interpreter.
+        self.set_timer(warmup.FIRST_FRAME_DELAY, lambda: warmup.at_first_frame(self))
 
     def _exit_with(self, return_code: int) -> None:
         self.exit(None, return_code)
@@ -188,6 +206,7 @@ class CrmApp(LiveApp, App[None]):
 
     @writes
     def action_import_contacts(self) -> None:
+        from crm_tui.services.importer import commit_prepared
         from crm_tui.ui.dialogs.import_contacts import ImportDialog
 
         def chosen(prepared: PreparedImport | None) -> None:

@@ -9,22 +9,34 @@ box empty. A key that opens a screen, a dialog or a box must deliver the keys af
 there, so the gate holds them back until the app has settled: every message queue of the
 app and of the screen on top (which may be the one the key just opened) has handled what
 it held, including the focus change.
+
+Escape followed at once by another key has a second trap: both arrive in one read, and
+the terminal parser takes them for one key, as a terminal sends Alt or Option with a key:
+Escape+``3`` became "£" (macOS Option+3), Escape+``s`` became Alt+s. The app binds no
+Alt or Option keys, so outside a text box (where "£" may well be meant) such a key is
+split back into Escape and the key (:func:`unburst`), each handed on in turn.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections import deque
 from typing import Any
 
 from textual import events
 from textual.app import App
+from textual.keys import _character_to_key
+from textual.widgets import Input
 
 # Never hold a key back longer than this, whatever keeps the queues busy (a timer, a
 # spinner): the gate serialises keys, it must not swallow them.
 MAX_WAIT = 1.0
 _ROUNDS = 25
+# What Textual's parser makes of Escape and one of these keys read together (the macOS
+# Option layer of its ANSI table): the character -> the key that followed the Escape.
+_OPTION_OF = dict(zip("¡™£¢∞§¶•ªº–≠", "1234567890-=", strict=True))
 
 
 class KeyGate:
@@ -40,6 +52,17 @@ class KeyGate:
         if event is self._released:
             self._released = None
             return True
+        try:
+            focused = self.app.focused
+        except Exception:  # no screen yet
+            focused = None
+        split = unburst(event, focused)
+        if split:  # Escape and the key, in their turn (after any key already waiting)
+            self._pending.extend(split)
+            if not self._busy:
+                self._busy = True
+                self._release_next()
+            return False
         if self._busy:
             self._pending.append(event)
             return False
@@ -54,13 +77,16 @@ class KeyGate:
         try:
             await self._settle()
         finally:
-            if self._pending and self.app.is_running:
-                waiting = self._pending.popleft()
-                self._released = events.Key(waiting.key, waiting.character)
-                self.app.post_message(self._released)  # the gate stays busy for it
-            else:
-                self._pending.clear()
-                self._busy = False
+            self._release_next()
+
+    def _release_next(self) -> None:
+        if self._pending and self.app.is_running:
+            waiting = self._pending.popleft()
+            self._released = events.Key(waiting.key, waiting.character)
+            self.app.post_message(self._released)  # the gate stays busy for it
+        else:
+            self._pending.clear()
+            self._busy = False
 
     def _nodes(self) -> list[Any]:
         try:
@@ -83,6 +109,26 @@ class KeyGate:
             # change, a new screen): go round again until every queue is empty.
             if not any(node.message_queue_size for node in self._nodes()):
                 return
+
+
+def _text_box(widget: Any) -> bool:
+    """An Input or a TextArea (not imported for this: if its module is not loaded, no
+    widget is one; start-up does without it)."""
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return isinstance(widget, Input) or (text_area is not None and isinstance(widget, text_area.TextArea))
+
+
+def unburst(event: events.Key, focused: Any) -> list[events.Key] | None:
+    """Escape and the key that the parser read as one Alt/Option key, or None for a key
+    that is what it says (always in a text box: there "£" is typed)."""
+    if _text_box(focused):
+        return None
+    character = _OPTION_OF.get(event.character or "")
+    if character is None and event.key.startswith("alt+") and event.character:
+        character = event.character
+    if character is None or not character.isprintable():
+        return None
+    return [events.Key("escape", "\x1b"), events.Key(_character_to_key(character), character)]
 
 
 async def barrier(nodes: list[Any]) -> None:

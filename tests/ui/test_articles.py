@@ -150,3 +150,126 @@ async def test_empty_state(make_app: Any, empty_paths: Any, now: arrow.Arrow) ->
         await pilot.press("s", "o", "x", "enter")  # nothing to act on: no crash
         await pilot.pause()
         assert isinstance(app.screen, ArticlesScreen)
+
+
+async def test_matches_worked_out_in_a_thread_the_list_shown_at_once(
+    app: Any, data: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As at 10,000 contacts: the list is there at once, the matches column and panel say
+    they are coming, then fill in; a share while they come is not lost."""
+    import threading
+
+    from textual.widgets import DataTable
+
+    from crm_tui.ui import article_matches
+
+    monkeypatch.setattr(article_matches, "INLINE_BELOW", 0)
+    gate = threading.Event()
+    from crm_tui.feeds.rank import Ranker
+
+    original = Ranker.for_articles
+
+    def slow(self: Any, *args: Any, **kwargs: Any) -> Any:
+        gate.wait(10)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ranker, "for_articles", slow)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_articles(pilot)
+        assert list(screen.articles) == [data["pipeline"], data["a11y"]]
+        assert screen.filling
+        table = screen.query_one("#articles-list", DataTable)
+        assert str(table.get_cell(data["pipeline"], "matches")) == "…"
+        assert "finding them…" in str(screen.query_one("#articles-matches", Static).render())
+        gate.set()
+        for _ in range(200):
+            if not screen.filling:
+                break
+            await pilot.pause(0.01)
+        assert not screen.filling
+        assert [c.id for c, _ in screen.matches[data["pipeline"]]][:1] == [data["dana"]]
+        assert str(table.get_cell(data["pipeline"], "matches")).startswith("Dana")
+        assert app.store.contact(data["dana"]).name in str(
+            screen.query_one("#articles-matches", Static).render())
+        # Kept for the app: opening the screen again finds them at once.
+        assert app.article_matches.fresh() is not None
+
+
+async def test_matches_recomputed_after_a_change_they_depend_on(app: Any, data: dict[str, str]) -> None:
+    from crm_tui.ui.context import Change
+
+    async with app.run_test(size=SIZE) as pilot:
+        await open_articles(pilot)
+        kept = app.article_matches.fresh()
+        assert kept is not None
+        app.ctx.publish(Change.of("touches", contacts={data["dana"]}))  # a touch: no effect
+        assert app.article_matches.fresh() is kept
+        app.ctx.publish(Change.of("dismissals", contacts={data["dana"]}))
+        assert app.article_matches.fresh() is None
+
+
+async def test_today_waits_for_the_ranker_the_work_ahead_builds(
+    app: Any, data: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Today opened while the work ahead is building the ranker uses that one (one build),
+    and shows the article once it is there."""
+    import threading
+
+    from crm_tui.feeds.rank import Ranker
+    from crm_tui.ui import article_matches
+
+    monkeypatch.setattr(article_matches, "INLINE_BELOW", 0)
+    gate = threading.Event()
+    built: list[int] = []
+    original = Ranker.__init__
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> None:
+        built.append(1)
+        gate.wait(10)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ranker, "__init__", counted)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):  # the work ahead starts a moment after the first frame
+            if built:
+                break
+            await pilot.pause(0.01)
+        assert app.article_matches.running and built == [1]
+        await pilot.press("2")
+        await pilot.pause()
+        today = app.screen
+        assert "finding one…" in str(today.query_one("#today-article", Static).render())
+        gate.set()
+        for _ in range(200):
+            if not today.ranking:
+                break
+            await pilot.pause(0.01)
+        assert not today.ranking
+        assert "Article to share" in str(today.query_one("#today-article", Static).render())
+        assert "finding one" not in str(today.query_one("#today-article", Static).render())
+        assert len(built) == 1
+
+
+async def test_matches_failing_in_their_thread_leave_the_app_running(
+    app: Any, data: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_tui.feeds.rank import Ranker
+    from crm_tui.ui import article_matches
+
+    monkeypatch.setattr(article_matches, "INLINE_BELOW", 0)
+
+    def broken(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(Ranker, "for_articles", broken)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_articles(pilot)
+        for _ in range(200):
+            if not app.article_matches.running:
+                break
+            await pilot.pause(0.01)
+        await pilot.pause()
+        assert app.is_running and app.screen is screen
+        assert any("boom" in n.message for n in app._notifications)
+        await pilot.press("j")  # still answers keys
+        assert screen.query_one("#articles-list").cursor_row == 1

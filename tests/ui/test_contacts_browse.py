@@ -105,8 +105,12 @@ async def test_first_run_shows_how_to_add_or_import(make_app, empty_paths) -> No
         assert "LinkedIn" in text and "vCard" in text and "Google" in text
 
 
-async def test_filter_keystroke_is_cheap(make_app, empty_paths, now) -> None:
+async def test_filter_keystroke_is_cheap(make_app, empty_paths, now, monkeypatch) -> None:
     """Not a timing assertion: the filter only reorders precomputed rows (no store reads)."""
+    from crm_tui.ui import warmup
+
+    monkeypatch.setattr(warmup, "after_first_screen", lambda app: None)  # the work ahead
+    monkeypatch.setattr(warmup, "at_first_frame", lambda app: None)  # reads the store
     _seed(empty_paths, now)
     app = make_app(empty_paths)
     async with app.run_test(size=SIZE) as pilot:

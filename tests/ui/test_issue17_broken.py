@@ -226,3 +226,78 @@ def test_the_log_form_takes_yesterday_and_weekdays(now: Any) -> None:
     assert checks.when("yesterday", now).format("YYYY-MM-DD") == "2026-03-01"
     assert checks.when("fri", now).format("YYYY-MM-DD") == "2026-02-27"
     assert isinstance(checks.when("+3d", now), str)  # more than a day ahead: refused
+
+
+async def _log_a_touch_on_a_contact(app: Any, pilot: Any) -> ContactScreen:
+    from textual.widgets import TextArea
+
+    table = app.screen.query_one(ContactTable)
+    app.open_contact(table.highlighted_id)
+    await pilot.pause()
+    contact = app.screen
+    assert isinstance(contact, ContactScreen)
+    await pilot.press("l")
+    await pilot.pause()
+    app.screen.query_one("#note", TextArea).text = "Lunch"
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    assert app.screen is contact
+    return contact
+
+
+async def test_burst_escape_then_3_after_logging_a_touch(demo_app: Any) -> None:
+    """Escape and `3` at once on the contact screen, right after logging a touch: back,
+    then Articles (issue 17: the contact screen stayed and the next keys went elsewhere)."""
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await _log_a_touch_on_a_contact(demo_app, pilot)
+        await burst(pilot, "escape", "3")
+        assert isinstance(demo_app.screen, ArticlesScreen)
+
+
+async def test_burst_escape_and_a_digit_read_as_one_sequence(demo_app: Any) -> None:
+    """A terminal that delivers Escape and `3` in one read (tmux send-keys, a slow link):
+    Textual's parser reads "\\x1b3" as Option+3, "£" (and Escape+letter as Alt+letter).
+    Outside a text box, where neither means anything here, they are Escape then the key."""
+    from textual._xterm_parser import XTermParser
+
+    assert [k.character for k in XTermParser().feed("\x1b3")] == ["£"]  # the cause
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await _log_a_touch_on_a_contact(demo_app, pilot)
+        demo_app.post_message(events.Key("pound_sign", "£"))
+        demo_app.post_message(events.Key("j", "j"))
+        for _ in range(3):
+            await pilot.pause()
+        assert isinstance(demo_app.screen, ArticlesScreen)
+        assert demo_app.screen.query_one("#articles-list").cursor_row == 1  # j went there
+        await burst(pilot, "1")
+        screen = demo_app.screen
+        assert isinstance(screen, ContactsScreen)
+        demo_app.post_message(events.Key("alt+n", "n"))  # Escape then `n`, in one read
+        for _ in range(3):
+            await pilot.pause()
+        assert screen.sort_by == "name"
+        await burst(pilot, "/")
+        box = screen.query_one("#filter", Input)
+        assert box.has_focus
+        # In a text box they are what they are: "£" typed.
+        await burst(pilot, "£")
+        assert box.value == "£"
+
+
+async def test_option_characters_are_typed_in_a_text_area(demo_app: Any) -> None:
+    from textual.widgets import TextArea
+
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = demo_app.screen.query_one(ContactTable)
+        demo_app.open_contact(table.highlighted_id)
+        await pilot.pause()
+        await pilot.press("l")
+        await pilot.pause()
+        note = demo_app.screen.query_one("#note", TextArea)
+        note.focus()
+        await pilot.pause()
+        await burst(pilot, "£", "5")
+        assert note.text.endswith("£5")

@@ -90,3 +90,18 @@ def test_an_open_thread_with_them_covers_it():
     mine = [s for s in found if s.step == "their-post"]
     assert len(mine) == 1 and mine[0].status == "waiting"
     assert mine[0].reason.startswith("The open application thread covers this for now.")
+
+
+def test_a_dormant_contact_followed_even_if_dormant_gets_the_step():
+    """'... unless asked': a feed followed even if dormant makes the step whatever the silence."""
+    silent = ada(tier="dormant", last_out="2024-11-01T10:00:00+00:00", last_in=None)
+    asked = Post(contact_id="c1", article_id="a7", title="Back at it", published="2026-03-15T08:00:00+00:00",
+                 even_if_dormant=True)
+    found = compute([silent], [], [], CadenceSettings(), NOW, [asked])
+    assert [x[0] for x in steps(found)] == ["their-post"]
+    never = ada(tier="dormant", last_out=None)
+    assert [x[0] for x in steps(compute([never], [], [], CadenceSettings(), NOW, [asked]))] == ["their-post"]
+    # The other limits still hold: old news is no step, a reply since ends it.
+    stale = Post(contact_id="c1", article_id="a7", title="Old", published="2026-03-01T08:00:00+00:00",
+                 even_if_dormant=True)
+    assert "their-post" not in [x[0] for x in steps(compute([silent], [], [], CadenceSettings(), NOW, [stale]))]

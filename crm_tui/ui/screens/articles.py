@@ -7,7 +7,8 @@ match, then the composer), open its link (http/https only), or dismiss it for a 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 import arrow
 from rich.text import Text
@@ -21,6 +22,7 @@ from textual.widgets import DataTable, Header, Static
 from crm_tui.domain.models import Article, Contact, Dismissal
 from crm_tui.feeds.links import safe_to_open
 from crm_tui.feeds.rank import ranker
+from crm_tui.ui.article_matches import Matches, depends_on
 from crm_tui.ui.context import Change, writes
 from crm_tui.ui.dialogs.article_detail import OPEN, SHARE, ArticleDetailDialog
 from crm_tui.ui.dialogs.share_pick import SharePickDialog
@@ -47,6 +49,10 @@ def _cell(value: str, style: str = "") -> Text:
     return Text(one_line(value), style=style, no_wrap=True, overflow="ellipsis")
 
 
+def _names(best: list[tuple[Contact, float]]) -> str:
+    return ", ".join(c.first_name or c.name for c, _ in best) or "-"
+
+
 def published_of(article: Article) -> str:
     return article.published or article.fetched_at or ""
 
@@ -55,9 +61,23 @@ def short_date(moment: str, now: arrow.Arrow) -> str:
     """'today', 'yesterday', else 'Fri 20 Feb': fits a narrow column and reads at a glance."""
     if not moment:
         return ""
-    day = arrow.get(moment).to(now.tzinfo)
+    try:  # what the store writes (ISO): 50x cheaper than arrow, 300 rows at a time
+        parsed = datetime.fromisoformat(moment)
+        day = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(now.tzinfo)
+    except ValueError:
+        day = arrow.get(moment).to(now.tzinfo).datetime
     days = (now.date() - day.date()).days
-    return {0: "today", 1: "yesterday"}.get(days, day.format("ddd D MMM"))
+    return {0: "today", 1: "yesterday"}.get(days) or f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+if TYPE_CHECKING:
+    from crm_tui.ui.app import CrmApp
+
+FINDING = "…"  # the matches column while they are worked out
 
 
 class ArticlesScreen(CrmScreen):
@@ -78,6 +98,8 @@ class ArticlesScreen(CrmScreen):
         self.matches: dict[str, list[tuple[Contact, float]]] = {}
         self._rank: Any = None
         self._why: dict[str, list[tuple[Contact, list[str]]]] = {}
+        self.filling = False  # the best matches are being worked out in a thread
+        self._token = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -103,37 +125,59 @@ class ArticlesScreen(CrmScreen):
     def wants(self, change: Change) -> bool:
         # Articles, and who suits them: a touch logged with someone (Today's done) changes
         # neither; a share or a "not for" does, and so does a change of unknown extent.
-        return change.contact_ids is None or change.touches_table("articles", "feeds", "shares", "dismissals")
+        return depends_on(change)
 
     # -------------------------------------------------------------------- data
     def _ranker(self) -> Any:
         return ranker(self.store, self.now)
 
     def reload(self) -> None:
+        """The newest articles at once; their best matches as soon as they are worked out
+        (in a thread at 10,000 contacts: see crm_tui/ui/article_matches.py)."""
         table = self.query_one("#articles-list", DataTable)
         current = self.current_id()
-        recent = sorted(self.store.articles(), key=published_of, reverse=True)[:RECENT]
-        contacts = self.store.contacts()
-        rank = self._rank = self._ranker()
+        self._token += 1
+        token = self._token
+        matches = cast("CrmApp", self.app).article_matches
+        found = matches.fresh()
+        recent = found.recent if found is not None else sorted(
+            self.store.articles(), key=published_of, reverse=True)[:RECENT]
         self._why = {}
         self.articles = {a.id: a for a in recent}
-        self.matches = rank.for_articles(recent, contacts, k=TOP)
+        self.matches = {}
         old_row = table.cursor_row
         table.clear()
         for a in recent:
-            names = ", ".join(c.first_name or c.name for c, _ in self.matches[a.id])
             table.add_row(
                 _cell(short_date(published_of(a), self.now), "dim"),
                 _cell(a.title, "bold"),
-                _cell(names or "-"),
+                _cell(_names(found.best.get(a.id, [])) if found is not None else FINDING),
                 key=a.id,
             )
         empty = not recent
         self.query_one("#articles-body").display = not empty
         self.query_one("#articles-empty").display = empty
-        if empty:
+        if not empty:
+            restore_cursor(table, list(self.articles), current, old_row)
+        self.filling = not empty
+        if not empty and not matches.request(lambda m: self._show_matches(m, token)):
+            self.show_detail()  # "finding them…" until they come
+
+    def _show_matches(self, found: Matches, token: int) -> None:
+        if token != self._token or not self.is_attached:
             return
-        restore_cursor(table, list(self.articles), current, old_row)
+        self.filling = False
+        self._rank = found.rank
+        self.matches = found.best
+        self._why = {}
+        if [a.id for a in found.recent] != list(self.articles):  # the articles changed
+            self.reload()
+            return
+        table = self.query_one("#articles-list", DataTable)
+        for a in found.recent:
+            cell = _names(found.best.get(a.id, []))
+            if str(table.get_cell(a.id, "matches")) != cell:
+                table.update_cell(a.id, "matches", _cell(cell))
         self.show_detail()
 
     def current_id(self) -> str | None:
@@ -173,7 +217,9 @@ class ArticlesScreen(CrmScreen):
         )
         found = self.why(article.id)
         parts: list[Any] = [("Best matches", "bold")]
-        if not found:
+        if self.filling:
+            parts.append("\nfinding them…")
+        elif not found:
             parts.append("\nnobody yet")
         for contact, reasons in found:
             parts += ["\n", (inert(contact.name), "bold")]
@@ -186,6 +232,8 @@ class ArticlesScreen(CrmScreen):
         company...), not a raw score: worked out when the article is first shown."""
         found = self._why.get(article_id)
         if found is None:
+            if self.filling:
+                return []  # not worked out yet (nothing kept: asked again once they are)
             article = self.articles.get(article_id)
             matches = self.matches.get(article_id, [])
             found = [(c, self._rank.reasons(article, c)) for c, _ in matches] if article else []

@@ -106,6 +106,8 @@ class ContactsScreen(CrmScreen):
         keep = table.highlighted_id
         steps = self._next_steps() if self.steps_ready else {}
         self.rows = build_rows(contacts, steps, self.now)
+        if self.steps_ready:  # a reload: the filter's text now, not on the next keystroke
+            self._warm_filter()
         self._show_empty_state(not self.rows)
         table.display = bool(self.rows)
         self._resort()
@@ -143,6 +145,18 @@ class ContactsScreen(CrmScreen):
             self._resort()
             self._apply(self.query_one(ContactTable).highlighted_id)
         self.query_one(ContactTable).refresh()
+        self.call_after_refresh(self._warm)
+
+    def _warm(self) -> None:
+        """The screen is complete: warm the filter, then what other screens will need."""
+        from crm_tui.ui import warmup
+
+        self._warm_filter()
+        warmup.after_first_screen(cast("CrmApp", self.app))
+
+    def _warm_filter(self) -> None:
+        for row in self.rows:
+            row.haystack  # noqa: B018 (computed and kept: the first keystroke filters at once)
 
     def _resort(self) -> None:
         self._sorted = sort_order(self.rows, self.sort_by, self.sort_reverse)

@@ -23,11 +23,12 @@ from textual.widgets import DataTable, Header, Static
 from crm_tui.domain import birthdays, cadence
 from crm_tui.domain.cadence import next_meeting
 from crm_tui.domain.drafts import Draft
-from crm_tui.domain.models import Article, Contact, Feed, Suggestion
-from crm_tui.feeds.rank import Ranker, built_ranker, install, ranker
+from crm_tui.domain.models import Article, Contact, Suggestion
+from crm_tui.feeds.rank import built_ranker, ranker
 from crm_tui.services import actions, engine
 from crm_tui.services.drafting import draft_for
 from crm_tui.ui import format as fmt
+from crm_tui.ui.article_matches import ranker_in_thread
 from crm_tui.ui.context import Change, writes
 from crm_tui.ui.dialogs.reply import ReplyAnswer, ReplyDialog
 from crm_tui.ui.dialogs.snooze import SnoozeDialog
@@ -272,18 +273,16 @@ class TodayScreen(CrmScreen):
         store, now = self.store, self.now
         articles, feeds = store.articles(), store.feeds()
 
-        def build() -> None:
-            built = Ranker(articles, feeds, now, store)
+        def build() -> None:  # (waits for, and uses, one the work ahead is building)
+            ranker_in_thread(store, now, articles, feeds)
             try:
-                self.app.call_from_thread(self._ranker_built, articles, feeds, now, built)
+                self.app.call_from_thread(self._ranker_ready)
             except RuntimeError:  # the app closed meanwhile
                 pass
 
         self.run_worker(build, thread=True, group="today-ranker")
 
-    def _ranker_built(self, articles: list[Article], feeds: list[Feed], now: arrow.Arrow,
-                      built: Ranker) -> None:
-        install(self.store, now, articles, feeds, built)
+    def _ranker_ready(self) -> None:
         self.ranking = False
         self._previews.clear()
         self.show_detail()

@@ -1,0 +1,189 @@
+"""The Articles screen's slow part, off the event loop: each recent article's best contacts.
+
+At 10,000 contacts and 5,000 articles, building the ranker (every article indexed) and
+every contact's query takes a second or more: the screen used to hold the event loop for
+all of it. Here it runs in a thread, one computation at a time, and is kept for the app
+until a change it depends on (:func:`depends_on`) is published. The app starts it ahead,
+just after the first frame (:meth:`ArticleMatches.warm`; the ranker's own imports, numpy and
+bm25s, in the thread too), so the first visit to Articles usually finds it done; a visit
+before that shows the list at once and fills in the matches when they come.
+
+The thread reads no store: the articles, feeds, contacts and exclusions are read on the
+event loop and handed over. Small data (the matches cost a few milliseconds) is worked
+out at once, on the event loop, so the screen never flickers through "finding...".
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import arrow
+
+from crm_tui.domain.models import Article, Contact, Feed
+from crm_tui.ui.context import Change
+
+if TYPE_CHECKING:
+    from crm_tui.feeds.rank import Ranker
+    from crm_tui.store.repository import Store
+    from crm_tui.ui.app import CrmApp
+
+RANK_MODULE = "crm_tui.feeds.rank"
+
+# Below this many (contacts x articles) the work is done at once: a few milliseconds.
+INLINE_BELOW = 200_000
+
+# One ranker build at a time in this process (the Articles matches, Today's preview).
+BUILD_LOCK = threading.Lock()
+
+
+def ranker_in_thread(store: Store, now: arrow.Arrow, articles: list[Article], feeds: list[Feed]) -> Ranker:
+    """The store's ranker for these articles and feeds, built (and kept, see
+    :func:`crm_tui.feeds.rank.install`) unless another thread just did: one build at a
+    time in this process (the Articles matches, Today's preview)."""
+    from crm_tui.feeds.rank import Ranker, built_for, install
+
+    with BUILD_LOCK:
+        found = built_for(store, now, articles, feeds)
+        if found is None:
+            found = install(store, now, articles, feeds, Ranker(articles, feeds, now, store))
+        return found
+
+
+def depends_on(change: Change) -> bool:
+    """Whether ``change`` may change the matches: the articles, the feeds (their tags), who
+    has or declined an article, or a change of unknown extent. A touch logged with someone
+    (Today's done) changes none of them."""
+    return change.contact_ids is None or change.touches_table("articles", "feeds", "shares", "dismissals")
+
+
+@dataclass
+class Matches:
+    """The newest articles, each with its best contacts, for one version of the data."""
+
+    version: int
+    rank: Ranker
+    recent: list[Article]
+    best: dict[str, list[tuple[Contact, float]]]
+
+
+class ArticleMatches:
+    """The app's one computation of the Articles matches (see the module docstring)."""
+
+    def __init__(self, app: CrmApp) -> None:
+        self.app = app
+        self.version = 0
+        self.result: Matches | None = None
+        self.running = False
+        self._waiting: list[Callable[[Matches], None]] = []
+        app.ctx.changed.subscribe(app, self._changed, immediate=True)  # before any screen
+
+    def _changed(self, change: Change) -> None:
+        if depends_on(change):
+            self.version += 1
+            self.result = None
+
+    def fresh(self) -> Matches | None:
+        """The matches for the data as it is now, if they are worked out already."""
+        result = self.result
+        return result if result is not None and result.version == self.version else None
+
+    def warm(self) -> None:
+        """Start working them out ahead (nothing when done or under way)."""
+        if self.fresh() is not None or self.running:
+            return
+        if RANK_MODULE in sys.modules:
+            self._start()
+            return
+        self.running = True  # first the ranker's imports (a fifth of a second), in a thread
+
+        def load() -> None:
+            try:
+                __import__(RANK_MODULE)
+            except Exception as exc:
+                self._call(self._failed, exc)
+                return
+            self._call(self._imported)
+
+        self.app.run_worker(load, thread=True, group="article-matches")
+
+    def _imported(self) -> None:
+        self.running = False
+        found = self._start()
+        if found is not None:
+            self._deliver(found)
+
+    def request(self, then: Callable[[Matches], None]) -> bool:
+        """Call ``then`` with the matches: now (returns True) or, when they are worked out
+        in a thread, later on the event loop (returns False)."""
+        found = self.fresh()
+        if found is None and not self.running:
+            found = self._start()
+        if found is not None:
+            then(found)
+            return True
+        self._waiting.append(then)
+        return False
+
+    def _start(self) -> Matches | None:
+        from crm_tui.feeds.rank import Ranker, built_ranker, install
+        from crm_tui.ui.screens.articles import RECENT, TOP, published_of  # the screen's own
+
+        ctx = self.app.ctx
+        store, now, version = ctx.store, ctx.now, self.version
+        articles, feeds, contacts = store.articles(), store.feeds(), store.contacts()
+        recent = sorted(articles, key=published_of, reverse=True)[:RECENT]
+        exclusions = [(s.article_id, s.contact_id) for s in store.shares()]
+        exclusions += [(d.article_id, d.contact_id) for d in store.dismissals()]
+        built = built_ranker(store, now)
+        if len(contacts) * max(len(articles), len(recent)) < INLINE_BELOW:
+            rank = built if built is not None else install(store, now, articles, feeds,
+                                                           Ranker(articles, feeds, now, store))
+            best = rank.for_articles(recent, contacts, k=TOP, exclusions=exclusions)
+            self.result = Matches(version, rank, recent, best)
+            return self.result
+        self.running = True
+
+        def work() -> None:
+            try:
+                rank = built if built is not None else ranker_in_thread(store, now, articles, feeds)
+                best = rank.for_articles(recent, contacts, k=TOP, exclusions=exclusions)
+            except Exception as exc:  # a background task must not take the app down
+                self._call(self._failed, exc)
+                return
+            self._call(self._done, Matches(version, rank, recent, best))
+
+        self.app.run_worker(work, thread=True, group="article-matches")
+        return None
+
+    def _done(self, found: Matches) -> None:
+        self.running = False
+        if found.version != self.version:  # the data changed meanwhile: once more
+            if not self._waiting:
+                return
+            again = self._start()
+            if again is None:
+                return
+            found = again
+        self._deliver(found)
+
+    def _call(self, method: Callable[..., None], *args: object) -> None:
+        try:
+            self.app.call_from_thread(method, *args)
+        except RuntimeError:  # the app closed meanwhile
+            pass
+
+    def _failed(self, exc: Exception) -> None:
+        self.running = False
+        self._waiting.clear()
+        self.app.notify(f"Could not find the best matches for the articles: {exc}",
+                        title="Articles", severity="error", markup=False)
+
+    def _deliver(self, found: Matches) -> None:
+        self.result = found
+        waiting, self._waiting = self._waiting, []
+        for then in waiting:
+            then(found)
