@@ -81,6 +81,7 @@ async def test_a_slow_export_runs_off_the_event_loop_and_catches_up(
         make_app: Any, empty_paths: Any, tmp_path: Path, monkeypatch: Any) -> None:
     """At 10,000 contacts a first export drafts and writes thousands of files (13 s measured):
     it must not freeze the screen, and what changed meanwhile is exported when it ends."""
+    import threading
     import time
 
     from crm_tui import config
@@ -89,10 +90,12 @@ async def test_a_slow_export_runs_off_the_event_loop_and_catches_up(
 
     original = reminders.write_to_reminders
     calls: list[int] = []
+    hold = threading.Event()
 
     def slow(snap: Any) -> Any:
         calls.append(len(snap.contacts))
-        time.sleep(1.0)
+        if len(calls) == 1:
+            hold.wait(5.0)  # held until the test has seen the screen answer a key
         return original(snap)
 
     monkeypatch.setattr(reminders, "write_to_reminders", slow)
@@ -101,16 +104,20 @@ async def test_a_slow_export_runs_off_the_event_loop_and_catches_up(
     app = make_app(empty_paths, settings=settings)
     async with app.run_test(size=SNAPSHOT_SIZE) as pilot:
         app.ctx.write(lambda: app.store.add_contact(Contact(name="Ada Park")))
-        await pilot.pause(1.2)  # the export has started and sleeps in its thread
+        await pilot.pause(1.2)  # the export has started and is held in its thread
         assert calls == [1]
         started = time.monotonic()
         await pilot.press("question_mark")
         await pilot.pause()
-        assert time.monotonic() - started < 0.5, "the event loop waited for the export"
+        # On the event loop, the key would wait for the whole 5 s hold.
+        assert time.monotonic() - started < 2.5, "the event loop waited for the export"
         assert app.screen.__class__.__name__ == "HelpScreen"
         await pilot.press("escape")
         app.ctx.write(lambda: app.store.add_contact(Contact(name="Bo Chen")))
-        await pilot.pause(3.5)
+        await pilot.pause(1.3)  # its export is due while the first still runs: it waits
+        assert calls == [1]
+        hold.set()
+        await pilot.pause(1.5)
         assert calls == [1, 2]
         assert len(list((tmp_path / "crm").glob("*.ics"))) == 2
 
