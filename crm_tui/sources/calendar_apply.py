@@ -236,10 +236,8 @@ def _tracked(store: Any, reading: Reading, window: datetime) -> dict[str, dict[s
                 tracked[name] = dict(entry)
         return tracked
     found: dict[str, dict[str, Any]] = {}
-    for t in store.touches(since=window.isoformat()):
-        if t.source == SOURCE and t.key:
-            found[f"{t.key}#{t.contact_id}"] = {"id": t.id, "at": t.at, "title": t.note,
-                                                "path": ""}
+    for touch_id, contact_id, at, note, key in store.keyed_touches(SOURCE, window.isoformat()):
+        found[f"{key}#{contact_id}"] = {"id": touch_id, "at": at, "title": note, "path": ""}
     return found
 
 
