@@ -99,6 +99,8 @@ def _in_process(jobs: list[Job], shared: tuple[Any, ...]) -> Iterator[tuple[str,
 def _init(shared: tuple[Any, ...]) -> None:
     global _shared
     _shared = shared
+    import icalendar  # noqa: F401  (each worker, at once: not one after the other here)
+    import recurring_ical_events  # noqa: F401
 
 
 def _read_chunk(chunk: list[Job]) -> list[Plain]:
@@ -116,11 +118,8 @@ def _unpacked(results: list[Plain]) -> Iterator[tuple[str, Read]]:
 
 
 def _start(count: int, shared: tuple[Any, ...]) -> concurrent.futures.ProcessPoolExecutor | None:
-    # fork is cheapest (icalendar is imported once, here), but forking a process that runs
-    # other threads (the TUI's sync worker) can inherit a held lock: forkserver there.
-    import icalendar  # noqa: F401
-    import recurring_ical_events  # noqa: F401
-
+    # fork is cheapest, but forking a process that runs other threads (the TUI's sync
+    # worker) can inherit a held lock: forkserver there.
     method = _method()
     try:
         context = multiprocessing.get_context(method)
