@@ -19,6 +19,7 @@ forkserver) means parsing in this process, as for a few files.
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import multiprocessing
 import os
 import threading
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_tui.config import Settings
+from crm_tui.perf import gc_paused
 from crm_tui.sources import calendar_parse
 from crm_tui.sources.calendar_model import Occurrence
 
@@ -61,17 +63,18 @@ def read_all(jobs: list[Job], settings: Settings, start: datetime, end: datetime
         return dict(_in_process(jobs, shared)), {}
     done: dict[str, Read] = {}
     retry: list[Job] = []
-    try:
-        futures = {pool.submit(_read_chunk, chunk): chunk for chunk in _chunks(jobs)}
-        for future in concurrent.futures.as_completed(futures):
-            try:
-                done.update(_unpacked(future.result()))
-            except concurrent.futures.process.BrokenProcessPool:
-                retry.extend(futures[future])
-            except Exception:  # (a value that would not pickle): this process reads them
-                done.update(_in_process(futures[future], shared))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    with gc_paused():  # (the occurrences coming back are kept, not garbage)
+        try:
+            futures = {pool.submit(_read_chunk, chunk): chunk for chunk in _chunks(jobs)}
+            for future in concurrent.futures.as_completed(futures):
+                try:
+                    done.update(_unpacked(future.result()))
+                except concurrent.futures.process.BrokenProcessPool:
+                    retry.extend(futures[future])
+                except Exception:  # (a value that would not pickle): this process reads them
+                    done.update(_in_process(futures[future], shared))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     stopped: dict[str, str] = {}
     if retry:
         found, stopped = _one_by_one(retry, shared)
@@ -99,6 +102,7 @@ def _in_process(jobs: list[Job], shared: tuple[Any, ...]) -> Iterator[tuple[str,
 def _init(shared: tuple[Any, ...]) -> None:
     global _shared
     _shared = shared
+    gc.enable()  # (forked from a parent that paused it: parsing makes garbage, cycles too)
     import icalendar  # noqa: F401  (each worker, at once: not one after the other here)
     import recurring_ical_events  # noqa: F401
 
