@@ -18,20 +18,21 @@ forkserver) means parsing in this process, as for a few files.
 
 from __future__ import annotations
 
-import concurrent.futures
 import gc
-import multiprocessing
 import os
 import threading
 from collections.abc import Iterator
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crm_tui.config import Settings
 from crm_tui.perf import gc_paused
 from crm_tui.sources import calendar_parse
 from crm_tui.sources.calendar_model import Occurrence
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 POOL_MIN_FILES = 150  # files to parse; below this, in this process
 CHUNK_FILES = 40  # files per task: small enough to balance the workers, big enough to amortise
@@ -58,6 +59,8 @@ def read_all(jobs: list[Job], settings: Settings, start: datetime, end: datetime
     count = workers()
     if len(jobs) < POOL_MIN_FILES or count < 2:
         return dict(_in_process(jobs, shared)), {}
+    import concurrent.futures  # (a sync with nothing to read, most of them, never needs it)
+
     pool = _start(min(count, -(-len(jobs) // CHUNK_FILES)), shared)
     if pool is None:
         return dict(_in_process(jobs, shared)), {}
@@ -124,6 +127,9 @@ def _unpacked(results: list[Plain]) -> Iterator[tuple[str, Read]]:
 def _start(count: int, shared: tuple[Any, ...]) -> concurrent.futures.ProcessPoolExecutor | None:
     # fork is cheapest, but forking a process that runs other threads (the TUI's sync
     # worker) can inherit a held lock: forkserver there.
+    import concurrent.futures
+    import multiprocessing
+
     method = _method()
     try:
         context = multiprocessing.get_context(method)
@@ -143,6 +149,8 @@ def _one_by_one(jobs: list[Job], shared: tuple[Any, ...]) -> tuple[dict[str, Rea
     """The files of chunks whose worker stopped, each a task of its own in a pool of one
     worker: the tasks run in order, so the first one broken is the file it stopped on;
     that file is reported, a new worker takes the rest."""
+    import concurrent.futures
+
     done: dict[str, Read] = {}
     stopped: dict[str, str] = {}
     queue = list(jobs)
