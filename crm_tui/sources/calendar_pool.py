@@ -131,13 +131,21 @@ def _start(count: int, shared: tuple[Any, ...]) -> concurrent.futures.ProcessPoo
     import multiprocessing
 
     method = _method()
+    pool = None
     try:
         context = multiprocessing.get_context(method)
         if method == "forkserver":
             context.set_forkserver_preload(["crm_tui.sources.calendar_pool"])
-        return concurrent.futures.ProcessPoolExecutor(count, mp_context=context,
+        pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=context,
                                                       initializer=_init, initargs=(shared,))
+        for _ in range(count):  # the workers start now: a failure to start shows here
+            pool.submit(int)
+        return pool
     except (OSError, ValueError):
+        # Inside the TUI sys.stderr has no file descriptor (fileno() is -1), so the
+        # forkserver cannot start ("bad value(s) in fds_to_keep"): read in this process.
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         return None
 
 

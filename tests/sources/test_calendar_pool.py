@@ -3,6 +3,7 @@ and a worker that stops still leaves a report of the file it stopped on."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 
 import arrow
@@ -110,3 +111,28 @@ def test_a_worker_that_stops_reports_that_file_and_the_others_are_read(
     assert str(bad) not in {u.path for u in again.unreadable}
     assert again.files_read == 1 and again.touches_moved == 1
     assert e05.exists()
+
+
+def test_forkserver_reads_the_same_and_a_pool_that_cannot_start_reads_here(
+        vdir, settings, monkeypatch, pooled):
+    """A process running threads (the TUI's sync worker) forks a server instead; inside the
+    TUI stderr has no descriptor and no worker can start: the files are read here."""
+    addresses = frozenset({"p1@example.com"})
+    monkeypatch.setattr(calendar_pool, "POOL_MIN_FILES", 100)
+    alone = _plain(cal.read([vdir], settings, NOW, {}, None))
+    monkeypatch.setattr(calendar_pool, "POOL_MIN_FILES", 2)
+    monkeypatch.setattr(calendar_pool, "_method", lambda: "forkserver")
+    assert _plain(cal.read([vdir], settings, NOW, {}, None)) == alone
+    assert pooled == [True]
+
+    context = multiprocessing.get_context("fork")
+
+    class Refused(context.Process):  # type: ignore[name-defined,misc]
+        def start(self) -> None:
+            raise ValueError("bad value(s) in fds_to_keep")  # as the TUI's forkserver said
+
+    monkeypatch.setattr(context, "Process", Refused)
+    monkeypatch.setattr(calendar_pool, "_method", lambda: "fork")
+    assert _plain(cal.read([vdir], settings, NOW, {}, None)) == alone
+    assert pooled == [True, False]
+    assert cal.read([vdir], settings, NOW, {}, addresses).files_read == 15
