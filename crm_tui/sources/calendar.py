@@ -38,7 +38,8 @@ file that is plainly well formed and names none of the contacts in its ORGANIZER
 ATTENDEE lines is not parsed at all (``calendar_prefilter``): the cache keeps the addresses
 it names, and the file is parsed once one of them becomes a contact's. Every file that is
 parsed is parsed by icalendar (a faster reader of our own for plain events was tried and
-dropped: the project reads iCalendar with the library made for it). With
+dropped: the project reads iCalendar with the library made for it); many of them are read
+over the cores (``calendar_pool``: a process pool from 150 files, one process below). With
 nothing to do (no file changed, the same contacts' addresses, no meeting started since the
 last sync) only the cache's small index is read and the store is not written.
 """
