@@ -13,13 +13,20 @@ data), under a key made of everything they were computed from:
 - the day (next steps and "3 weeks ago" change with it),
 - this file's format and the program's version.
 
+Two screens are kept, today's and tomorrow morning's (the same contacts: the default
+order is by last touch, which the day does not change), so the first start of a day finds
+its rows too. A one-shot command that saves (``crm-tui log``, a cron ``crm-tui sync``)
+keeps them afresh when a TUI has kept them before (``cli/common.py``), so the next start
+matches again.
+
 ``crm-tui`` reads the key (a few ``stat`` calls) and, when it matches, paints these rows
 first and opens the store right after, in a thread; keys typed meanwhile wait for it (the
 key gate) and then go where they would have. The rows it paints are replaced by the ones
 computed from the store as soon as it is open, so even a key that missed a change (a
 clock set back, a file restored with its old time) shows stale rows for a moment only.
-A key that does not match (the first start of a day, a save by a cron job since) is the
-usual start: the store first, then the frame.
+A key that does not match (the kept rows are older than a day, or a save by a program
+that does not keep them, such as an older crm-tui) is the usual start: the store first,
+then the frame.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import arrow
 import orjson
@@ -38,8 +45,13 @@ import orjson
 from crm_tui import __version__
 from crm_tui.domain.text import strip_controls
 from crm_tui.paths import Paths
+from crm_tui.ui.widgets.contact_rows import ContactRow, build_rows, next_steps_for, sort_order
 
-FORMAT = 1
+if TYPE_CHECKING:
+    from crm_tui.config import Settings
+    from crm_tui.store.repository import Store
+
+FORMAT = 2
 ROWS = 100  # taller terminals show the rest once the store is open
 FILE = "first-screen.json"
 # The table's cells, in the order kept (ContactRow.cells()'s names).
@@ -115,10 +127,13 @@ def read(paths: Paths, now: arrow.Arrow) -> FirstScreen | None:
         with open(path_of(paths), "rb") as handle:
             raw = handle.read(1 << 20)
         document = orjson.loads(raw)
-        if document.get("format") != FORMAT or document.get("key") != key:
+        if document.get("format") != FORMAT:
             return None
-        total = document["total"]
-        rows = [_row(item) for item in document["rows"]]
+        screen = next((s for s in document["screens"] if s.get("key") == key), None)
+        if screen is None:
+            return None
+        total = screen["total"]
+        rows = [_row(item) for item in screen["rows"]]
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
     if not isinstance(total, int) or total < len(rows) or not rows:
@@ -139,17 +154,56 @@ def _row(item: Any) -> KeptRow:
     return KeptRow(contact_id, cells)
 
 
-def write(paths: Paths, key: str | None, rows: Iterable[Any], total: int) -> None:
-    """Keep ``rows`` (objects with ``id`` and ``cells()``) under ``key``. A cache: any
-    failure (a read-only folder, a full disk) is ignored, and the next start is the usual one."""
-    if key is None:
+def tomorrow_morning(now: arrow.Arrow) -> arrow.Arrow:
+    """When tomorrow's kept screen is computed for (its rows are replaced on that start
+    anyway: a rule that turns on a later hour shows a moment late, never wrongly kept)."""
+    return now.shift(days=1).floor("day").replace(hour=9)
+
+
+def keep(paths: Paths, store: Store, settings: Settings, now: arrow.Arrow,
+         top: Sequence[ContactRow] | None = None, total: int = 0) -> None:
+    """Keep today's and tomorrow's first screen. ``top``: today's first rows in the
+    default order when the caller has them (the Contacts screen), else they are worked
+    out from the store (a one-shot command after saving)."""
+    if top is None:
+        rows = build_rows(store.contacts(), {}, now)
+        total = len(rows)
+        top = [rows[i] for i in sort_order(rows, "last")[:ROWS]]
+        steps = next_steps_for(store, settings, now, {row.id for row in top})
+        for row in top:
+            row.set_suggestion(steps.get(row.id))
+    if not top:
+        forget(paths)
         return
-    kept: Sequence[list[str]] = [[row.id, *(row.cells()[name] for name in CELLS)] for row in rows]
-    if not kept:
+    later = tomorrow_morning(now)
+    contacts = [row.contact for row in top]
+    tomorrow = build_rows(contacts, next_steps_for(store, settings, later, {c.id for c in contacts}), later)
+    screens = [_screen(key_of(paths, now), top, total), _screen(key_of(paths, later), tomorrow, total)]
+    write(paths, [screen for screen in screens if screen is not None])
+
+
+def refresh_if_kept(paths: Paths, store: Store, settings: Settings, now: arrow.Arrow) -> None:
+    """After a one-shot command saved: keep the screens afresh if a TUI keeps them here
+    (nobody else pays for it)."""
+    if path_of(paths).exists():
+        keep(paths, store, settings, now)
+
+
+def _screen(key: str | None, rows: Iterable[ContactRow], total: int) -> dict[str, Any] | None:
+    if key is None:
+        return None
+    kept = [[row.id, *(row.cells()[name] for name in CELLS)] for row in rows]
+    return {"key": key, "total": total, "rows": kept}
+
+
+def write(paths: Paths, screens: list[dict[str, Any]]) -> None:
+    """A cache: any failure (a read-only folder, a full disk) is ignored, and the next start
+    is the usual one."""
+    if not screens:
         return
     target = path_of(paths)
     temp = target.with_name(f".{FILE}.{os.getpid()}.tmp")
-    document = {"format": FORMAT, "key": key, "total": total, "rows": kept}
+    document = {"format": FORMAT, "screens": screens}
     try:
         target.parent.mkdir(mode=0o700, exist_ok=True)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

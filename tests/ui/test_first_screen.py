@@ -105,7 +105,7 @@ async def test_stale_kept_rows_show_for_a_moment_only(demo_paths, now) -> None:
     await _run_until_kept(demo_paths, now)
     path = first_screen.path_of(demo_paths)
     document = orjson.loads(path.read_bytes())
-    for row in document["rows"]:
+    for row in document["screens"][0]["rows"]:
         row[1] = "Stale Name"  # what a missed change would look like
     path.write_bytes(orjson.dumps(document))
     app = make_app(make_env(demo_paths, now), first_screen=True)
@@ -120,7 +120,7 @@ async def test_stale_kept_rows_show_for_a_moment_only(demo_paths, now) -> None:
 async def test_a_save_a_new_day_or_a_config_change_means_a_usual_start(demo_paths, now) -> None:
     await _run_until_kept(demo_paths, now)
     assert first_screen.read(demo_paths, now) is not None
-    assert first_screen.read(demo_paths, now.shift(days=1)) is None  # next steps move with the day
+    assert first_screen.read(demo_paths, now.shift(days=2)) is None  # next steps move with the day
     demo_paths.config_file.write_text("[cadence]\n", encoding="utf-8")
     assert first_screen.read(demo_paths, now) is None
     await _run_until_kept(demo_paths, now)  # kept again, under the new config
@@ -134,7 +134,8 @@ async def test_a_save_a_new_day_or_a_config_change_means_a_usual_start(demo_path
 
 
 @pytest.mark.parametrize("content", [
-    b"", b"{not json", b"[]", b'{"format": 1}', b'{"format": 99, "key": "x", "total": 1, "rows": []}',
+    b"", b"{not json", b"[]", b'{"format": 2}', b'{"format": 2, "screens": [1]}',
+    b'{"format": 99, "screens": []}',
 ])
 def test_a_damaged_kept_file_is_ignored(demo_paths, now, content: bytes) -> None:
     path = first_screen.path_of(demo_paths)
@@ -149,8 +150,8 @@ def test_odd_rows_are_refused_and_control_codes_dropped(demo_paths, now) -> None
     def keep(rows: list[Any], total: int = 3) -> None:
         path = first_screen.path_of(demo_paths)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(orjson.dumps({"format": first_screen.FORMAT, "key": key, "total": total,
-                                       "rows": rows}))
+        path.write_bytes(orjson.dumps({"format": first_screen.FORMAT, "screens": [
+            {"key": key, "total": total, "rows": rows}]}))
 
     good = ["c1", "Ada\x1b[31m Park\x07", "Acme", "today", "", "", ""]
     keep([good])
@@ -189,3 +190,42 @@ async def test_an_empty_store_keeps_nothing(empty_paths, now) -> None:
         assert app.screen.steps_ready
     app.finish_opening()
     assert not first_screen.path_of(empty_paths).exists()
+
+
+async def test_the_next_day_finds_its_rows_kept_too(demo_paths, now) -> None:
+    """The first start of a day: tomorrow's screen, kept the day before, is what a start
+    that day computes from the store."""
+    await _run_until_kept(demo_paths, now)
+    tomorrow = first_screen.tomorrow_morning(now)
+    kept = first_screen.read(demo_paths, tomorrow)
+    today = first_screen.read(demo_paths, now)
+    assert kept is not None and today is not None
+    # not today's rows again: the days since the last touch moved on
+    assert [r.last for r in today.rows] != [r.last for r in kept.rows]
+    first_screen.forget(demo_paths)
+    await _run_until_kept(demo_paths, tomorrow)  # that day's own start, store first
+    computed = first_screen.read(demo_paths, tomorrow)
+    assert computed is not None
+    cells = [[row.id, *row.cells().values()] for row in kept.rows]
+    assert cells == [[row.id, *row.cells().values()] for row in computed.rows]
+
+
+async def test_a_command_that_saves_keeps_the_screen_afresh(demo_paths, now, run_cli) -> None:
+    run_cli("add", "Zed Nobody")  # no TUI has kept anything: nothing is written
+    assert not first_screen.path_of(demo_paths).exists()
+    await _run_until_kept(demo_paths, now)
+    added = run_cli("add", "Aaron Newcomer", "--company", "Fresh Co")  # never touched: first
+    assert added.exit_code == 0, added.output
+    kept = first_screen.read(demo_paths, now)
+    assert kept is not None
+    assert "Aaron Newcomer" in [row.name for row in kept.rows]
+    total = kept.total
+    app = make_app(make_env(demo_paths, now), first_screen=True)
+    assert app.first_screen is not None  # the next start is the quick one
+    async with app.run_test(size=SIZE) as pilot:
+        while not app.screen.steps_ready:
+            await pilot.pause(0.01)
+        rows = _rows_shown(app)
+        assert len(rows) == total
+        assert [row.name for row in rows[:len(kept.rows)]] == [row.name for row in kept.rows]
+    app.finish_opening()

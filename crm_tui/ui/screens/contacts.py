@@ -173,14 +173,11 @@ class ContactsScreen(CrmScreen):
         """Keep the first rows of the default order for the next start (ui/first_screen.py)."""
         from crm_tui.ui import first_screen
 
-        if not self.rows:
-            first_screen.forget(self.ctx.env.paths)
-            return
         default = self.sort_by == "last" and not self.sort_reverse
         order = self._sorted if default else sort_order(self.rows, "last", False)
         top = [self.rows[i] for i in order[: first_screen.ROWS]]
-        paths = self.ctx.env.paths
-        first_screen.write(paths, first_screen.key_of(paths, top[0].now), top, len(self.rows))
+        now = top[0].now if top else self.now  # what the rows were computed for
+        first_screen.keep(self.ctx.env.paths, self.store, self.settings, now, top, len(self.rows))
 
     def _warm(self) -> None:
         """The screen is complete: warm the filter, then what other screens will need."""
