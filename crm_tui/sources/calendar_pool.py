@@ -1,7 +1,7 @@
 """Parsing many calendar files on every core (issue 16: a first sync of a 5,000-event vdir).
 
 Parsing and recurrence expansion (icalendar, recurring-ical-events) are pure Python and
-take about a millisecond a file, most of a first sync: :func:`parse_all` spreads the files
+take about a millisecond a file, most of a first sync: :func:`read_all` spreads the files
 over a process pool when there are enough of them (:data:`POOL_MIN_FILES`; a pool's start
 costs more than a few files' parsing) and the machine has more than one core. Each worker
 reads its chunks of files as :func:`calendar_parse.read_file` does (size checks, the
@@ -10,10 +10,11 @@ text, the addresses a file the prefilter let go names. What every file shares (t
 settings, the window, the contacts' addresses) goes to each worker once, when it starts.
 
 Failure never loses the report of a file. A chunk whose worker stopped (killed, out of
-memory, a crash in native code) is parsed again one file at a time in a pool of one
+memory, a crash in native code) is read again one file at a time in a pool of one
 worker: the file it stops on is reported by path, with the reason, and the others are
 read. A pool that cannot start (the TUI's stderr has no file descriptor for the
-forkserver) means parsing in this process, as for a few files.
+forkserver) means reading in this process, as for a few files. There is no time limit: a
+file that keeps the parser busy for ever holds the sync up, here as in one process.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from crm_tui.sources.calendar_model import Occurrence
 if TYPE_CHECKING:
     import concurrent.futures
 
-POOL_MIN_FILES = 150  # files to parse; below this, in this process
+POOL_MIN_FILES = 150  # files to read; below this, in this process
 CHUNK_FILES = 40  # files per task: small enough to balance the workers, big enough to amortise
 MAX_WORKERS = 8
 
