@@ -63,24 +63,27 @@ def path_of(paths: Paths) -> Path:
     return paths.data / "cache" / FILE
 
 
-def key_of(paths: Paths, now: arrow.Arrow) -> str | None:
-    """What the kept rows depend on, as one string; None when the folder cannot be read."""
+def key_of(paths: Paths, now: arrow.Arrow, names: Sequence[str] | None = None) -> str | None:
+    """What the kept rows depend on, as one string; None when the folder cannot be read.
+    ``names``: only these data files count (else every one, and the save counter)."""
     parts = [f"format {FORMAT}", f"version {__version__}", f"day {now.format('YYYY-MM-DD')}",
-             f"zone {now.utcoffset()}"]
+             f"zone {now.utcoffset()}", f"files {names}"]
     try:
         entries = list(os.scandir(paths.data))
     except OSError:
         return None
     for entry in entries:
-        if entry.name.endswith(".json") or entry.name == ".generation":
+        counts = entry.name.endswith(".json") or entry.name == ".generation"
+        if (entry.name in names) if names is not None else counts:
             try:
                 stat = entry.stat(follow_symlinks=False)
             except OSError:
                 return None
             parts.append(f"{entry.name} {stat.st_size} {stat.st_mtime_ns} {stat.st_ino}")
     with contextlib.suppress(OSError):
-        generation = (paths.data / ".generation").read_bytes()[:64]
-        parts.append(f"generation {generation.strip().decode('ascii', 'replace')}")
+        if names is None:
+            generation = (paths.data / ".generation").read_bytes()[:64]
+            parts.append(f"generation {generation.strip().decode('ascii', 'replace')}")
     for extra in (paths.config_file,):
         try:
             stat = extra.stat()

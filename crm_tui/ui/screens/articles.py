@@ -21,7 +21,6 @@ from textual.widgets import DataTable, Header, Static
 
 from crm_tui.domain.models import Article, Contact, Dismissal
 from crm_tui.feeds.links import safe_to_open
-from crm_tui.feeds.rank import ranker
 from crm_tui.ui.article_matches import Matches, depends_on
 from crm_tui.ui.context import Change, writes
 from crm_tui.ui.dialogs.article_detail import OPEN, SHARE, ArticleDetailDialog
@@ -97,6 +96,7 @@ class ArticlesScreen(CrmScreen):
         self.articles: dict[str, Article] = {}
         self.matches: dict[str, list[tuple[Contact, float]]] = {}
         self._rank: Any = None
+        self._kept_reasons: dict[tuple[str, str], list[str]] | None = None
         self._why: dict[str, list[tuple[Contact, list[str]]]] = {}
         self.filling = False  # the best matches are being worked out in a thread
         self._token = 0
@@ -129,6 +129,8 @@ class ArticlesScreen(CrmScreen):
 
     # -------------------------------------------------------------------- data
     def _ranker(self) -> Any:
+        from crm_tui.feeds.rank import ranker  # numpy and bm25s: not for the kept matches
+
         return ranker(self.store, self.now)
 
     def reload(self) -> None:
@@ -168,6 +170,7 @@ class ArticlesScreen(CrmScreen):
             return
         self.filling = False
         self._rank = found.rank
+        self._kept_reasons = found.reasons if found.rank is None else None
         self.matches = found.best
         self._why = {}
         if [a.id for a in found.recent] != list(self.articles):  # the articles changed
@@ -236,7 +239,9 @@ class ArticlesScreen(CrmScreen):
                 return []  # not worked out yet (nothing kept: asked again once they are)
             article = self.articles.get(article_id)
             matches = self.matches.get(article_id, [])
-            found = [(c, self._rank.reasons(article, c)) for c, _ in matches] if article else []
+            kept = self._kept_reasons
+            found = [(c, kept[(article_id, c.id)] if kept is not None else self._rank.reasons(article, c))
+                     for c, _ in matches] if article else []
             self._why[article_id] = found
         return found
 
