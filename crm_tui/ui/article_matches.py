@@ -171,7 +171,7 @@ class ArticleMatches:
     def _start(self) -> Matches | None:
         from crm_tui.feeds.rank import Ranker, built_ranker, install
         from crm_tui.ui import kept_matches
-        from crm_tui.ui.screens.articles import RECENT, TOP, published_of  # the screen's own
+        from crm_tui.ui.kept_matches import RECENT, TOP, published_of  # the screen's own
 
         ctx = self.app.ctx
         store, now, version = ctx.store, ctx.now, self.version

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 FORMAT = 1
 FILE = "article-matches.json"
+RECENT = 300  # the Articles screen's newest articles
+TOP = 3  # matching contacts shown per row
 # The files the matches are worked out from (touches are not among them: a touch logged
 # changes no match, see article_matches.depends_on). The contacts count by the fields the
 # ranker reads (a snooze or a new phone number changes contacts.json, not a match).
@@ -48,6 +50,10 @@ def key(paths: Paths, now: arrow.Arrow, contacts: Sequence[Contact]) -> str | No
 
 Best = dict[str, list[tuple[Contact, float]]]
 Reasons = dict[tuple[str, str], list[str]]
+
+
+def published_of(article: Article) -> str:
+    return article.published or article.fetched_at or ""
 
 
 def path_of(paths: Paths) -> str:
@@ -102,6 +108,30 @@ def write(paths: Paths, kept_key: str | None, recent: Sequence[Article], best: B
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+
+
+def refresh_if_kept(paths: Paths, store: Store, now: arrow.Arrow) -> bool:
+    """After a batch command changed what the matches depend on (``crm-tui feeds refresh``,
+    from cron as often as not): work them out again if a TUI keeps them here and they no
+    longer match, so its next start shows them at once. True when it did."""
+    if not os.path.exists(path_of(paths)):
+        return False
+    contacts = store.contacts()
+    wanted = key(paths, now, contacts)
+    try:
+        with open(path_of(paths), "rb") as handle:
+            if orjson.loads(handle.read(8 << 20)).get("key") == wanted:
+                return False
+    except (OSError, ValueError, AttributeError):
+        pass
+    from crm_tui.feeds.rank import ranker  # numpy, bm25s: only here
+
+    recent = sorted(store.articles(), key=published_of, reverse=True)[:RECENT]
+    exclusions = [(s.article_id, s.contact_id) for s in store.shares()]
+    exclusions += [(d.article_id, d.contact_id) for d in store.dismissals()]
+    rank = ranker(store, now)
+    write(paths, wanted, recent, rank.for_articles(recent, contacts, k=TOP, exclusions=exclusions), rank)
+    return True
 
 
 def forget(paths: Paths) -> None:

@@ -3,7 +3,9 @@ the next start when nothing they depend on changed, worked out again when someth
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import os
 from typing import Any
 
 import pytest
@@ -84,3 +86,27 @@ async def test_a_damaged_or_foreign_kept_file_is_ignored(make_app, empty_paths, 
         assert seen["best"] == first["best"]
         with open(path, "wb") as handle:
             handle.write(b"")
+
+
+def test_a_feed_refresh_from_cron_keeps_them_afresh(make_app, empty_paths, data, run_cli,
+                                                    tmp_path) -> None:
+    """(Not async: the command runs its own event loop.)"""
+    from tests.feeds.helpers import rss
+
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(rss([{"title": "Data pipelines in production", "link": "https://e.example/9",
+                           "guid": "9"}]))
+    assert run_cli("feeds", "add", str(feed)).exit_code == 0
+    assert run_cli("feeds", "refresh").exit_code == 0  # no TUI kept any: nothing worked out
+    assert not os.path.exists(kept_matches.path_of(empty_paths))
+    asyncio.run(_articles(make_app, empty_paths))  # the TUI keeps them
+    feed.write_bytes(rss([{"title": "Data pipelines in production", "link": "https://e.example/9",
+                           "guid": "9"},
+                          {"title": "Shipping data engineering at scale", "link": "https://e.example/10",
+                           "guid": "10"}]))
+    assert run_cli("feeds", "refresh").exit_code == 0  # a new article: worked out again here
+    seen = asyncio.run(_articles(make_app, empty_paths))
+    assert seen["kept"]
+    assert "Shipping data engineering at scale" in {
+        a.title for a in Store.open(empty_paths.data, readonly=True).articles()
+        if a.id in seen["best"]}

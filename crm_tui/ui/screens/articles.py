@@ -22,6 +22,9 @@ from textual.widgets import DataTable, Header, Static
 from crm_tui.domain.models import Article, Contact, Dismissal
 from crm_tui.feeds.links import safe_to_open
 from crm_tui.ui.article_matches import Matches, depends_on
+from crm_tui.ui.kept_matches import RECENT, TOP, published_of
+
+__all__ = ["RECENT", "TOP", "ArticlesScreen", "published_of"]
 from crm_tui.ui.context import Change, writes
 from crm_tui.ui.dialogs.article_detail import OPEN, SHARE, ArticleDetailDialog
 from crm_tui.ui.dialogs.share_pick import SharePickDialog
@@ -32,8 +35,6 @@ from crm_tui.ui.widgets.columns import Col
 from crm_tui.ui.widgets.footer import KeyFooter
 
 # The list shows this many of the newest articles (retention keeps the store bounded too).
-RECENT = 300
-TOP = 3  # matching contacts shown per row
 PICKER_TOP = 15  # ranked contacts offered first in the share picker
 # Narrow terminals: the matches narrow, then go (the detail pane lists them); the title
 # takes the room left.
@@ -50,10 +51,6 @@ def _cell(value: str, style: str = "") -> Text:
 
 def _names(best: list[tuple[Contact, float]]) -> str:
     return ", ".join(c.first_name or c.name for c, _ in best) or "-"
-
-
-def published_of(article: Article) -> str:
-    return article.published or article.fetched_at or ""
 
 
 def short_date(moment: str, now: arrow.Arrow) -> str:
