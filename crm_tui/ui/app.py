@@ -32,6 +32,10 @@ if TYPE_CHECKING:  # the importer (vCard, LinkedIn...) is imported when the dial
     from crm_tui.ui.first_screen import FirstScreen
 
 
+# After a first frame painted from the kept rows: say so if the store is not open by then.
+SLOW_OPEN_SECONDS = 2.0
+
+
 def _screen(name: str) -> Callable[[], Screen[Any]]:
     """A mode's screen, imported on first use so start-up loads only the home screen."""
 
@@ -155,6 +159,7 @@ class CrmApp(LiveApp, App[None]):
         if not self.ctx.opened:
             self._opener = threading.Thread(target=self._open_store, name="crm-open-store", daemon=True)
             self._opener.start()
+            self.set_timer(SLOW_OPEN_SECONDS, self._still_opening)
             return
         self._warm_up()
 
@@ -185,6 +190,11 @@ class CrmApp(LiveApp, App[None]):
             self.call_from_thread(self._store_opened, store, reason)
         except RuntimeError:  # the app ended meanwhile
             store.close()
+
+    def _still_opening(self) -> None:
+        if not self.ctx.opened and self.is_running:  # another crm-tui saving a long change
+            self.notify("Still opening your data; the keys you type wait for it.",
+                        title="Opening", timeout=5)
 
     def _fatal(self, exc: Exception) -> None:
         self._handle_exception(exc)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import heapq
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,10 +46,11 @@ import orjson
 from crm_tui import __version__
 from crm_tui.domain.text import strip_controls
 from crm_tui.paths import Paths
-from crm_tui.ui.widgets.contact_rows import ContactRow, build_rows, next_steps_for, sort_order
+from crm_tui.ui.widgets.contact_rows import ContactRow, build_rows, last_keys, next_steps_for, sort_order
 
 if TYPE_CHECKING:
     from crm_tui.config import Settings
+    from crm_tui.domain.models import Contact
     from crm_tui.store.repository import Store
 
 FORMAT = 2
@@ -63,24 +65,27 @@ def path_of(paths: Paths) -> Path:
     return paths.data / "cache" / FILE
 
 
-def key_of(paths: Paths, now: arrow.Arrow) -> str | None:
-    """What the kept rows depend on, as one string; None when the folder cannot be read."""
+def key_of(paths: Paths, now: arrow.Arrow, names: Sequence[str] | None = None) -> str | None:
+    """What the kept rows depend on, as one string; None when the folder cannot be read.
+    ``names``: only these data files count (else every one, and the save counter)."""
     parts = [f"format {FORMAT}", f"version {__version__}", f"day {now.format('YYYY-MM-DD')}",
-             f"zone {now.utcoffset()}"]
+             f"zone {now.utcoffset()}", f"files {names}"]
     try:
         entries = list(os.scandir(paths.data))
     except OSError:
         return None
     for entry in entries:
-        if entry.name.endswith(".json") or entry.name == ".generation":
+        counts = entry.name.endswith(".json") or entry.name == ".generation"
+        if (entry.name in names) if names is not None else counts:
             try:
                 stat = entry.stat(follow_symlinks=False)
             except OSError:
                 return None
             parts.append(f"{entry.name} {stat.st_size} {stat.st_mtime_ns} {stat.st_ino}")
     with contextlib.suppress(OSError):
-        generation = (paths.data / ".generation").read_bytes()[:64]
-        parts.append(f"generation {generation.strip().decode('ascii', 'replace')}")
+        if names is None:
+            generation = (paths.data / ".generation").read_bytes()[:64]
+            parts.append(f"generation {generation.strip().decode('ascii', 'replace')}")
     for extra in (paths.config_file,):
         try:
             stat = extra.stat()
@@ -166,9 +171,9 @@ def keep(paths: Paths, store: Store, settings: Settings, now: arrow.Arrow,
     default order when the caller has them (the Contacts screen), else they are worked
     out from the store (a one-shot command after saving)."""
     if top is None:
-        rows = build_rows(store.contacts(), {}, now)
-        total = len(rows)
-        top = [rows[i] for i in sort_order(rows, "last")[:ROWS]]
+        contacts = store.contacts()
+        total = len(contacts)
+        top = first_rows(contacts, now)
         steps = next_steps_for(store, settings, now, {row.id for row in top})
         for row in top:
             row.set_suggestion(steps.get(row.id))
@@ -180,6 +185,18 @@ def keep(paths: Paths, store: Store, settings: Settings, now: arrow.Arrow,
     tomorrow = build_rows(contacts, next_steps_for(store, settings, later, {c.id for c in contacts}), later)
     screens = [_screen(key_of(paths, now), top, total), _screen(key_of(paths, later), tomorrow, total)]
     write(paths, [screen for screen in screens if screen is not None])
+
+
+def first_rows(contacts: Sequence[Contact], now: arrow.Arrow, count: int = ROWS) -> list[ContactRow]:
+    """The first ``count`` rows of the Contacts screen's default order (by last touch, then
+    name), building rows only for the contacts that can be among them: a command that
+    saved pays for a screenful, not for 50,000 rows."""
+    lasts = last_keys(contacts, now)
+    if len(lasts) > count:
+        cut = heapq.nsmallest(count, lasts)[-1]  # ties with the last one are candidates too
+        contacts = [c for c, last in zip(contacts, lasts, strict=True) if last <= cut]
+    rows = build_rows(contacts, {}, now)
+    return [rows[i] for i in sort_order(rows, "last")[:count]]
 
 
 def refresh_if_kept(paths: Paths, store: Store, settings: Settings, now: arrow.Arrow) -> None:

@@ -16,6 +16,7 @@ from support import SIZE, make_env
 
 from crm_tui.cli.tui import make_app
 from crm_tui.store.storage import StoreError
+from crm_tui.ui import app as app_module
 from crm_tui.ui import first_screen, opening
 from crm_tui.ui.first_screen import KeptRow
 from crm_tui.ui.screens.contact import ContactScreen
@@ -89,6 +90,8 @@ async def test_keys_typed_before_the_store_is_open_go_to_the_real_rows(demo_path
         await pilot.press("j", "j", "enter")
         await pilot.pause()
         assert isinstance(app.screen, ContactsScreen) and table.cursor == 0  # they wait
+        await pilot.pause(app_module.SLOW_OPEN_SECONDS + 0.2)
+        assert any("Still opening" in str(n.message) for n in app._notifications)  # said
         release.set()
         for _ in range(200):
             if isinstance(app.screen, ContactScreen):
