@@ -25,6 +25,7 @@ from crm_tui.ui.commands import MODES, ContactsProvider, system_commands
 from crm_tui.ui.context import Change, UiContext, is_write_action, writes
 from crm_tui.ui.keygate import KeyGate
 from crm_tui.ui.terminal import TerminalWatch
+from crm_tui.ui.widgets.banner import ReadOnlyBanner
 
 if TYPE_CHECKING:  # the importer (vCard, LinkedIn...) is imported when the dialog opens
     from crm_tui.services.importer import PreparedImport
@@ -208,8 +209,8 @@ class CrmApp(LiveApp, App[None]):
         self.first_screen = None
         self._with_store()
         screen = self.screen
-        for banner in screen.query("ReadOnlyBanner"):
-            banner.on_mount()  # type: ignore[attr-defined]
+        for banner in screen.query(ReadOnlyBanner):
+            banner.show_reason()
         opened = getattr(screen, "store_opened", None)
         if opened is not None:
             opened()

@@ -250,3 +250,26 @@ async def test_a_bug_after_the_store_opened_ends_the_app_not_hangs_it(demo_paths
                 await pilot.pause(0.02)
     assert not app.is_running
     app.finish_opening()
+
+
+async def test_a_store_opened_read_only_after_the_kept_frame_says_so(demo_paths, now, monkeypatch) -> None:
+    await _run_until_kept(demo_paths, now)
+    from crm_tui.store.repository import Store
+    from crm_tui.ui.widgets.banner import ReadOnlyBanner
+
+    def held_elsewhere(env: Any) -> Any:  # what open_store returns when the lock stays held
+        return Store.open(env.paths.data, readonly=True, today=env.now, long_lived=True), \
+            "another crm-tui (pid 4242) is saving"
+
+    monkeypatch.setattr(opening, "open_store", held_elsewhere)
+    app = make_app(make_env(demo_paths, now), first_screen=True)
+    async with app.run_test(size=SIZE) as pilot:
+        while not app.screen.steps_ready:
+            await pilot.pause(0.01)
+        banner = app.screen.query_one(ReadOnlyBanner)
+        assert banner.display and "pid 4242" in str(banner.render())
+        assert app.title == "crm-tui READ-ONLY"
+        await pilot.press("a")  # add a contact: refused, with the reason
+        await pilot.pause()
+        assert isinstance(app.screen, ContactsScreen)
+    app.finish_opening()
