@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from crm_tui.cli import cli
-from crm_tui.cli.common import echo_json, fail, open_store, pass_env, resolve_contact
+from crm_tui.cli.common import echo_json, exit_quickly_after, fail, open_store, pass_env, resolve_contact
 from crm_tui.domain.models import CHANNELS, Article, Contact, Feed
 from crm_tui.domain.text import clean, clean_list
 from crm_tui.env import Env
@@ -213,6 +213,8 @@ def feeds_list(env: Env, as_json: bool) -> None:
 def feeds_refresh(env: Env, as_json: bool) -> None:
     """Fetch every enabled feed. Exits 0 even when some feeds fail (they are listed)."""
     from crm_tui.services import feeds as service
+
+    exit_quickly_after()  # thousands of articles and parse results: no teardown
 
     show_progress = not as_json and sys.stderr.isatty()
 
