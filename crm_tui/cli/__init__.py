@@ -126,6 +126,7 @@ def cli(ctx: click.Context, home: str | None, demo: bool) -> None:
 def main() -> None:
     from crm_tui.cli import common
 
+    common.console_script()
     try:
         cli(prog_name="crm-tui")
     except SystemExit as exc:

@@ -1,9 +1,12 @@
 """`crm-tui feeds refresh` ends its process without the interpreter's teardown
 (cli.common.leave): what it printed is all there, what it saved is on disk, its parse
-workers are gone (none holds the output pipe open), atexit handlers still ran."""
+workers are gone (none holds the output pipe open), atexit handlers still ran. It also
+freezes the collector's view of what exists before fetching (cli.common.freeze_what_exists),
+in the console script's process only."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -66,6 +69,8 @@ def test_a_failure_keeps_its_exit_status(tmp_path):
     assert done.stderr.startswith("crm-tui: ")
 
 
-def test_in_process_commands_are_not_ended(run_cli):
+def test_in_process_commands_are_not_ended_nor_freeze_the_collector(run_cli):
+    frozen = gc.get_freeze_count()
     assert run_cli("feeds", "refresh").exit_code == 0  # CliRunner: main() is not involved
     assert common.quick_exit_asked()  # asked, and only main() acts on it
+    assert gc.get_freeze_count() == frozen  # a test session's garbage is still collected
