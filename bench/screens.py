@@ -7,10 +7,15 @@ In one run, against the same anchor (a bare Textual app's first paint, in tmux w
 there, else headless; both are printed):
 
 - first paint of Contacts at 10,000 and 50,000 contacts: process start to the first full
-  frame, in tmux (``bench/startup.py``'s ``in_tmux``), else headless;
+  frame, in tmux (``bench/startup.py``'s ``in_tmux``), else headless; each twice: with
+  the first screenful kept by the last run (``crm_tui/ui/first_screen.py``: any start
+  but the first of a day or the first after another process saved), and cold, with
+  nothing kept;
 - in a fresh headless app per run (120x36) on the 10,000-contact store (100,000 touches,
   5,000 articles): open Articles the first time and again, open Today, ``x``, ``d``,
-  ``s`` then Escape on Today, open a contact the first time, one filter keystroke. Each is
+  ``s`` then Escape on Today, open a contact the first time, one filter keystroke; and
+  open Articles the first time with nothing kept (``crm_tui/ui/kept_matches.py``: the
+  matches are worked out then, as on the first start after a feed refresh). Each is
   timed from the key to the screen being settled: what it shows is complete (the list is
   filled, no loading indicator) and every message queue of the app and the screen is
   empty (no pilot pauses: those sleep 20 ms at least).
@@ -42,13 +47,17 @@ import startup
 PYTHON = sys.executable
 SIZE = startup.SIZE
 GOALS = {  # the issue's goals, as ratios to the anchor
-    "paint10k": 1.2, "paint50k": 1.5, "articles1": 1.5, "articles2": 1.0, "today": 1.0,
+    "paint10k": 1.2, "paint50k": 1.5, "paint10k_cold": 1.2, "paint50k_cold": 1.5,
+    "articles1": 1.5, "articles1_cold": 1.5, "articles2": 1.0, "today": 1.0,
     "x": 0.5, "d": 0.5, "s": 0.5, "esc": 0.5, "contact": 0.5, "filter": 30 / 250,
 }
 LABELS = {
-    "paint10k": "first paint of Contacts at 10,000 contacts",
-    "paint50k": "first paint at 50,000 contacts",
-    "articles1": "open Articles, first time",
+    "paint10k": "first paint of Contacts at 10,000 contacts (rows kept by the last run)",
+    "paint50k": "first paint at 50,000 contacts (rows kept by the last run)",
+    "paint10k_cold": "first paint at 10,000, nothing kept (first start of a day, or after a cron save)",
+    "paint50k_cold": "first paint at 50,000, nothing kept",
+    "articles1": "open Articles, first time (matches kept by the last run)",
+    "articles1_cold": "open Articles, first time, nothing kept",
     "articles2": "open Articles again",
     "today": "open Today",
     "x": "`x` on Today",
@@ -91,12 +100,14 @@ def _ready(screen: Any) -> bool:
     return not getattr(screen, "filling", False)
 
 
-async def _child(home: str) -> None:
+async def _child(home: str, cold: bool = False) -> None:
     from crm_tui.ui.screens.articles import ArticlesScreen
     from crm_tui.ui.screens.contact import ContactScreen
     from crm_tui.ui.screens.contacts import ContactsScreen
     from crm_tui.ui.screens.today import TodayScreen
 
+    if cold:  # nothing kept by a last run (crm_tui/ui/kept_matches.py): worked out now
+        (Path(home) / "data" / "cache" / "article-matches.json").unlink(missing_ok=True)
     app = startup._crm_app(home)
     out: dict[str, float] = {}
     async with app.run_test(size=SIZE) as pilot:
@@ -108,7 +119,11 @@ async def _child(home: str) -> None:
         def on(kind: type, need: Callable[[Any], bool] = lambda s: True) -> Callable[[], bool]:
             return lambda: isinstance(app.screen, kind) and _ready(app.screen) and need(app.screen)
 
-        out["articles1"] = await _key(app, "3", on(ArticlesScreen, lambda s: bool(s.articles)))
+        out["articles1_cold" if cold else "articles1"] = await _key(
+            app, "3", on(ArticlesScreen, lambda s: bool(s.articles)))
+        if cold:
+            print("RESULT " + json.dumps(out), flush=True)
+            return
         await _key(app, "1", on(ContactsScreen))
         out["articles2"] = await _key(app, "3", on(ArticlesScreen, lambda s: bool(s.articles)))
         out["today"] = await _key(app, "2", on(TodayScreen, lambda s: bool(s.suggestions)))
@@ -126,9 +141,9 @@ async def _child(home: str) -> None:
     print("RESULT " + json.dumps(out), flush=True)
 
 
-def child_run(home: str) -> dict[str, float]:
-    proc = subprocess.run([PYTHON, __file__, "--child", home], capture_output=True, text=True,
-                          env=startup._env(), timeout=600)
+def child_run(home: str, cold: bool = False) -> dict[str, float]:
+    proc = subprocess.run([PYTHON, __file__, "--child", home, *(["--cold"] if cold else [])],
+                          capture_output=True, text=True, env=startup._env(), timeout=600)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return dict(json.loads(line[7:]))
@@ -153,9 +168,10 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "crm-tui-screens")
     parser.add_argument("--no-tmux", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--cold", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        asyncio.run(_child(args.child))
+        asyncio.run(_child(args.child, args.cold))
         return
 
     subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "crm_tui")], check=True)
@@ -166,7 +182,8 @@ def main() -> None:
     med = statistics.median
     base_tmux: list[float] = []
     base_headless: list[float] = []
-    paints: dict[str, list[float]] = {"paint10k": [], "paint50k": []}
+    paints: dict[str, list[float]] = {"paint10k": [], "paint50k": [], "paint10k_cold": [],
+                                      "paint50k_cold": []}
     actions: dict[str, list[float]] = {}
     for _ in range(args.runs):
         base_headless.append(startup.headless("baseline", str(home10))[1])
@@ -175,10 +192,18 @@ def main() -> None:
             if base:
                 base_tmux.append(base)
         for name, home in (("paint10k", home10), ("paint50k", home50)):
-            painted = startup.in_tmux("app", str(home)) if use_tmux else None
-            paints[name].append(painted if painted else startup.headless("app", str(home))[0])
-        for name, seconds in child_run(str(home10)).items():
-            actions.setdefault(name, []).append(seconds)
+            # Cold: nothing kept by a last run; then warm: the rows the last run kept
+            # (crm_tui/ui/first_screen.py), as on any start but a day's first.
+            startup.forget_first_screen(str(home))
+            cold = startup.in_tmux("app", str(home)) if use_tmux else None
+            paints[f"{name}_cold"].append(cold if cold else startup.headless("app", str(home))[0])
+            if not startup.keep_first_screen(str(home)):
+                raise RuntimeError("the app kept no first screen")
+            warm = startup.in_tmux("app", str(home)) if use_tmux else None
+            paints[name].append(warm if warm else startup.headless("app", str(home))[0])
+        for cold in (True, False):  # the cold run keeps the matches for the other
+            for name, seconds in child_run(str(home10), cold).items():
+                actions.setdefault(name, []).append(seconds)
     anchor = med(base_tmux) if base_tmux else med(base_headless)
     print(f"crm-tui screens bench: {SIZE[0]}x{SIZE[1]}, median of {args.runs} runs; "
           f"anchor: bare Textual app's first paint {anchor:.3f} s "

@@ -84,7 +84,7 @@ async def _child_headless(kind: str, home: str, t0: float, keys: str) -> None:
                 await pilot.pause()
             painted = time.time() - t0
             shown = [table.rows[i] for i in table.order[: table.size.height - 1]]
-            with_steps = sum(row.suggestion is not None for row in shown)
+            with_steps = sum(bool(row.next_step) for row in shown)
             print(f"PAINT {painted:.4f} {with_steps}/{len(shown)}", flush=True)
             while not app.screen.steps_ready:  # the other rows' steps follow the first paint
                 await pilot.pause(0.001)
@@ -172,6 +172,18 @@ def in_tmux(kind: str, home: str, timeout: float = 120.0) -> float | None:
         time.sleep(0.2)
 
 
+def forget_first_screen(home: str) -> None:
+    """No rows kept by a last run (crm_tui/ui/first_screen.py): the start opens the store first."""
+    (Path(home) / "data" / "cache" / "first-screen.json").unlink(missing_ok=True)
+
+
+def keep_first_screen(home: str) -> bool:
+    """Rows kept, as a run that got as far as every next step leaves them (the headless
+    child waits for that); True when they are there."""
+    headless("app", home)
+    return (Path(home) / "data" / "cache" / "first-screen.json").exists()
+
+
 def _painted(kind: str, screen: str) -> bool:
     lines = screen.splitlines()
     if kind == "baseline":
@@ -252,6 +264,7 @@ def main() -> None:
             parts += [p[2] for p in presses]
             if use_tmux:
                 base = in_tmux("baseline", str(home))
+                forget_first_screen(str(home))  # a cold start (bench/screens.py has both)
                 mine = in_tmux("app", str(home))
                 if base and mine:
                     t_base.append(base)

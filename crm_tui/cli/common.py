@@ -49,6 +49,7 @@ def open_store(env: Env, write: bool = True) -> Iterator[Store]:
         yield store
         if write and store.generation != generation:
             _refresh_reminders(store, env)
+            _refresh_first_screen(store, env)
     except Locked as exc:
         fail(f"{exc}", EXIT_LOCKED)
     except StoreError as exc:
@@ -60,6 +61,15 @@ def open_store(env: Env, write: bool = True) -> Iterator[Store]:
             fail(str(exc))
         for line in store.warnings:
             click.echo(f"crm-tui: warning: {line}", err=True)
+
+
+def _refresh_first_screen(store: Store, env: Env) -> None:
+    """The TUI's next start paints the rows it kept at once, if they still match the data
+    (crm_tui/ui/first_screen.py): after this save they match again. (Textual is not loaded
+    for it: the row model is plain Python.)"""
+    from crm_tui.ui import first_screen
+
+    first_screen.refresh_if_kept(env.paths, store, env.settings, env.now)
 
 
 def _refresh_reminders(store: Store, env: Env) -> None:

@@ -244,6 +244,7 @@ def feeds_refresh(env: Env, as_json: bool) -> None:
         )
         if outcomes:
             service.apply(store, env.settings.feeds, env.now, outcomes, summary)
+            _keep_matches(store, env)
     if as_json:
         data = summary.to_json()
         echo_json({key: data[key] for key in ("fetched", "not_modified", "failed", "new_articles", "errors")}
@@ -252,6 +253,14 @@ def feeds_refresh(env: Env, as_json: bool) -> None:
     for error in summary.errors:
         click.echo(f"failed: {error['feed']}: {error['error']}", err=True)
     click.echo(summary.line())
+
+
+def _keep_matches(store: Store, env: Env) -> None:
+    """The TUI's next start shows the Articles matches at once if it kept them: work them
+    out again for the new articles (crm_tui/ui/kept_matches.py; Textual is not loaded)."""
+    from crm_tui.ui import kept_matches
+
+    kept_matches.refresh_if_kept(env.paths, store, env.now)
 
 
 @feeds.command("import-opml")

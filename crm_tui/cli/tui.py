@@ -4,53 +4,50 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crm_tui import clock, perf
+from crm_tui import perf
 from crm_tui.cli.common import fail
 from crm_tui.env import Env
-from crm_tui.store.repository import Locked, Store
 from crm_tui.store.storage import StoreError
+from crm_tui.ui.opening import OPEN_WAIT_SECONDS, open_store
 
-# How long the TUI waits at start for another crm-tui's save to finish (as long as a command
-# waits to save: only a save that never ends makes it open read-only).
-OPEN_WAIT_SECONDS = 10.0
+__all__ = ["OPEN_WAIT_SECONDS", "make_app", "run_tui"]
 
 if TYPE_CHECKING:
     from crm_tui.ui.app import CrmApp
 
 
 def run_tui(env: Env) -> None:
-    app = make_app(env)
+    app = make_app(env, first_screen=True)
     try:
         app.run()
     finally:
-        app.store.close()
+        app.finish_opening()  # and close the store
         perf.resume_gc()  # if the app ended before its first frame
     if app.return_code:  # e.g. 129 when the terminal hung up (ui/terminal.py)
         raise SystemExit(app.return_code)
 
 
-def make_app(env: Env) -> CrmApp:
+def make_app(env: Env, first_screen: bool = False) -> CrmApp:
     """The app on an open store (read-only when another crm-tui holds it), as `crm-tui`
-    starts it; bench/startup.py times this same path."""
+    starts it; bench/startup.py times this same path.
+
+    ``first_screen`` (the real command): when the first screenful of Contacts kept by the
+    last run still matches the data (:mod:`crm_tui.ui.first_screen`), the app paints it
+    first and opens the store right after (:func:`open_store`, in a thread)."""
     perf.pause_gc_for_startup()  # until the first frame (CrmApp.on_ready)
     try:
         from crm_tui.ui.app import CrmApp
 
-        readonly_reason = None
+        if first_screen:
+            from crm_tui.ui import first_screen as kept
+
+            rows = kept.read(env.paths, env.now)
+            if rows is not None:
+                return CrmApp(env=env, store=None, first_screen=rows)
         try:
-            # The lock is held only while opening and saving: a second TUI, a cron job or
-            # a one-shot command share the data (see crm_tui/store/sync.py).
-            store = Store.open(env.paths.data, today=env.now, long_lived=True, wait=OPEN_WAIT_SECONDS)
-            readonly_reason = store.readonly_reason  # a read-only folder
-        except Locked as exc:
-            readonly_reason = str(exc)
-            try:
-                store = Store.open(env.paths.data, readonly=True, today=env.now, long_lived=True)
-            except StoreError as inner:
-                fail(str(inner))
+            store, readonly_reason = open_store(env)
         except StoreError as exc:
             fail(str(exc))
-        store.clock = clock.now  # open all day: a new day's first write takes its backup
         return CrmApp(env=env, store=store, readonly_reason=readonly_reason)
     except BaseException:
         perf.resume_gc(freeze=False)

@@ -3,6 +3,7 @@ No domain logic here, and no data access but through :class:`crm_tui.ui.context.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,11 @@ from crm_tui.ui.terminal import TerminalWatch
 if TYPE_CHECKING:  # the importer (vCard, LinkedIn...) is imported when the dialog opens
     from crm_tui.services.importer import PreparedImport
     from crm_tui.ui.article_matches import ArticleMatches
+    from crm_tui.ui.first_screen import FirstScreen
+
+
+# After a first frame painted from the kept rows: say so if the store is not open by then.
+SLOW_OPEN_SECONDS = 2.0
 
 
 def _screen(name: str) -> Callable[[], Screen[Any]]:
@@ -74,10 +80,15 @@ class CrmApp(LiveApp, App[None]):
         *allday.BINDINGS,
     ]
 
-    def __init__(self, env: Env, store: Store, readonly_reason: str | None = None) -> None:
+    def __init__(self, env: Env, store: Store | None, readonly_reason: str | None = None,
+                 first_screen: FirstScreen | None = None) -> None:
+        """``store`` None: paint ``first_screen`` (the rows kept by the last run, see
+        ui/first_screen.py) and open the store just after the first frame; keys wait."""
         super().__init__()
         self.ctx = UiContext(self, env, store, readonly_reason, self.notify)
-        self._key_gate = KeyGate(self)
+        self.first_screen = first_screen if store is None else None
+        self._opener: threading.Thread | None = None
+        self._key_gate = KeyGate(self, hold=lambda: not self.ctx.opened)
 
     async def on_event(self, event: events.Event) -> None:
         """Keys are handled one at a time (see :mod:`crm_tui.ui.keygate`): a key that opens
@@ -117,13 +128,20 @@ class CrmApp(LiveApp, App[None]):
         if settings.ui.theme in self.available_themes:
             self.theme = settings.ui.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        for problem in settings.problems:
+            self.notify(problem, title="Config", severity="warning", timeout=10)
+        if self.ctx.opened:
+            self._with_store()
+
+    def _with_store(self) -> None:
+        """What start-up does once the store is open (at mount, or just after the first
+        frame when that was painted from the kept rows)."""
+        settings = self.ctx.settings
         if self.ctx.readonly:
             # Every screen's header says it (and turns red, see app.tcss); the Contacts and
             # Contact screens also show the reason in a banner.
             self.title = "crm-tui READ-ONLY"
             self.add_class("-readonly")
-        for problem in settings.problems:
-            self.notify(problem, title="Config", severity="warning", timeout=10)
         for line in self.ctx.store.recovered:
             self.notify(line, title="Data", severity="warning", timeout=10)
         from crm_tui.ui import reminders
@@ -138,10 +156,68 @@ class CrmApp(LiveApp, App[None]):
     def on_ready(self) -> None:
         # The first frame is on the screen: start-up's pause of the collector ends here.
         perf.resume_gc()
+        if not self.ctx.opened:
+            self._opener = threading.Thread(target=self._open_store, name="crm-open-store", daemon=True)
+            self._opener.start()
+            self.set_timer(SLOW_OPEN_SECONDS, self._still_opening)
+            return
+        self._warm_up()
+
+    def _warm_up(self) -> None:
         from crm_tui.ui import warmup
 
         # A moment later: the frame is written before a thread competes for the interpreter.
         self.set_timer(warmup.FIRST_FRAME_DELAY, lambda: warmup.at_first_frame(self))
+
+    # ------------------------------------------------------------------ opening late
+    def _open_store(self) -> None:
+        """(In a thread) open the store after a first frame painted from the kept rows."""
+        from crm_tui.store.storage import StoreError
+        from crm_tui.ui.opening import open_store
+
+        try:
+            store, reason = open_store(self.ctx.env)
+        except StoreError as exc:
+            self.call_from_thread(self.exit, None, 1, f"crm-tui: {exc}")
+            return
+        except Exception as exc:  # a bug: shown as Textual shows any, not lost in a thread
+            self.call_from_thread(self._fatal, exc)
+            return
+        if not self.is_running:
+            store.close()
+            return
+        try:
+            self.call_from_thread(self._store_opened, store, reason)
+        except RuntimeError:  # the app ended meanwhile
+            store.close()
+
+    def _still_opening(self) -> None:
+        if not self.ctx.opened and self.is_running:  # another crm-tui saving a long change
+            self.notify("Still opening your data; the keys you type wait for it.",
+                        title="Opening", timeout=5)
+
+    def _fatal(self, exc: Exception) -> None:
+        self._handle_exception(exc)
+
+    def _store_opened(self, store: Store, readonly_reason: str | None) -> None:
+        self.ctx.store_opened(store, readonly_reason)
+        self.first_screen = None
+        self._with_store()
+        screen = self.screen
+        for banner in screen.query("ReadOnlyBanner"):
+            banner.on_mount()  # type: ignore[attr-defined]
+        opened = getattr(screen, "store_opened", None)
+        if opened is not None:
+            opened()
+        self._key_gate.resume()  # the keys typed meanwhile, to the real rows
+        self._warm_up()
+
+    def finish_opening(self) -> None:
+        """(After the app ended) wait for a store still being opened, and close it."""
+        if self._opener is not None:
+            self._opener.join()
+        if self.ctx.opened:
+            self.store.close()
 
     def _exit_with(self, return_code: int) -> None:
         self.exit(None, return_code)
@@ -165,6 +241,8 @@ class CrmApp(LiveApp, App[None]):
     ) -> bool:
         """Every key, palette entry and button action passes here: an action marked
         ``@writes`` is refused (with one notice) when this instance is read-only."""
+        if not self.ctx.opened:  # a click in the moment before the store is open
+            return True
         target, name, _ = self._parse_action(
             action, self if default_namespace is None else default_namespace, namespaces
         )

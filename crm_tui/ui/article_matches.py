@@ -62,12 +62,14 @@ def depends_on(change: Change) -> bool:
 
 @dataclass
 class Matches:
-    """The newest articles, each with its best contacts, for one version of the data."""
+    """The newest articles, each with its best contacts, for one version of the data.
+    Kept by the last run (crm_tui/ui/kept_matches.py): no ranker, and each match's reasons."""
 
     version: int
-    rank: Ranker
+    rank: Ranker | None
     recent: list[Article]
     best: dict[str, list[tuple[Contact, float]]]
+    reasons: dict[tuple[str, str], list[str]] | None = None
 
 
 class ArticleMatches:
@@ -79,21 +81,44 @@ class ArticleMatches:
         self.result: Matches | None = None
         self.running = False
         self._waiting: list[Callable[[Matches], None]] = []
+        self._looked_for_kept = False
         app.ctx.changed.subscribe(app, self._changed, immediate=True)  # before any screen
 
     def _changed(self, change: Change) -> None:
         if depends_on(change):
             self.version += 1
             self.result = None
+            self._looked_for_kept = True  # kept for the data as it was: no longer
 
     def fresh(self) -> Matches | None:
-        """The matches for the data as it is now, if they are worked out already."""
+        """The matches for the data as it is now, if they are worked out already (or kept
+        by the last run for the same data)."""
+        if not self._looked_for_kept:
+            self._looked_for_kept = True
+            if self.version == 0 and self.result is None:
+                self.result = self._kept()
         result = self.result
         return result if result is not None and result.version == self.version else None
 
+    def _kept(self) -> Matches | None:
+        from crm_tui.ui import kept_matches
+
+        ctx = self.app.ctx
+        found = kept_matches.read(ctx.env.paths, ctx.now, ctx.store)
+        if found is None:
+            return None
+        recent, best, reasons = found
+        return Matches(0, None, recent, best, reasons)
+
     def warm(self) -> None:
-        """Start working them out ahead (nothing when done or under way)."""
-        if self.fresh() is not None or self.running:
+        """Start working them out ahead (nothing when done or under way). Kept by the last
+        run: only the ranker is built ahead (Today's article suggestions and the share
+        picker use it), a third of the work."""
+        found = self.fresh()
+        if self.running or (found is not None and found.rank is not None):
+            return
+        if found is not None:
+            self._build_ranker()
             return
         if RANK_MODULE in sys.modules:
             self._start()
@@ -109,6 +134,21 @@ class ArticleMatches:
             self._call(self._imported)
 
         self.app.run_worker(load, thread=True, group="article-matches")
+
+    def _build_ranker(self) -> None:
+        ctx = self.app.ctx
+        store, now = ctx.store, ctx.now
+        articles, feeds = store.articles(), store.feeds()  # read here: a thread reads no store
+        if not articles:
+            return
+
+        def build() -> None:
+            try:
+                ranker_in_thread(store, now, articles, feeds)
+            except Exception as exc:  # built again when needed, on the event loop
+                self._call(self._failed, exc)
+
+        self.app.run_worker(build, thread=True, group="article-matches")
 
     def _imported(self) -> None:
         self.running = False
@@ -130,11 +170,15 @@ class ArticleMatches:
 
     def _start(self) -> Matches | None:
         from crm_tui.feeds.rank import Ranker, built_ranker, install
-        from crm_tui.ui.screens.articles import RECENT, TOP, published_of  # the screen's own
+        from crm_tui.ui import kept_matches
+        from crm_tui.ui.kept_matches import RECENT, TOP, published_of  # the screen's own
 
         ctx = self.app.ctx
         store, now, version = ctx.store, ctx.now, self.version
-        articles, feeds, contacts = store.articles(), store.feeds(), store.contacts()
+        contacts = store.contacts()
+        # The files' key before the store is read: a save in between makes it not match.
+        key = kept_matches.key(ctx.env.paths, now, contacts)
+        articles, feeds = store.articles(), store.feeds()
         recent = sorted(articles, key=published_of, reverse=True)[:RECENT]
         exclusions = [(s.article_id, s.contact_id) for s in store.shares()]
         exclusions += [(d.article_id, d.contact_id) for d in store.dismissals()]
@@ -146,6 +190,7 @@ class ArticleMatches:
             self.result = Matches(version, rank, recent, best)
             return self.result
         self.running = True
+        paths = ctx.env.paths
 
         def work() -> None:
             try:
@@ -155,6 +200,8 @@ class ArticleMatches:
                 self._call(self._failed, exc)
                 return
             self._call(self._done, Matches(version, rank, recent, best))
+            # For the next start (the data as this start read it: nothing was saved since).
+            kept_matches.write(paths, key, recent, best, rank)
 
         self.app.run_worker(work, thread=True, group="article-matches")
         return None

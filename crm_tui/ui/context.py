@@ -104,15 +104,23 @@ def is_write_action(target: object, action_name: str) -> bool:
 class UiContext:
     """Everything a screen needs from the outside world, typed."""
 
-    def __init__(self, owner: DOMNode, env: Env, store: Store, readonly_reason: str | None,
+    def __init__(self, owner: DOMNode, env: Env, store: Store | None, readonly_reason: str | None,
                  notify: Callable[..., None]) -> None:
         self.env = env
-        self.store = store
+        # None only for the moment after a start painted from the kept first screen
+        # (see ui/first_screen.py): keys wait for it, and nothing else reads it before.
+        self.store: Store = cast(Store, store)
+        self.opened = store is not None
         self.readonly_reason = readonly_reason
         self._notify = notify
         # A pinned clock (CRM_TUI_NOW: tests, demo, screenshots) never moves.
         self._clock_pinned = bool(os.environ.get(clock.ENV_NOW))
         self.changed: Signal[Change] = Signal(owner, "data-changed")
+
+    def store_opened(self, store: Store, readonly_reason: str | None) -> None:
+        self.store = store
+        self.readonly_reason = readonly_reason
+        self.opened = True
 
     @property
     def settings(self) -> Settings:

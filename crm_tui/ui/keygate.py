@@ -23,6 +23,7 @@ import asyncio
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from textual import events
@@ -40,8 +41,11 @@ _OPTION_OF = dict(zip("¡™£¢∞§¶•ªº–≠", "1234567890-=", strict=Tr
 
 
 class KeyGate:
-    def __init__(self, app: App[Any]) -> None:
+    def __init__(self, app: App[Any], hold: Callable[[], bool] = lambda: False) -> None:
+        """``hold``: while it says so, every key waits (the store is still being opened
+        after a first frame painted from kept rows); :meth:`resume` hands them on."""
         self.app = app
+        self._hold = hold
         self._busy = False
         self._pending: deque[events.Key] = deque()
         self._released: events.Key | None = None
@@ -57,6 +61,10 @@ class KeyGate:
         except Exception:  # no screen yet
             focused = None
         split = unburst(event, focused)
+        if self._hold():
+            self._pending.extend(split or [event])
+            self._busy = True
+            return False
         if split:  # Escape and the key, in their turn (after any key already waiting)
             self._pending.extend(split)
             if not self._busy:
@@ -79,7 +87,13 @@ class KeyGate:
         finally:
             self._release_next()
 
+    def resume(self) -> None:
+        """The hold is over: hand on the keys that waited, in order."""
+        self._release_next()
+
     def _release_next(self) -> None:
+        if self._hold():
+            return  # still busy: resume() goes on
         if self._pending and self.app.is_running:
             waiting = self._pending.popleft()
             self._released = events.Key(waiting.key, waiting.character)

@@ -21,8 +21,10 @@ from textual.widgets import DataTable, Header, Static
 
 from crm_tui.domain.models import Article, Contact, Dismissal
 from crm_tui.feeds.links import safe_to_open
-from crm_tui.feeds.rank import ranker
 from crm_tui.ui.article_matches import Matches, depends_on
+from crm_tui.ui.kept_matches import RECENT, TOP, published_of
+
+__all__ = ["RECENT", "TOP", "ArticlesScreen", "published_of"]
 from crm_tui.ui.context import Change, writes
 from crm_tui.ui.dialogs.article_detail import OPEN, SHARE, ArticleDetailDialog
 from crm_tui.ui.dialogs.share_pick import SharePickDialog
@@ -33,8 +35,6 @@ from crm_tui.ui.widgets.columns import Col
 from crm_tui.ui.widgets.footer import KeyFooter
 
 # The list shows this many of the newest articles (retention keeps the store bounded too).
-RECENT = 300
-TOP = 3  # matching contacts shown per row
 PICKER_TOP = 15  # ranked contacts offered first in the share picker
 # Narrow terminals: the matches narrow, then go (the detail pane lists them); the title
 # takes the room left.
@@ -51,10 +51,6 @@ def _cell(value: str, style: str = "") -> Text:
 
 def _names(best: list[tuple[Contact, float]]) -> str:
     return ", ".join(c.first_name or c.name for c, _ in best) or "-"
-
-
-def published_of(article: Article) -> str:
-    return article.published or article.fetched_at or ""
 
 
 def short_date(moment: str, now: arrow.Arrow) -> str:
@@ -97,6 +93,7 @@ class ArticlesScreen(CrmScreen):
         self.articles: dict[str, Article] = {}
         self.matches: dict[str, list[tuple[Contact, float]]] = {}
         self._rank: Any = None
+        self._kept_reasons: dict[tuple[str, str], list[str]] | None = None
         self._why: dict[str, list[tuple[Contact, list[str]]]] = {}
         self.filling = False  # the best matches are being worked out in a thread
         self._token = 0
@@ -129,6 +126,8 @@ class ArticlesScreen(CrmScreen):
 
     # -------------------------------------------------------------------- data
     def _ranker(self) -> Any:
+        from crm_tui.feeds.rank import ranker  # numpy and bm25s: not for the kept matches
+
         return ranker(self.store, self.now)
 
     def reload(self) -> None:
@@ -168,6 +167,7 @@ class ArticlesScreen(CrmScreen):
             return
         self.filling = False
         self._rank = found.rank
+        self._kept_reasons = found.reasons if found.rank is None else None
         self.matches = found.best
         self._why = {}
         if [a.id for a in found.recent] != list(self.articles):  # the articles changed
@@ -236,7 +236,9 @@ class ArticlesScreen(CrmScreen):
                 return []  # not worked out yet (nothing kept: asked again once they are)
             article = self.articles.get(article_id)
             matches = self.matches.get(article_id, [])
-            found = [(c, self._rank.reasons(article, c)) for c, _ in matches] if article else []
+            kept = self._kept_reasons
+            found = [(c, kept[(article_id, c.id)] if kept is not None else self._rank.reasons(article, c))
+                     for c, _ in matches] if article else []
             self._why[article_id] = found
         return found
 

@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.geometry import Size
 from textual.widgets import Header, Input, Static
 
 from crm_tui.domain.models import Suggestion
@@ -31,6 +32,7 @@ from crm_tui.ui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from crm_tui.ui.app import CrmApp
+    from crm_tui.ui.first_screen import FirstScreen
 
 
 class ContactsScreen(CrmScreen):
@@ -91,7 +93,24 @@ class ContactsScreen(CrmScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "Contacts"
+        kept = cast("CrmApp", self.app).first_screen
+        if kept is not None and not self.ctx.opened:
+            self._show_kept(kept)
+        else:
+            self.load()
+
+    def _show_kept(self, kept: FirstScreen) -> None:
+        """The rows kept by the last run (the store opens just after this frame)."""
+        table = self.query_one(ContactTable)
+        table.show(cast("list[ContactRow]", kept.rows), list(range(len(kept.rows))))
+        table.virtual_size = Size(0, kept.total + 1)  # the scrollbar as it will be
+        self._update_status(kept.total, kept.total)
+
+    def store_opened(self) -> None:
+        """The store is open (after a first frame painted from the kept rows): the real
+        rows replace them before any key is handled; every next step follows."""
         self.load()
+        self.call_after_refresh(self._fill_steps)
 
     # ------------------------------------------------------------------ data
     def load(self) -> None:
@@ -116,6 +135,8 @@ class ContactsScreen(CrmScreen):
         self._apply(keep)
         if not self.rows:
             self.steps_ready = True  # nothing to compute
+        if self.steps_ready:
+            self._keep_first_screen()
 
     @on(ContactTable.Painted)
     def _first_paint(self) -> None:
@@ -135,17 +156,28 @@ class ContactsScreen(CrmScreen):
         return next_steps(self.store, self.settings, self.now)
 
     def _fill_steps(self) -> None:
-        if self.steps_ready:
+        if self.steps_ready or not self.ctx.opened:
             return
         steps = self._next_steps()
         for row in self.rows:
             row.set_suggestion(steps.get(row.id))
         self.steps_ready = True
+        self._keep_first_screen()
         if self.sort_by == "due":
             self._resort()
             self._apply(self.query_one(ContactTable).highlighted_id)
         self.query_one(ContactTable).refresh()
         self.call_after_refresh(self._warm)
+
+    def _keep_first_screen(self) -> None:
+        """Keep the first rows of the default order for the next start (ui/first_screen.py)."""
+        from crm_tui.ui import first_screen
+
+        default = self.sort_by == "last" and not self.sort_reverse
+        order = self._sorted if default else sort_order(self.rows, "last", False)
+        top = [self.rows[i] for i in order[: first_screen.ROWS]]
+        now = top[0].now if top else self.now  # what the rows were computed for
+        first_screen.keep(self.ctx.env.paths, self.store, self.settings, now, top, len(self.rows))
 
     def _warm(self) -> None:
         """The screen is complete: warm the filter, then what other screens will need."""
@@ -180,8 +212,8 @@ class ContactsScreen(CrmScreen):
         self.last_filter_ms = (time.perf_counter() - start) * 1000
         self._update_status(len(order))
 
-    def _update_status(self, shown: int) -> None:
-        total = len(self.rows)
+    def _update_status(self, shown: int, total: int | None = None) -> None:
+        total = len(self.rows) if total is None else total
         if not total:
             self.query_one("#contacts-status", Static).update(Content("No contacts yet"))
             return

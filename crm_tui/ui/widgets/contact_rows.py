@@ -184,17 +184,24 @@ def _most_urgent(suggestions: Iterable[Suggestion]) -> dict[str, Suggestion]:
 def build_rows(
     contacts: Iterable[Contact], steps: dict[str, Suggestion], now: arrow.Arrow
 ) -> list[ContactRow]:
-    offset = now.isoformat()[-6:]
-    rows: list[ContactRow] = []
+    contacts = list(contacts)
     with gc_paused():  # one row object per contact, built at once
-        for c in contacts:
-            last_in, last_out = c.last_in, c.last_out  # Contact.last_touch, inlined (10k rows)
-            last = (last_in if last_in > last_out else last_out) if last_in and last_out else (
-                last_in or last_out)
-            # ISO times with the same offset compare as strings; others are converted.
-            last_key = (last if last.endswith(offset) else _local(last, now)) if last else ""
-            rows.append(ContactRow(c, steps.get(c.id), now, last_key))
-    return rows
+        return [ContactRow(c, steps.get(c.id), now, last_key)
+                for c, last_key in zip(contacts, last_keys(contacts, now), strict=True)]
+
+
+def last_keys(contacts: Iterable[Contact], now: arrow.Arrow) -> list[str]:
+    """Each contact's default sort key: the ISO time of its last touch in the user's zone
+    ("" for never, which sorts first)."""
+    offset = now.isoformat()[-6:]
+    keys: list[str] = []
+    for c in contacts:
+        last_in, last_out = c.last_in, c.last_out  # Contact.last_touch, inlined (10k rows)
+        last = (last_in if last_in > last_out else last_out) if last_in and last_out else (
+            last_in or last_out)
+        # ISO times with the same offset compare as strings; others are converted.
+        keys.append((last if last.endswith(offset) else _local(last, now)) if last else "")
+    return keys
 
 
 def _local(moment: str, now: arrow.Arrow) -> str:

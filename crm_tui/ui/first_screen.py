@@ -1,0 +1,237 @@
+"""The first screenful of Contacts, kept from the last run, so a start paints at once.
+
+Opening the store is most of a start-up at 10,000 contacts and more (0.1 s at 10,000,
+0.5 s at 50,000: every contact is read and built). What the first frame shows is small:
+the first rows of the home screen in its default order, with their next steps. So each
+time the Contacts screen has computed everything, it keeps those rows here
+(``<data>/cache/first-screen.json``, a cache: losing it costs one slower start, never
+data), under a key made of everything they were computed from:
+
+- every data file's size, time and inode and the folder's save counter (any save by any
+  crm-tui process changes the key),
+- the config file's (the cadence settings),
+- the day (next steps and "3 weeks ago" change with it),
+- this file's format and the program's version.
+
+Two screens are kept, today's and tomorrow morning's (the same contacts: the default
+order is by last touch, which the day does not change), so the first start of a day finds
+its rows too. A one-shot command that saves (``crm-tui log``, a cron ``crm-tui sync``)
+keeps them afresh when a TUI has kept them before (``cli/common.py``), so the next start
+matches again.
+
+``crm-tui`` reads the key (a few ``stat`` calls) and, when it matches, paints these rows
+first and opens the store right after, in a thread; keys typed meanwhile wait for it (the
+key gate) and then go where they would have. The rows it paints are replaced by the ones
+computed from the store as soon as it is open, so even a key that missed a change (a
+clock set back, a file restored with its old time) shows stale rows for a moment only.
+A key that does not match (the kept rows are older than a day, or a save by a program
+that does not keep them, such as an older crm-tui) is the usual start: the store first,
+then the frame.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import heapq
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import arrow
+import orjson
+
+from crm_tui import __version__
+from crm_tui.domain.text import strip_controls
+from crm_tui.paths import Paths
+from crm_tui.ui.widgets.contact_rows import ContactRow, build_rows, last_keys, next_steps_for, sort_order
+
+if TYPE_CHECKING:
+    from crm_tui.config import Settings
+    from crm_tui.domain.models import Contact
+    from crm_tui.store.repository import Store
+
+FORMAT = 2
+ROWS = 100  # taller terminals show the rest once the store is open
+FILE = "first-screen.json"
+# The table's cells, in the order kept (ContactRow.cells()'s names).
+CELLS = ("name", "company_role", "last", "next_step", "status", "tags")
+_STATUSES = frozenset({"", "overdue", "due", "upcoming", "waiting", "closed"})
+
+
+def path_of(paths: Paths) -> Path:
+    return paths.data / "cache" / FILE
+
+
+def key_of(paths: Paths, now: arrow.Arrow, names: Sequence[str] | None = None) -> str | None:
+    """What the kept rows depend on, as one string; None when the folder cannot be read.
+    ``names``: only these data files count (else every one, and the save counter)."""
+    parts = [f"format {FORMAT}", f"version {__version__}", f"day {now.format('YYYY-MM-DD')}",
+             f"zone {now.utcoffset()}", f"files {names}"]
+    try:
+        entries = list(os.scandir(paths.data))
+    except OSError:
+        return None
+    for entry in entries:
+        counts = entry.name.endswith(".json") or entry.name == ".generation"
+        if (entry.name in names) if names is not None else counts:
+            try:
+                stat = entry.stat(follow_symlinks=False)
+            except OSError:
+                return None
+            parts.append(f"{entry.name} {stat.st_size} {stat.st_mtime_ns} {stat.st_ino}")
+    with contextlib.suppress(OSError):
+        if names is None:
+            generation = (paths.data / ".generation").read_bytes()[:64]
+            parts.append(f"generation {generation.strip().decode('ascii', 'replace')}")
+    for extra in (paths.config_file,):
+        try:
+            stat = extra.stat()
+            parts.append(f"{extra.name} {stat.st_size} {stat.st_mtime_ns}")
+        except FileNotFoundError:
+            parts.append(f"{extra.name} none")
+        except OSError:
+            return None
+    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
+
+
+class KeptRow:
+    """A row as the table draws it (``ContactRow``'s cells), from the kept file."""
+
+    __slots__ = ("_cells", "id")
+
+    def __init__(self, contact_id: str, cells: dict[str, str]) -> None:
+        self.id = contact_id
+        self._cells = cells
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return self._cells[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def cells(self) -> dict[str, str]:
+        return self._cells
+
+
+@dataclass(frozen=True)
+class FirstScreen:
+    rows: list[KeptRow]
+    total: int
+
+
+def read(paths: Paths, now: arrow.Arrow) -> FirstScreen | None:
+    """The kept rows when they were computed from the data, config and day as they are
+    now; None otherwise (or when the file is missing, damaged or odd in any way)."""
+    key = key_of(paths, now)
+    if key is None:
+        return None
+    try:
+        with open(path_of(paths), "rb") as handle:
+            raw = handle.read(1 << 20)
+        document = orjson.loads(raw)
+        if document.get("format") != FORMAT:
+            return None
+        screen = next((s for s in document["screens"] if s.get("key") == key), None)
+        if screen is None:
+            return None
+        total = screen["total"]
+        rows = [_row(item) for item in screen["rows"]]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if not isinstance(total, int) or total < len(rows) or not rows:
+        return None
+    return FirstScreen(rows, total)
+
+
+def _row(item: Any) -> KeptRow:
+    contact_id, *values = item
+    if not isinstance(contact_id, str) or len(values) != len(CELLS):
+        raise ValueError("bad row")
+    # Our own file in the private data folder, but read as untrusted all the same: drawn
+    # as plain text, with no control codes.
+    cells = {name: strip_controls(value) for name, value in zip(CELLS, values, strict=True)
+             if isinstance(value, str)}
+    if len(cells) != len(CELLS) or cells["status"] not in _STATUSES:
+        raise ValueError("bad row")
+    return KeptRow(contact_id, cells)
+
+
+def tomorrow_morning(now: arrow.Arrow) -> arrow.Arrow:
+    """When tomorrow's kept screen is computed for (its rows are replaced on that start
+    anyway: a rule that turns on a later hour shows a moment late, never wrongly kept)."""
+    return now.shift(days=1).floor("day").replace(hour=9)
+
+
+def keep(paths: Paths, store: Store, settings: Settings, now: arrow.Arrow,
+         top: Sequence[ContactRow] | None = None, total: int = 0) -> None:
+    """Keep today's and tomorrow's first screen. ``top``: today's first rows in the
+    default order when the caller has them (the Contacts screen), else they are worked
+    out from the store (a one-shot command after saving)."""
+    if top is None:
+        contacts = store.contacts()
+        total = len(contacts)
+        top = first_rows(contacts, now)
+        steps = next_steps_for(store, settings, now, {row.id for row in top})
+        for row in top:
+            row.set_suggestion(steps.get(row.id))
+    if not top:
+        forget(paths)
+        return
+    later = tomorrow_morning(now)
+    contacts = [row.contact for row in top]
+    tomorrow = build_rows(contacts, next_steps_for(store, settings, later, {c.id for c in contacts}), later)
+    screens = [_screen(key_of(paths, now), top, total), _screen(key_of(paths, later), tomorrow, total)]
+    write(paths, [screen for screen in screens if screen is not None])
+
+
+def first_rows(contacts: Sequence[Contact], now: arrow.Arrow, count: int = ROWS) -> list[ContactRow]:
+    """The first ``count`` rows of the Contacts screen's default order (by last touch, then
+    name), building rows only for the contacts that can be among them: a command that
+    saved pays for a screenful, not for 50,000 rows."""
+    lasts = last_keys(contacts, now)
+    if len(lasts) > count:
+        cut = heapq.nsmallest(count, lasts)[-1]  # ties with the last one are candidates too
+        contacts = [c for c, last in zip(contacts, lasts, strict=True) if last <= cut]
+    rows = build_rows(contacts, {}, now)
+    return [rows[i] for i in sort_order(rows, "last")[:count]]
+
+
+def refresh_if_kept(paths: Paths, store: Store, settings: Settings, now: arrow.Arrow) -> None:
+    """After a one-shot command saved: keep the screens afresh if a TUI keeps them here
+    (nobody else pays for it)."""
+    if path_of(paths).exists():
+        keep(paths, store, settings, now)
+
+
+def _screen(key: str | None, rows: Iterable[ContactRow], total: int) -> dict[str, Any] | None:
+    if key is None:
+        return None
+    kept = [[row.id, *(row.cells()[name] for name in CELLS)] for row in rows]
+    return {"key": key, "total": total, "rows": kept}
+
+
+def write(paths: Paths, screens: list[dict[str, Any]]) -> None:
+    """A cache: any failure (a read-only folder, a full disk) is ignored, and the next start
+    is the usual one."""
+    if not screens:
+        return
+    target = path_of(paths)
+    temp = target.with_name(f".{FILE}.{os.getpid()}.tmp")
+    document = {"format": FORMAT, "screens": screens}
+    try:
+        target.parent.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(orjson.dumps(document))
+        os.replace(temp, target)  # whole or not at all (no fsync: a cache)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+
+
+def forget(paths: Paths) -> None:
+    with contextlib.suppress(OSError):
+        path_of(paths).unlink()

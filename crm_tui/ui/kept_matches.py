@@ -1,0 +1,139 @@
+"""The Articles screen's best matches, kept from the last run for the next one.
+
+Working them out at 10,000 contacts and 5,000 articles takes a second or more of work
+(crm_tui/ui/article_matches.py), which a start cannot finish before the user may press
+``3``. They are a function of the articles, the feeds, the contacts, who was sent or
+declined what, the config and the day; so once worked out they are kept
+(``<data>/cache/article-matches.json``, a cache) under a key made of those files' sizes,
+times and inodes, the contacts' fields the ranker reads, the day and the program's
+version, with each match's reasons (what the
+detail pane shows). A start whose key matches shows them at once and works nothing out;
+the ranker itself is built when something needs more (the share picker).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import arrow
+import orjson
+
+from crm_tui.domain.models import Article, Contact
+from crm_tui.domain.text import strip_controls
+from crm_tui.paths import Paths
+from crm_tui.ui.first_screen import key_of
+
+if TYPE_CHECKING:
+    from crm_tui.store.repository import Store
+
+FORMAT = 1
+FILE = "article-matches.json"
+RECENT = 300  # the Articles screen's newest articles
+TOP = 3  # matching contacts shown per row
+# The files the matches are worked out from (touches are not among them: a touch logged
+# changes no match, see article_matches.depends_on). The contacts count by the fields the
+# ranker reads (a snooze or a new phone number changes contacts.json, not a match).
+INPUTS = ("articles.json", "feeds.json", "shares.json", "dismissals.json")
+
+
+def key(paths: Paths, now: arrow.Arrow, contacts: Sequence[Contact]) -> str | None:
+    """The key of the matches worked out from the data as it is now (and these contacts)."""
+    files = key_of(paths, now, INPUTS)
+    if files is None:
+        return None
+    fields = orjson.dumps([(c.id, c.interests, c.tags, c.company, c.role, c.notes) for c in contacts])
+    return f"{files}:{hashlib.blake2b(fields, digest_size=16).hexdigest()}"
+
+Best = dict[str, list[tuple[Contact, float]]]
+Reasons = dict[tuple[str, str], list[str]]
+
+
+def published_of(article: Article) -> str:
+    return article.published or article.fetched_at or ""
+
+
+def path_of(paths: Paths) -> str:
+    return str(paths.data / "cache" / FILE)
+
+
+def read(paths: Paths, now: arrow.Arrow, store: Store) -> tuple[list[Article], Best, Reasons] | None:
+    """(the recent articles, their best contacts, each match's reasons) as kept, when the
+    key still matches; None otherwise (missing, damaged, or any article or contact gone)."""
+    wanted = key(paths, now, store.contacts())
+    if wanted is None:
+        return None
+    try:
+        with open(path_of(paths), "rb") as handle:
+            document = orjson.loads(handle.read(8 << 20))
+        if document.get("format") != FORMAT or document.get("key") != wanted:
+            return None
+        recent: list[Article] = []
+        best: Best = {}
+        reasons: Reasons = {}
+        articles = {a.id: a for a in store.articles()}
+        for article_id, matches in document["articles"]:
+            article = articles[article_id]
+            recent.append(article)
+            found = best[article_id] = []
+            for contact_id, score, why in matches:
+                contact = store.contact(contact_id)
+                if contact is None or not isinstance(score, float | int):
+                    return None
+                found.append((contact, float(score)))
+                reasons[(article_id, contact_id)] = [strip_controls(str(w)) for w in why][:3]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return recent, best, reasons
+
+
+def write(paths: Paths, kept_key: str | None, recent: Sequence[Article], best: Best, rank: Any) -> None:
+    """Keep the matches (in the thread that worked them out); failures are ignored."""
+    if kept_key is None:
+        return
+    articles = [
+        [a.id, [[c.id, score, rank.reasons(a, c)] for c, score in best.get(a.id, [])]] for a in recent
+    ]
+    target = path_of(paths)
+    temp = f"{target}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(orjson.dumps({"format": FORMAT, "key": kept_key, "articles": articles}))
+        os.replace(temp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+
+
+def refresh_if_kept(paths: Paths, store: Store, now: arrow.Arrow) -> bool:
+    """After a batch command changed what the matches depend on (``crm-tui feeds refresh``,
+    from cron as often as not): work them out again if a TUI keeps them here and they no
+    longer match, so its next start shows them at once. True when it did."""
+    if not os.path.exists(path_of(paths)):
+        return False
+    contacts = store.contacts()
+    wanted = key(paths, now, contacts)
+    try:
+        with open(path_of(paths), "rb") as handle:
+            if orjson.loads(handle.read(8 << 20)).get("key") == wanted:
+                return False
+    except (OSError, ValueError, AttributeError):
+        pass
+    from crm_tui.feeds.rank import ranker  # numpy, bm25s: only here
+
+    recent = sorted(store.articles(), key=published_of, reverse=True)[:RECENT]
+    exclusions = [(s.article_id, s.contact_id) for s in store.shares()]
+    exclusions += [(d.article_id, d.contact_id) for d in store.dismissals()]
+    rank = ranker(store, now)
+    write(paths, wanted, recent, rank.for_articles(recent, contacts, k=TOP, exclusions=exclusions), rank)
+    return True
+
+
+def forget(paths: Paths) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path_of(paths))

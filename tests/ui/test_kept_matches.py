@@ -1,0 +1,112 @@
+"""The Articles matches kept from the last run (crm_tui/ui/kept_matches.py): shown at once on
+the next start when nothing they depend on changed, worked out again when something did."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+from typing import Any
+
+import pytest
+from support import SIZE
+from textual.widgets import DataTable, Static
+
+from crm_tui.store.repository import Store
+from crm_tui.ui import article_matches, kept_matches
+from crm_tui.ui.screens.articles import ArticlesScreen
+
+
+@pytest.fixture(autouse=True)
+def in_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As at 10,000 contacts: worked out in a thread (and kept then)."""
+    monkeypatch.setattr(article_matches, "INLINE_BELOW", 0)
+
+
+async def _articles(make_app: Any, paths: Any) -> dict[str, Any]:
+    """Open Articles in a new app; what it shows once the matches are there."""
+    app = make_app(paths)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, ArticlesScreen)
+        for _ in range(300):
+            if not screen.filling:
+                break
+            await pilot.pause(0.01)
+        assert not screen.filling
+        table = screen.query_one("#articles-list", DataTable)
+        seen = {
+            "kept": screen._rank is None,
+            "cells": {a: str(table.get_cell(a, "matches")) for a in screen.articles},
+            "best": {a: [c.id for c, _ in m] for a, m in screen.matches.items()},
+            "panel": str(screen.query_one("#articles-matches", Static).render()),
+        }
+        for _ in range(300):  # let the thread that keeps them finish
+            if not app.article_matches.running:
+                break
+            await pilot.pause(0.01)
+    return seen
+
+
+async def test_the_next_start_shows_the_kept_matches_with_their_reasons(make_app, empty_paths, data) -> None:
+    first = await _articles(make_app, empty_paths)
+    assert not first["kept"]
+    assert first["best"][data["pipeline"]][:1] == [data["dana"]]
+    again = await _articles(make_app, empty_paths)
+    assert again["kept"]  # nothing worked out: no ranker
+    assert {k: again[k] for k in ("cells", "best", "panel")} == {k: first[k] for k in ("cells", "best", "panel")}
+
+
+async def test_a_change_to_what_the_ranker_reads_works_them_out_again(make_app, empty_paths, data) -> None:
+    await _articles(make_app, empty_paths)
+    with Store.open(empty_paths.data, today=None) as store:  # a snooze-like edit: no ranker field
+        dana = store.contact(data["dana"])
+        store.update_contact(dataclasses.replace(dana, phone="+1 555 0100"))
+    assert (await _articles(make_app, empty_paths))["kept"]
+    with Store.open(empty_paths.data) as store:  # new interests: the matches may differ
+        dana = store.contact(data["dana"])
+        store.update_contact(dataclasses.replace(dana, interests=["knitting"]))
+    changed = await _articles(make_app, empty_paths)
+    assert not changed["kept"]
+    assert data["dana"] not in changed["best"][data["pipeline"]][:1]
+
+
+async def test_a_damaged_or_foreign_kept_file_is_ignored(make_app, empty_paths, data) -> None:
+    first = await _articles(make_app, empty_paths)
+    path = kept_matches.path_of(empty_paths)
+    with open(path, "rb") as handle:
+        good = handle.read()
+    for bad in (b"", b"{", b'{"format": 1, "key": "x", "articles": []}',
+                good.replace(data["dana"].encode(), b"c-nobody")):
+        with open(path, "wb") as handle:
+            handle.write(bad)
+        seen = await _articles(make_app, empty_paths)
+        assert not seen["kept"], bad[:40]
+        assert seen["best"] == first["best"]
+        with open(path, "wb") as handle:
+            handle.write(b"")
+
+
+def test_a_feed_refresh_from_cron_keeps_them_afresh(make_app, empty_paths, data, run_cli,
+                                                    tmp_path) -> None:
+    """(Not async: the command runs its own event loop.)"""
+    from tests.feeds.helpers import rss
+
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(rss([{"title": "Data pipelines in production", "link": "https://e.example/9",
+                           "guid": "9"}]))
+    assert run_cli("feeds", "add", str(feed)).exit_code == 0
+    assert run_cli("feeds", "refresh").exit_code == 0  # no TUI kept any: nothing worked out
+    assert not os.path.exists(kept_matches.path_of(empty_paths))
+    asyncio.run(_articles(make_app, empty_paths))  # the TUI keeps them
+    feed.write_bytes(rss([{"title": "Data pipelines in production", "link": "https://e.example/9",
+                           "guid": "9"},
+                          {"title": "Shipping data engineering at scale", "link": "https://e.example/10",
+                           "guid": "10"}]))
+    assert run_cli("feeds", "refresh").exit_code == 0  # a new article: worked out again here
+    seen = asyncio.run(_articles(make_app, empty_paths))
+    assert seen["kept"]
+    assert "Shipping data engineering at scale" in {
+        a.title for a in Store.open(empty_paths.data, readonly=True).articles()
+        if a.id in seen["best"]}
