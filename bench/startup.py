@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 PINNED_NOW = "2026-03-02T18:00:00+00:00"
 SIZE = (120, 36)
+OPENED: list[float] = []  # headless runs: process start -> store open (keys answered)
 
 
 # ---------------------------------------------------------------------- child processes
@@ -55,8 +56,9 @@ def _baseline_app():  # type: ignore[no-untyped-def]
     return Baseline()
 
 
-def _crm_app(home: str):  # type: ignore[no-untyped-def]
-    """The app as `crm-tui` makes it (crm_tui.cli.tui.make_app), for run_test."""
+def _crm_app(home: str, first_screen: bool = False):  # type: ignore[no-untyped-def]
+    """The app as `crm-tui` makes it (crm_tui.cli.tui.make_app), for run_test; with
+    ``first_screen``, from the rows the last run kept when they match (as `crm-tui` does)."""
     sys.path.insert(0, str(ROOT))
     from crm_tui import clock, config
     from crm_tui.cli.tui import make_app
@@ -64,11 +66,20 @@ def _crm_app(home: str):  # type: ignore[no-untyped-def]
     from crm_tui.paths import resolve
 
     paths = resolve(home)
-    return make_app(Env(paths, config.load(paths.config_file), clock.now()))
+    return make_app(Env(paths, config.load(paths.config_file), clock.now()), first_screen=first_screen)
 
 
 async def _child_headless(kind: str, home: str, t0: float, keys: str) -> None:
-    app = _baseline_app() if kind == "baseline" else _crm_app(home)
+    app = _baseline_app() if kind == "baseline" else _crm_app(home, kind == "kept")
+    marks: dict[str, float] = {}
+    if kind == "kept":  # when the store is open after a kept frame: keys are answered
+        opened = app._store_opened
+
+        def store_opened(*args: object) -> None:
+            opened(*args)
+            marks["opened"] = time.time() - t0
+
+        app._store_opened = store_opened
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         if kind != "baseline":
@@ -86,6 +97,10 @@ async def _child_headless(kind: str, home: str, t0: float, keys: str) -> None:
             shown = [table.rows[i] for i in table.order[: table.size.height - 1]]
             with_steps = sum(bool(row.next_step) for row in shown)
             print(f"PAINT {painted:.4f} {with_steps}/{len(shown)}", flush=True)
+            while not app.ctx.opened:  # painted from kept rows: the store opens just after
+                await pilot.pause(0.001)
+            if "opened" in marks:
+                print(f"OPENED {marks['opened']:.4f}", flush=True)
             while not app.screen.steps_ready:  # the other rows' steps follow the first paint
                 await pilot.pause(0.001)
             # Every queue handled (the key gate's wait), not an idle pause: the work done
@@ -130,6 +145,9 @@ def headless(
     full = next(float(line.split()[1]) for line in out.splitlines() if line.startswith("FULL"))
     paint_line = next((line.split() for line in out.splitlines() if line.startswith("PAINT")), None)
     paint = float(paint_line[1]) if paint_line else full
+    opened = next((float(line.split()[1]) for line in out.splitlines() if line.startswith("OPENED")), None)
+    if opened is not None:
+        OPENED.append(opened)
     steps = paint_line[2] if paint_line else "-"
     presses = [
         (p[1], float(p[2]), float(p[3]), int(p[4]))

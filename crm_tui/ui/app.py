@@ -25,6 +25,7 @@ from crm_tui.ui.commands import MODES, ContactsProvider, system_commands
 from crm_tui.ui.context import Change, UiContext, is_write_action, writes
 from crm_tui.ui.keygate import KeyGate
 from crm_tui.ui.terminal import TerminalWatch
+from crm_tui.ui.widgets.banner import ReadOnlyBanner
 
 if TYPE_CHECKING:  # the importer (vCard, LinkedIn...) is imported when the dialog opens
     from crm_tui.services.importer import PreparedImport
@@ -172,40 +173,44 @@ class CrmApp(LiveApp, App[None]):
     # ------------------------------------------------------------------ opening late
     def _open_store(self) -> None:
         """(In a thread) open the store after a first frame painted from the kept rows."""
-        from crm_tui.store.storage import StoreError
         from crm_tui.ui.opening import open_store
 
+        result: tuple[Store, str | None] | Exception
         try:
-            store, reason = open_store(self.ctx.env)
-        except StoreError as exc:
-            self.call_from_thread(self.exit, None, 1, f"crm-tui: {exc}")
-            return
-        except Exception as exc:  # a bug: shown as Textual shows any, not lost in a thread
-            self.call_from_thread(self._fatal, exc)
-            return
-        if not self.is_running:
-            store.close()
-            return
+            result = open_store(self.ctx.env)
+        except Exception as exc:  # told on the event loop (_opened)
+            result = exc
         try:
-            self.call_from_thread(self._store_opened, store, reason)
-        except RuntimeError:  # the app ended meanwhile
-            store.close()
+            self.call_from_thread(self._opened, result)
+        except Exception:  # the app ended meanwhile (or _opened failed: it said so)
+            if isinstance(result, tuple) and not self.ctx.opened:
+                result[0].close()
+
+    def _opened(self, result: tuple[Store, str | None] | Exception) -> None:
+        from crm_tui.store.storage import StoreError
+
+        if isinstance(result, StoreError):  # damaged or newer files: as a cold start says it
+            self.exit(None, 1, f"crm-tui: {result}")
+        elif isinstance(result, Exception):  # a bug: shown as Textual shows any
+            self._handle_exception(result)
+        else:
+            try:
+                self._store_opened(*result)
+            except Exception as exc:
+                self._handle_exception(exc)
 
     def _still_opening(self) -> None:
         if not self.ctx.opened and self.is_running:  # another crm-tui saving a long change
             self.notify("Still opening your data; the keys you type wait for it.",
                         title="Opening", timeout=5)
 
-    def _fatal(self, exc: Exception) -> None:
-        self._handle_exception(exc)
-
     def _store_opened(self, store: Store, readonly_reason: str | None) -> None:
         self.ctx.store_opened(store, readonly_reason)
         self.first_screen = None
         self._with_store()
         screen = self.screen
-        for banner in screen.query("ReadOnlyBanner"):
-            banner.on_mount()  # type: ignore[attr-defined]
+        for banner in screen.query(ReadOnlyBanner):
+            banner.show_reason()
         opened = getattr(screen, "store_opened", None)
         if opened is not None:
             opened()

@@ -64,6 +64,27 @@ async def test_browse_sort_filter_open(make_app, empty_paths, now) -> None:
         assert app.screen is screen
 
 
+async def test_typing_a_filter_puts_the_cursor_on_the_best_match(make_app, empty_paths, now) -> None:
+    _seed(empty_paths, now)
+    app = make_app(empty_paths)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await pilot.press("down", "down")  # on Ada Lovelace, the last row
+        await pilot.press("slash", "a")  # all three match; Ada is still among them
+        await pilot.pause()
+        assert _names(screen)[0] == "Brian Kernighan"
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen)
+        assert app.store.contact(app.screen.contact_id).name == "Brian Kernighan"  # the first shown
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("down", "slash", "escape")  # Escape clears: the one found stays highlighted
+        await pilot.pause()
+        table = screen.query_one("#contacts-table")
+        assert app.store.contact(table.highlighted_id).name == "Chandra Patel"
+
+
 async def test_cursor_moves_and_opens_the_highlighted_contact(make_app, empty_paths, now) -> None:
     _seed(empty_paths, now)
     app = make_app(empty_paths)

@@ -232,3 +232,44 @@ async def test_a_command_that_saves_keeps_the_screen_afresh(demo_paths, now, run
         assert len(rows) == total
         assert [row.name for row in rows[:len(kept.rows)]] == [row.name for row in kept.rows]
     app.finish_opening()
+
+
+async def test_a_bug_after_the_store_opened_ends_the_app_not_hangs_it(demo_paths, now, monkeypatch) -> None:
+    await _run_until_kept(demo_paths, now)
+
+    def broken(self: Any) -> None:
+        raise RuntimeError("a bug in store_opened")
+
+    monkeypatch.setattr(ContactsScreen, "store_opened", broken)
+    app = make_app(make_env(demo_paths, now), first_screen=True)
+    with pytest.raises(RuntimeError, match="a bug in store_opened"):
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(200):
+                if not app.is_running:
+                    break
+                await pilot.pause(0.02)
+    assert not app.is_running
+    app.finish_opening()
+
+
+async def test_a_store_opened_read_only_after_the_kept_frame_says_so(demo_paths, now, monkeypatch) -> None:
+    await _run_until_kept(demo_paths, now)
+    from crm_tui.store.repository import Store
+    from crm_tui.ui.widgets.banner import ReadOnlyBanner
+
+    def held_elsewhere(env: Any) -> Any:  # what open_store returns when the lock stays held
+        return Store.open(env.paths.data, readonly=True, today=env.now, long_lived=True), \
+            "another crm-tui (pid 4242) is saving"
+
+    monkeypatch.setattr(opening, "open_store", held_elsewhere)
+    app = make_app(make_env(demo_paths, now), first_screen=True)
+    async with app.run_test(size=SIZE) as pilot:
+        while not app.screen.steps_ready:
+            await pilot.pause(0.01)
+        banner = app.screen.query_one(ReadOnlyBanner)
+        assert banner.display and "pid 4242" in str(banner.render())
+        assert app.title == "crm-tui READ-ONLY"
+        await pilot.press("a")  # add a contact: refused, with the reason
+        await pilot.pause()
+        assert isinstance(app.screen, ContactsScreen)
+    app.finish_opening()

@@ -241,8 +241,13 @@ class ContactsScreen(CrmScreen):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
+        # The cursor goes to the best match, as in fzf or lazygit: "/name Enter Enter" opens
+        # the first row shown, not a contact that was highlighted before and still matches
+        # somewhere down the list. (Escape keeps the one you found, see action_clear_filter.)
+        if event.value == self.query_text:  # cleared by Escape (action_clear_filter) already
+            return
         self.query_text = event.value
-        self._apply(self.query_one(ContactTable).highlighted_id)
+        self._apply()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:

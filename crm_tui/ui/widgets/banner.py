@@ -21,6 +21,10 @@ class ReadOnlyBanner(Static):
     """
 
     def on_mount(self) -> None:
+        self.show_reason()
+
+    def show_reason(self) -> None:
+        """Shown or hidden as the app can write now (again once a store opened late)."""
         reason = ctx_of(self).readonly_reason
         self.display = bool(reason)
         if reason:
