@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/feeds.py [--feeds 50] [--items 100] [--latency 0.1] [--repeat 3]
                                     [--case 1 --case 3] [--skip-rank] [--skip-refresh]
-                                    [--contacts 10000]
+                                    [--contacts 10000] [--phases]
 
 Prints figures; never asserts them. The refresh cases are issue 18's table, each run with
 crm-tui and newsboat (`reload-threads 16`, apt package newsboat) in the same run,
@@ -21,6 +21,9 @@ Ranking: every one of 10,000 contacts against 5,000 articles (top 5) <= 5 s, one
 
 Wall time alone misleads on a shared machine, so every run also prints the CPU seconds
 of the measured process and its children (os.times() deltas) and the load average.
+``--phases`` adds, per case, one more first refresh (not among the measured ones) timed
+step by step by bench/refresh_phases.py: imports, the first and last answers, parsing,
+the save, the exit.
 """
 
 from __future__ import annotations
@@ -175,8 +178,8 @@ def address_book(contacts: int) -> Path:
     return home
 
 
-def crm_tui_runs(urls: list[str], concurrency: int | None) -> tuple[Run, Run]:
-    """One fresh home: the first refresh (everything new), then the second (all 304)."""
+def fresh_home(urls: list[str], concurrency: int | None) -> Path:
+    """A home subscribed to ``urls``, never refreshed."""
     from crm_tui.domain.models import Feed
     from crm_tui.paths import resolve
     from crm_tui.store.repository import Store
@@ -191,12 +194,31 @@ def crm_tui_runs(urls: list[str], concurrency: int | None) -> tuple[Run, Run]:
     with Store.open(paths.data, today=arrow.get(NOW)) as store, store.batch():
         for url in urls:
             store.add_feed(Feed(url=url))
+    return home
+
+
+def crm_tui_runs(urls: list[str], concurrency: int | None) -> tuple[Run, Run]:
+    """One fresh home: the first refresh (everything new), then the second (all 304)."""
+    home = fresh_home(urls, concurrency)
     env = {**os.environ, "CRM_TUI_HOME": str(home), "CRM_TUI_NOW": NOW}
     exe = EXE or str(Path(sys.executable).with_name("crm-tui"))
     first = timed([exe, "feeds", "refresh"], env)
     second = timed([exe, "feeds", "refresh"], env)
     shutil.rmtree(home, ignore_errors=True)
     return first, second
+
+
+def phases(urls: list[str]) -> list[str]:
+    """One more first refresh, not among the measured ones, under bench/refresh_phases.py:
+    its timeline (seconds since the process was started; CPU of the process and of its
+    parse workers)."""
+    home = fresh_home(urls, None)
+    env = {**os.environ, "CRM_TUI_HOME": str(home), "CRM_TUI_NOW": NOW}
+    script = Path(__file__).with_name("refresh_phases.py")
+    done = subprocess.run([sys.executable, str(script), "--t0", repr(time.time()), "feeds", "refresh"], env=env,
+                          capture_output=True, text=True)
+    shutil.rmtree(home, ignore_errors=True)
+    return [line.removeprefix("phase: ") for line in done.stderr.splitlines() if line.startswith("phase: ")]
 
 
 def newsboat_runs(urls: list[str]) -> tuple[Run, Run] | None:
@@ -226,7 +248,7 @@ CASES = {
 }
 
 
-def bench_refresh(bodies: list[bytes], latency: float, repeat: int, cases: list[str]) -> None:
+def bench_refresh(bodies: list[bytes], latency: float, repeat: int, cases: list[str], show_phases: bool = False) -> None:
     """Each case: crm-tui and newsboat ``repeat`` times each, interleaved (a burst of load
     hits both); medians, and crm-tui's time as a multiple of newsboat's (lower is better)."""
     has_newsboat = shutil.which("newsboat") is not None
@@ -242,11 +264,15 @@ def bench_refresh(bodies: list[bytes], latency: float, repeat: int, cases: list[
                 pair = newsboat_runs(urls)
                 assert pair is not None
                 theirs.append(pair)
+        timeline = phases(urls) if show_phases else []
         for server in servers:
             server.shutdown()
             server.server_close()
         mine = (median_run([a for a, _ in ours]), median_run([b for _, b in ours]))
         print(f"{name}: crm-tui first {mine[0]}, second {mine[1]}  [{mine[0].line} / {mine[1].line}]")
+        if timeline:
+            print(f"{name}: crm-tui first refresh, one more run's timeline ({load()}):")
+            print("".join(f"    {line}\n" for line in timeline), end="")
         if theirs:
             other = (median_run([a for a, _ in theirs]), median_run([b for _, b in theirs]))
             print(f"{name}: newsboat first {other[0]}, second {other[1]}")
@@ -344,6 +370,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each refresh contender (medians shown)")
     parser.add_argument("--exe", help="crm-tui command to measure (default: this venv's); e.g. a wrapper "
                         "running an older checkout, for before/after figures under the same load")
+    parser.add_argument("--phases", action="store_true",
+                        help="also time one more first refresh per case step by step (bench/refresh_phases.py)")
     parser.add_argument("--contacts", type=int, default=0,
                         help="crm-tui's home also holds this many contacts (10 touches each), as a user's does")
     args = parser.parse_args()
@@ -352,13 +380,20 @@ def main() -> None:
     if args.contacts:
         TEMPLATE = address_book(args.contacts)
         print(f"crm-tui's home holds {args.contacts:,} contacts and {args.contacts * 10:,} touches")
+    # An installed crm-tui has its bytecode compiled (pip does it; an editable install
+    # writes it on first run), but with PYTHONDONTWRITEBYTECODE (set on some machines) every
+    # run would compile crm_tui from source (~0.07 s of CPU): compile it once first, as
+    # bench/startup.py does. newsboat is a compiled program.
+    if EXE is None:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(__file__).resolve().parents[1] / "crm_tui")],
+                       check=True)
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; {load()}")
     if not args.skip_refresh:
         bodies = [feed_body(i, args.items) for i in range(args.feeds)]
         print(f"refresh: {args.feeds} feeds x {args.items} items ({sum(map(len, bodies)) / 1e6:.1f} MB), "
               f"{args.latency * 1000:.0f} ms latency per request on loopback; newsboat with reload-threads 16")
         chosen = [name for i, name in enumerate(CASES) if not args.case or str(i + 1) in args.case]
-        bench_refresh(bodies, args.latency, args.repeat, chosen)
+        bench_refresh(bodies, args.latency, args.repeat, chosen, args.phases)
     if not args.skip_rank:
         bench_rank(5000, 10_000)
 

@@ -124,5 +124,13 @@ def cli(ctx: click.Context, home: str | None, demo: bool) -> None:
 
 
 def main() -> None:
-    cli(prog_name="crm-tui")
+    from crm_tui.cli import common
+
+    common.console_script()
+    try:
+        cli(prog_name="crm-tui")
+    except SystemExit as exc:
+        if common.quick_exit_asked():
+            common.leave(exc.code)
+        raise
 

@@ -12,7 +12,15 @@ from pathlib import Path
 import click
 
 from crm_tui.cli import cli
-from crm_tui.cli.common import echo_json, fail, open_store, pass_env, resolve_contact
+from crm_tui.cli.common import (
+    echo_json,
+    exit_quickly_after,
+    fail,
+    freeze_what_exists,
+    open_store,
+    pass_env,
+    resolve_contact,
+)
 from crm_tui.domain.models import CHANNELS, Article, Contact, Feed
 from crm_tui.domain.text import clean, clean_list
 from crm_tui.env import Env
@@ -214,6 +222,8 @@ def feeds_refresh(env: Env, as_json: bool) -> None:
     """Fetch every enabled feed. Exits 0 even when some feeds fail (they are listed)."""
     from crm_tui.services import feeds as service
 
+    exit_quickly_after()  # thousands of articles and parse results: no teardown
+
     show_progress = not as_json and sys.stderr.isatty()
 
     def progress(event: service.ProgressEvent) -> None:
@@ -228,6 +238,7 @@ def feeds_refresh(env: Env, as_json: bool) -> None:
     # another command can write while this one fetches and parses, and apply re-reads
     # what they saved before deciding what is new.
     with open_store(env) as store:
+        freeze_what_exists()  # imports and the store's records: no collector scans them again
         outcomes, summary = asyncio.run(
             service.collect(store, env.settings, env.now, progress if show_progress else None)
         )

@@ -14,14 +14,15 @@ A body whose BLAKE2b digest equals the last one parsed for its feed (servers tha
 ETag/Last-Modified send the same bytes) is treated as not modified: no parse, no import of
 feedparser, no worker forked when every feed can answer that way.
 
-Where the CPU goes (bench/feeds.py bodies, 50 feeds x 100 entries, one core): feedparser
-itself ~1.0 s (0.20 ms an entry; ~1 ms a body fixed), our conversion of its output ~0.2 s;
-the rest of a first `crm-tui feeds refresh` runs in the main process, ~0.55 s on a 2-core
-machine at load 3 (measured with getrusage at each phase): imports ~0.27 s (interpreter,
-click, arrow, httpx/httpcore/h2, the store, feedparser before the fork), fetching and the
-pool ~0.17 s, the one batch write of 5,000 articles ~0.07 s. Parsing is spread over the
-cores by the process pool as bodies arrive; a thread instead costs the same CPU (measured,
-interleaved runs), only more wall time.
+Where the CPU goes (bench/feeds.py bodies, 50 feeds x 100 entries; `bench/feeds.py
+--phases` prints a run's timeline): the parse workers ~1.4 s, of which feedparser ~1.15 s
+(fed by expat with its text buffered, crm_tui.feeds.saxdriver: ~12% less than unbuffered)
+and our conversion of its output ~0.2 s; the main process ~0.6 s: imports ~0.25 s
+(interpreter, click, arrow, httpx/httpcore/h2, the store, feedparser before the fork),
+fetching and the pool ~0.15 s, the one batch write of 5,000 articles ~0.09 s. The CLI then
+ends without the interpreter's teardown (cli.common.leave: ~0.1 s of wall time). Parsing
+is spread over the cores by the process pool as bodies arrive; a thread instead costs the
+same CPU (measured, interleaved runs), only more wall time.
 bench/feeds.py prints the refresh beside newsboat's for the three cases of issue 18.
 """
 
