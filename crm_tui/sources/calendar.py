@@ -38,7 +38,8 @@ file that is plainly well formed and names none of the contacts in its ORGANIZER
 ATTENDEE lines is not parsed at all (``calendar_prefilter``): the cache keeps the addresses
 it names, and the file is parsed once one of them becomes a contact's. Every file that is
 parsed is parsed by icalendar (a faster reader of our own for plain events was tried and
-dropped: the project reads iCalendar with the library made for it). With
+dropped: the project reads iCalendar with the library made for it); many of them are read
+over the cores (``calendar_pool``: a process pool from 150 files, one process below). With
 nothing to do (no file changed, the same contacts' addresses, no meeting started since the
 last sync) only the cache's small index is read and the store is not written.
 """
@@ -57,6 +58,7 @@ import arrow
 import orjson
 
 from crm_tui.config import Settings
+from crm_tui.sources import calendar_pool
 from crm_tui.sources.calendar_apply import (  # noqa: F401
     _apply_all,
     _index,
@@ -203,6 +205,7 @@ def read(roots: Iterable[Path], settings: Settings, now: arrow.Arrow,
     new_files: dict[str, Any] = {}
     reuse_until = (now_dt + timedelta(days=REUSE_AHEAD_DAYS)).isoformat()
     since = window_start.isoformat()
+    jobs: list[tuple[str, bool]] = []  # files to read: after the loop, over the cores
     for key in files:
         try:
             stat = os.stat(key)
@@ -217,16 +220,24 @@ def read(roots: Iterable[Path], settings: Settings, now: arrow.Arrow,
             unchanged.append(key)
             problems.extend(Unreadable(key, reason) for reason in old.get("problems", []))
             new_files[key] = old
-        else:
-            may_skip = wanted if old is None or skipped is not None else None
-            occ, reasons, named = read_file(Path(key), settings, window_start, horizon, zone,
-                                            may_skip)
-            parsed[key] = occ
-            problems.extend(Unreadable(key, r) for r in reasons)
-            new_files[key] = {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size,
-                              "since": since, "horizon": horizon.isoformat(), "problems": reasons}
-            if named is not None:
-                new_files[key]["skipped"] = named
+            continue
+        problems.append(Unreadable(key, ""))  # (its reasons, in this place, once parsed)
+        # (a file parsed before is parsed again: what it logged is kept or removed exactly)
+        jobs.append((key, old is None or skipped is not None))
+        new_files[key] = {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size,
+                          "since": since, "horizon": horizon.isoformat(), "problems": []}
+    done, stopped = calendar_pool.read_all(jobs, settings, window_start, horizon, zone, wanted)
+    for key, _may_skip in jobs:
+        if key in stopped:  # not cached: read again next time (its touches are kept)
+            del new_files[key]
+            continue
+        parsed[key], reasons, named = done[key]
+        new_files[key]["problems"] = reasons
+        if named is not None:
+            new_files[key]["skipped"] = named
+    problems = [found for p in problems for found in (
+        [p] if p.reason else [Unreadable(p.path, stopped[p.path])] if p.path in stopped
+        else [Unreadable(p.path, r) for r in new_files[p.path]["problems"]])]
     new_cache = {"version": CACHE_VERSION, "fingerprint": fingerprint, "zone": zone_name,
                  "files": new_files, "state": cache.get("state", {})}
     previous = cache.get("state", {}) if same_settings else {}

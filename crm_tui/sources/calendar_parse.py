@@ -249,15 +249,27 @@ def read_file(path: Path, settings: Settings, start: datetime, end: datetime, zo
     nothing. The cache keeps those addresses, so a contact who gets one of them later has
     the file parsed then. A file that cannot be read, too large or empty, is reported
     before that, as any file is."""
+    data, reasons, named = load_file(path, wanted)
+    if data is None:
+        return [], reasons, named
+    occurrences, problems = _parse(data, settings, start, end, zone)
+    return occurrences, problems, None
+
+
+def load_file(path: Path | str,
+              wanted: frozenset[str] | None) -> tuple[bytes | None, list[str], list[str] | None]:
+    """The first half of :func:`read_file`, everything but the parsing: (the file's bytes,
+    to be parsed, [], None), or (None, why it cannot be read, None), or (None, [], the
+    addresses it names) for a file the prefilter lets go unparsed."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return [], [exc.strerror or str(exc)], None
+        return None, [exc.strerror or str(exc)], None
     if len(data) > MAX_FILE_BYTES:
-        return [], [f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"], None
+        return None, [f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"], None
     if not data.strip():
-        return [], ["empty file"], None
+        return None, ["empty file"], None
     from crm_tui.sources.calendar_prefilter import CalendarText, worth_parsing
 
     if wanted is not None:
@@ -265,9 +277,8 @@ def read_file(path: Path, settings: Settings, start: datetime, end: datetime, zo
         if text is not None:
             worth, named = worth_parsing(text, wanted)
             if not worth:
-                return [], [], named
-    occurrences, problems = _parse(data, settings, start, end, zone)
-    return occurrences, problems, None
+                return None, [], named
+    return data, [], None
 
 
 def _parse(data: bytes, settings: Settings, start: datetime, end: datetime,

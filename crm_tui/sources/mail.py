@@ -210,8 +210,9 @@ def apply_messages(store: Store, messages: Iterable[Message], settings: Settings
     fresh = _dedupe(store, planned, summary)
     if fresh:
         _place_on_threads(store, fresh, settings, now)
+        # Logged together: each month's file and each contact's summary once, not per mail.
+        store.log_touches([touch for touch, _message in fresh])
         for touch, _message in fresh:
-            store.log_touch(touch)
             if touch.contact_id not in summary.contact_ids:
                 summary.contact_ids.append(touch.contact_id)
             if touch.direction == "out":

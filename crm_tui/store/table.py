@@ -119,10 +119,13 @@ class Table:
     def next_id(self) -> str:
         # The counter never goes back, so a deleted record's id is never reused. A table
         # read on first use loads now, before its counter is looked at (it is in the file).
-        records = self.records
-        counter = self.storage.meta.get("next_id")
+        # (A shard whose parsed document is at hand need not build its records for it.)
+        counter = self.storage.meta.get("next_id") if self.storage._cache is not None else None
         if counter is None:
-            counter = max((self.doc_id(i) for i in records), default=0)
+            records = self.records
+            counter = self.storage.meta.get("next_id")
+            if counter is None:
+                counter = max((self.doc_id(i) for i in records), default=0)
         number = int(counter) + 1
         self.storage.meta["next_id"] = number
         return f"{self.prefix}{number}"
@@ -163,6 +166,27 @@ class Table:
             self.table.upsert(Document(doc, doc_id=doc_id))
         if self._records is not None or not self.builds_from_cache:
             self.records[record.id] = record
+
+    def save_many(self, records: list[Any]) -> None:
+        """:meth:`save` of each record, in a batch without a call per record (46,000
+        meetings of a calendar sync)."""
+        if not self.storage.deferred:
+            for record in records:
+                self.save(record)
+            return
+        raw = self._raw()
+        docs = raw.setdefault(self.table.name, {})
+        drop, omit, before = frozenset(("id", *self.strip)), self.omit_empty, self.before
+        mirror = self._records is not None or not self.builds_from_cache
+        for record in records:
+            doc = record_doc(record, drop, omit)
+            key = str(self.doc_id(record.id))
+            if before is not None:
+                before.setdefault(key, docs.get(key))
+            docs[key] = doc
+            if mirror:
+                self.records[record.id] = record
+        self.storage.pending = raw
 
     def _raw(self) -> dict[str, Any]:
         """The storage's cached document itself (not a copy), for in-place batch edits."""

@@ -46,7 +46,25 @@ class TouchLog(StoreCore):
             table = self._open_shard(month, load=True)
             self._shards[month] = table
         elif not table.loaded:
-            self._load_table(table)
+            if table.builds_from_cache and table.storage._cache is not None:
+                table.records  # noqa: B018 - built from the parsed document, with a batch's edits
+            else:
+                self._load_table(table)
+        return table
+
+    def _appendable(self, month: str) -> Table:
+        """The shard new touches of ``month`` go to, its records not built: appending needs
+        only its parsed document and counter (a sync logging 46,000 meetings over two
+        years built the 100,000 touches already there, a third of its time). Records are
+        built from that document, edits included, when something asks for them."""
+        table = self._shards.get(month)
+        if table is None or table.loaded:
+            return self._shard(month)
+        self._read_raw(table)
+        if table.raw_schema != schema.VERSION:  # needs migrating: the ordinary path
+            return self._shard(month)
+        table.loader = self._build_parsed
+        table.builds_from_cache = True
         return table
 
     def _save_summary(self, contact: Contact, force: bool = False) -> None:
@@ -85,23 +103,28 @@ class TouchLog(StoreCore):
         logged: list[Touch] = []
         with self.batch():
             contacts: dict[str, Contact] = {}
-            months: set[str] = set()
-            for touch in touches:
-                contact = self.contact(touch.contact_id)
-                if contact is None:
-                    if touch.contact_id in self._changed_ids.get("contacts", ()):
-                        raise StaleData("the contact", deleted=True)
-                    raise KeyError(touch.contact_id)
-                month = self._month_of(touch.at)
-                shard = self._shard(month)
-                touch.id = shard.next_id()
-                if month not in months:
-                    months.add(month)
-                    self._bump_seq(month)
-                self._persist(shard, functools.partial(shard.save, touch))
-                self._summarise(contact, [touch])
-                contacts[contact.id] = contact
-                logged.append(touch)
+            shards: dict[str, Table] = {}  # month -> its shard, sequence bumped
+            groups: dict[Table, list[Touch]] = {}  # saved a month at a time
+            try:
+                for touch in touches:
+                    contact = self.contact(touch.contact_id)
+                    if contact is None:
+                        if touch.contact_id in self._changed_ids.get("contacts", ()):
+                            raise StaleData("the contact", deleted=True)
+                        raise KeyError(touch.contact_id)
+                    month = self._month_of(touch.at)
+                    shard = shards.get(month)
+                    if shard is None:
+                        shard = shards[month] = self._appendable(month)
+                        self._bump_seq(month, shard)
+                    touch.id = shard.next_id()
+                    groups.setdefault(shard, []).append(touch)
+                    self._summarise(contact, (touch,))
+                    contacts[contact.id] = contact
+                    logged.append(touch)
+            finally:  # (on an error too: the batch then drops them, as it drops the rest)
+                for shard, group in groups.items():
+                    self._persist(shard, functools.partial(shard.save_many, group))
             for contact in contacts.values():
                 self._save_summary(contact, force=True)
         return logged
@@ -218,6 +241,35 @@ class TouchLog(StoreCore):
         found.sort(key=lambda t: (parse(t.at), t.id))
         return found
 
+    def keyed_touches(self, source: str, since: str) -> list[tuple[str, str, str, str, str]]:
+        """(id, contact id, time, note, key) of the touches logged by ``source`` with a key,
+        from ``since`` (ISO) on, oldest first: read from the parsed documents, without
+        building every touch of every month (a first calendar sync looked for its own
+        touches among 100,000)."""
+        parse = datetime.fromisoformat
+        start = parse(arrow.get(since).isoformat())
+        first = arrow.get(since).shift(months=-1).format("YYYY-MM")
+        found: list[tuple[str, str, str, str, str]] = []
+        for month in self.touch_months():
+            if month < first:
+                continue
+            shard = self._shards[month]
+            if not shard.loaded:
+                self._read_raw(shard)
+            if shard.loaded or shard.raw_schema != schema.VERSION:
+                found.extend((t.id, t.contact_id, t.at, t.note, t.key)
+                             for t in self._shard(month).records.values()
+                             if t.source == source and t.key)
+                continue
+            docs = (shard.storage._cache or {}).get("touches", {})
+            found.extend((f"{shard.prefix}{doc_id}", doc.get("contact_id", ""), doc.get("at", ""),
+                          doc.get("note") or "", doc["key"])
+                         for doc_id, doc in docs.items()
+                         if doc.get("source") == source and doc.get("key"))
+        found = [t for t in found if parse(t[2]) >= start]
+        found.sort(key=lambda t: (parse(t[2]), t[0]))
+        return found
+
     def read_ahead(self) -> Iterator[str]:
         """Parse the month files a contact's touches are read from, one month per step
         (an idle UI calls it between frames), so that the first contact screen does not
@@ -272,9 +324,9 @@ class TouchLog(StoreCore):
         for t in self.touches(contact_ids=by_id):
             self._summarise(by_id[t.contact_id], [t])
 
-    def _bump_seq(self, month: str) -> None:
+    def _bump_seq(self, month: str, shard: Table | None = None) -> None:
         """Stamp the shard and (on the next summaries write) the summaries with a new seq."""
-        shard = self._shard(month)
+        shard = shard or self._shard(month)
         seq = int(shard.storage.meta.get("seq", 0)) + 1
         shard.storage.meta["seq"] = seq
         meta = self._tables["summaries"].storage.meta
