@@ -9,7 +9,8 @@ there, else headless; both are printed):
 - first paint of Contacts at 10,000 and 50,000 contacts: process start to the first full
   frame, in tmux (``bench/startup.py``'s ``in_tmux``), else headless; each twice: with
   the first screenful kept by the last run (``crm_tui/ui/first_screen.py``: any start
-  but the first of a day or the first after another process saved), and cold, with
+  but the first one, the first of a new version or the first after a config edit; the
+  next day's rows are kept too, and commands that save keep them afresh), and cold, with
   nothing kept;
 - in a fresh headless app per run (120x36) on the 10,000-contact store (100,000 touches,
   5,000 articles): open Articles the first time and again, open Today, ``x``, ``d``,
@@ -54,7 +55,7 @@ GOALS = {  # the issue's goals, as ratios to the anchor
 LABELS = {
     "paint10k": "first paint of Contacts at 10,000 contacts (rows kept by the last run)",
     "paint50k": "first paint at 50,000 contacts (rows kept by the last run)",
-    "paint10k_cold": "first paint at 10,000, nothing kept (first start of a day, or after a cron save)",
+    "paint10k_cold": "first paint at 10,000, nothing kept (a first start, a new version, a config edit)",
     "paint50k_cold": "first paint at 50,000, nothing kept",
     "articles1": "open Articles, first time (matches kept by the last run)",
     "articles1_cold": "open Articles, first time, nothing kept",
@@ -194,7 +195,7 @@ def main() -> None:
                 base_tmux.append(base)
         for name, home in (("paint10k", home10), ("paint50k", home50)):
             # Cold: nothing kept by a last run; then warm: the rows the last run kept
-            # (crm_tui/ui/first_screen.py), as on any start but a day's first.
+            # (crm_tui/ui/first_screen.py), as on most starts.
             startup.forget_first_screen(str(home))
             cold = startup.in_tmux("app", str(home)) if use_tmux else None
             paints[f"{name}_cold"].append(cold if cold else startup.headless("app", str(home))[0])
