@@ -9,20 +9,12 @@ import os
 import arrow
 import pytest
 
-from crm_tui.config import Settings
 from crm_tui.domain.models import Contact
 from crm_tui.sources import calendar as cal
 from crm_tui.sources import calendar_parse, calendar_pool
 from tests.sources.ics import event, write
 
 NOW = arrow.get("2026-03-02T18:00:00+00:00")
-
-
-@pytest.fixture
-def settings() -> Settings:
-    s = Settings()
-    s.me.emails = ["me@example.com"]
-    return s
 
 
 @pytest.fixture

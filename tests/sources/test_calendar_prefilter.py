@@ -24,13 +24,6 @@ CORPUS = Path(icalendar.__file__).parent / "tests"  # installed with icalendar; 
 
 
 @pytest.fixture
-def settings() -> Settings:
-    s = Settings()
-    s.me.emails = ["me@example.com"]
-    return s
-
-
-@pytest.fixture
 def parsed(monkeypatch) -> list[int]:
     """Counts the files read for their events (by icalendar)."""
     calls: list[int] = []
