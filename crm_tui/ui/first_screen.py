@@ -86,14 +86,13 @@ def key_of(paths: Paths, now: arrow.Arrow, names: Sequence[str] | None = None) -
         if names is None:
             generation = (paths.data / ".generation").read_bytes()[:64]
             parts.append(f"generation {generation.strip().decode('ascii', 'replace')}")
-    for extra in (paths.config_file,):
-        try:
-            stat = extra.stat()
-            parts.append(f"{extra.name} {stat.st_size} {stat.st_mtime_ns}")
-        except FileNotFoundError:
-            parts.append(f"{extra.name} none")
-        except OSError:
-            return None
+    try:  # the cadence settings
+        stat = paths.config_file.stat()
+        parts.append(f"config {stat.st_size} {stat.st_mtime_ns}")
+    except FileNotFoundError:
+        parts.append("config none")
+    except OSError:
+        return None
     return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
 
 
