@@ -63,13 +63,10 @@ def path_of(paths: Paths) -> str:
 def read(paths: Paths, now: arrow.Arrow, store: Store) -> tuple[list[Article], Best, Reasons] | None:
     """(the recent articles, their best contacts, each match's reasons) as kept, when the
     key still matches; None otherwise (missing, damaged, or any article or contact gone)."""
-    wanted = key(paths, now, store.contacts())
-    if wanted is None:
-        return None
     try:
-        with open(path_of(paths), "rb") as handle:
+        with open(path_of(paths), "rb") as handle:  # first: nothing kept costs one open
             document = orjson.loads(handle.read(8 << 20))
-        if document.get("format") != FORMAT or document.get("key") != wanted:
+        if document.get("format") != FORMAT or document.get("key") != key(paths, now, store.contacts()):
             return None
         recent: list[Article] = []
         best: Best = {}
