@@ -26,10 +26,12 @@ WRITE_WAIT_SECONDS = 10.0
 
 
 @contextlib.contextmanager
-def open_store(env: Env, write: bool = True) -> Iterator[Store]:
+def open_store(env: Env, write: bool = True, keep_first_screen: bool = False) -> Iterator[Store]:
     """Open the store for one command. Errors become clear messages and exit codes.
     (What a command changes is named for undo by the service it calls, or by the command
-    with ``store.change``.)"""
+    with ``store.change``.) ``keep_first_screen``: after a save, keep the TUI's first
+    screen even if no TUI kept it yet (an import or a restore: the next start is the first
+    one on that data, and it paints at once)."""
     try:
         store = Store.open(
             env.paths.data,
@@ -49,7 +51,7 @@ def open_store(env: Env, write: bool = True) -> Iterator[Store]:
         yield store
         if write and store.generation != generation:
             _refresh_reminders(store, env)
-            _refresh_first_screen(store, env)
+            _refresh_first_screen(store, env, always=keep_first_screen)
     except Locked as exc:
         fail(f"{exc}", EXIT_LOCKED)
     except StoreError as exc:
@@ -63,13 +65,16 @@ def open_store(env: Env, write: bool = True) -> Iterator[Store]:
             click.echo(f"crm-tui: warning: {line}", err=True)
 
 
-def _refresh_first_screen(store: Store, env: Env) -> None:
+def _refresh_first_screen(store: Store, env: Env, always: bool) -> None:
     """The TUI's next start paints the rows it kept at once, if they still match the data
     (crm_tui/ui/first_screen.py): after this save they match again. (Textual is not loaded
     for it: the row model is plain Python.)"""
     from crm_tui.ui import first_screen
 
-    first_screen.refresh_if_kept(env.paths, store, env.settings, env.now)
+    if always:
+        first_screen.keep(env.paths, store, env.settings, env.now)
+    else:
+        first_screen.refresh_if_kept(env.paths, store, env.settings, env.now)
 
 
 def _refresh_reminders(store: Store, env: Env) -> None:

@@ -260,7 +260,7 @@ def _keep_matches(store: Store, env: Env) -> None:
     out again for the new articles (crm_tui/ui/kept_matches.py; Textual is not loaded)."""
     from crm_tui.ui import kept_matches
 
-    kept_matches.refresh_if_kept(env.paths, store, env.now)
+    kept_matches.refresh_if_kept(env.paths, store, env.settings, env.now)
 
 
 @feeds.command("import-opml")

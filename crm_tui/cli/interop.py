@@ -34,7 +34,7 @@ def import_contacts(env: Env, kind: str, path: Path, dry_run: bool, as_json: boo
     """
     if not path.exists():
         fail(f"no such file or folder: {path}")
-    with open_store(env, write=not dry_run) as store:
+    with open_store(env, write=not dry_run, keep_first_screen=True) as store:
         try:
             report = import_file(store, kind, path, env.now, dry_run=dry_run, tier=tier, tags=tags)
         except InteropError as exc:
@@ -90,7 +90,7 @@ def export_contacts(env: Env, kind: str, path: Path, days: int) -> None:
 @pass_env
 def restore(env: Env, file: Path) -> None:
     """Restore a JSON backup (from `crm-tui export json`) into an empty home."""
-    with open_store(env) as store:
+    with open_store(env, keep_first_screen=True) as store:
         try:
             counts = backup.restore(store, env.paths, file)
         except InteropError as exc:

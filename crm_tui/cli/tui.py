@@ -33,17 +33,27 @@ def make_app(env: Env, first_screen: bool = False) -> CrmApp:
 
     ``first_screen`` (the real command): when the first screenful of Contacts kept by the
     last run still matches the data (:mod:`crm_tui.ui.first_screen`), the app paints it
-    first and opens the store right after (:func:`open_store`, in a thread)."""
+    first and opens the store right after (:func:`open_store`, in a thread). When nothing
+    matches, a child process works it out while this one imports the UI
+    (:mod:`crm_tui.ui.cold_start`), and the start goes on the same way."""
     perf.pause_gc_for_startup()  # until the first frame (CrmApp.on_ready)
+    keeper = None
     try:
-        from crm_tui.ui.app import CrmApp
-
+        rows = None
         if first_screen:
             from crm_tui.ui import first_screen as kept
 
-            rows = kept.read(env.paths, env.now)
-            if rows is not None:
-                return CrmApp(env=env, store=None, first_screen=rows)
+            rows = kept.read(env.paths, env.now, env.settings)
+            if rows is None:  # a cold start: the first screen is worked out alongside
+                from crm_tui.ui.cold_start import keep_in_child
+
+                keeper = keep_in_child(env.paths, env.settings, env.now)
+        from crm_tui.ui.app import CrmApp  # Textual and the home screen: a third of a second
+
+        if keeper is not None and keeper.wait():
+            rows = kept.read(env.paths, env.now, env.settings)
+        if rows is not None:
+            return CrmApp(env=env, store=None, first_screen=rows)
         try:
             store, readonly_reason = open_store(env)
         except StoreError as exc:
@@ -52,3 +62,6 @@ def make_app(env: Env, first_screen: bool = False) -> CrmApp:
     except BaseException:
         perf.resume_gc(freeze=False)
         raise
+    finally:
+        if keeper is not None:
+            keeper.stop()  # Ctrl+C while waiting: no child left behind

@@ -104,7 +104,7 @@ class ArticleMatches:
         from crm_tui.ui import kept_matches
 
         ctx = self.app.ctx
-        found = kept_matches.read(ctx.env.paths, ctx.now, ctx.store)
+        found = kept_matches.read(ctx.env.paths, ctx.now, ctx.settings, ctx.store)
         if found is None:
             return None
         recent, best, reasons = found
@@ -177,7 +177,7 @@ class ArticleMatches:
         store, now, version = ctx.store, ctx.now, self.version
         contacts = store.contacts()
         # The files' key before the store is read: a save in between makes it not match.
-        key = kept_matches.key(ctx.env.paths, now, contacts)
+        key = kept_matches.key(ctx.env.paths, now, ctx.settings, contacts)
         articles, feeds = store.articles(), store.feeds()
         recent = sorted(articles, key=published_of, reverse=True)[:RECENT]
         exclusions = [(s.article_id, s.contact_id) for s in store.shares()]

@@ -9,7 +9,8 @@ data), under a key made of everything they were computed from:
 
 - every data file's size, time and inode and the folder's save counter (any save by any
   crm-tui process changes the key),
-- the config file's (the cadence settings),
+- the settings the rows are worked out from (all but the theme and the keys: the app
+  saves the config file when the theme changes, and that must not make the next start slow),
 - the day (next steps and "3 weeks ago" change with it),
 - this file's format and the program's version.
 
@@ -65,11 +66,21 @@ def path_of(paths: Paths) -> Path:
     return paths.data / "cache" / FILE
 
 
-def key_of(paths: Paths, now: arrow.Arrow, names: Sequence[str] | None = None) -> str | None:
+def settings_stamp(settings: Settings) -> str:
+    """The settings kept rows and matches are worked out from, as one string: every one
+    but the theme and the keys (which change no row)."""
+    data = settings.to_toml_dict()
+    data.pop("ui", None)
+    data.pop("keys", None)
+    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
+
+
+def key_of(paths: Paths, now: arrow.Arrow, settings: Settings,
+           names: Sequence[str] | None = None) -> str | None:
     """What the kept rows depend on, as one string; None when the folder cannot be read.
     ``names``: only these data files count (else every one, and the save counter)."""
     parts = [f"format {FORMAT}", f"version {__version__}", f"day {now.format('YYYY-MM-DD')}",
-             f"zone {now.utcoffset()}", f"files {names}"]
+             f"zone {now.utcoffset()}", f"files {names}", f"settings {settings_stamp(settings)}"]
     try:
         entries = list(os.scandir(paths.data))
     except OSError:
@@ -86,13 +97,6 @@ def key_of(paths: Paths, now: arrow.Arrow, names: Sequence[str] | None = None) -
         if names is None:
             generation = (paths.data / ".generation").read_bytes()[:64]
             parts.append(f"generation {generation.strip().decode('ascii', 'replace')}")
-    try:  # the cadence settings
-        stat = paths.config_file.stat()
-        parts.append(f"config {stat.st_size} {stat.st_mtime_ns}")
-    except FileNotFoundError:
-        parts.append("config none")
-    except OSError:
-        return None
     return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
 
 
@@ -121,10 +125,10 @@ class FirstScreen:
     total: int
 
 
-def read(paths: Paths, now: arrow.Arrow) -> FirstScreen | None:
-    """The kept rows when they were computed from the data, config and day as they are
+def read(paths: Paths, now: arrow.Arrow, settings: Settings) -> FirstScreen | None:
+    """The kept rows when they were computed from the data, settings and day as they are
     now; None otherwise (or when the file is missing, damaged or odd in any way)."""
-    key = key_of(paths, now)
+    key = key_of(paths, now, settings)
     if key is None:
         return None
     try:
@@ -165,10 +169,12 @@ def tomorrow_morning(now: arrow.Arrow) -> arrow.Arrow:
 
 
 def keep(paths: Paths, store: Store, settings: Settings, now: arrow.Arrow,
-         top: Sequence[ContactRow] | None = None, total: int = 0) -> None:
-    """Keep today's and tomorrow's first screen. ``top``: today's first rows in the
-    default order when the caller has them (the Contacts screen), else they are worked
-    out from the store (a one-shot command after saving)."""
+         top: Sequence[ContactRow] | None = None, total: int = 0, expect: str | None = None) -> bool:
+    """Keep today's and tomorrow's first screen; True when they were written. ``top``:
+    today's first rows in the default order when the caller has them (the Contacts
+    screen), else they are worked out from the store (a one-shot command after saving).
+    ``expect``: today's key as it was before the store was read; nothing is kept when a
+    save changed it meanwhile (the rows would be older than their key)."""
     if top is None:
         contacts = store.contacts()
         total = len(contacts)
@@ -178,12 +184,15 @@ def keep(paths: Paths, store: Store, settings: Settings, now: arrow.Arrow,
             row.set_suggestion(steps.get(row.id))
     if not top:
         forget(paths)
-        return
+        return False
     later = tomorrow_morning(now)
     contacts = [row.contact for row in top]
     tomorrow = build_rows(contacts, next_steps_for(store, settings, later, {c.id for c in contacts}), later)
-    screens = [_screen(key_of(paths, now), top, total), _screen(key_of(paths, later), tomorrow, total)]
-    write(paths, [screen for screen in screens if screen is not None])
+    today_key = key_of(paths, now, settings)
+    if expect is not None and today_key != expect:
+        return False
+    screens = [_screen(today_key, top, total), _screen(key_of(paths, later, settings), tomorrow, total)]
+    return write(paths, [screen for screen in screens if screen is not None])
 
 
 def first_rows(contacts: Sequence[Contact], now: arrow.Arrow, count: int = ROWS) -> list[ContactRow]:
@@ -212,11 +221,11 @@ def _screen(key: str | None, rows: Iterable[ContactRow], total: int) -> dict[str
     return {"key": key, "total": total, "rows": kept}
 
 
-def write(paths: Paths, screens: list[dict[str, Any]]) -> None:
-    """A cache: any failure (a read-only folder, a full disk) is ignored, and the next start
-    is the usual one."""
+def write(paths: Paths, screens: list[dict[str, Any]]) -> bool:
+    """A cache: any failure (a read-only folder, a full disk) is ignored (False), and the
+    next start is the usual one."""
     if not screens:
-        return
+        return False
     target = path_of(paths)
     temp = target.with_name(f".{FILE}.{os.getpid()}.tmp")
     document = {"format": FORMAT, "screens": screens}
@@ -229,6 +238,8 @@ def write(paths: Paths, screens: list[dict[str, Any]]) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             temp.unlink()
+        return False
+    return True
 
 
 def forget(paths: Paths) -> None:

@@ -28,6 +28,7 @@ from crm_tui.paths import Paths
 from crm_tui.ui.first_screen import key_of
 
 if TYPE_CHECKING:
+    from crm_tui.config import Settings
     from crm_tui.store.repository import Store
 
 FORMAT = 1
@@ -40,9 +41,9 @@ TOP = 3  # matching contacts shown per row
 INPUTS = ("articles.json", "feeds.json", "shares.json", "dismissals.json")
 
 
-def key(paths: Paths, now: arrow.Arrow, contacts: Sequence[Contact]) -> str | None:
+def key(paths: Paths, now: arrow.Arrow, settings: Settings, contacts: Sequence[Contact]) -> str | None:
     """The key of the matches worked out from the data as it is now (and these contacts)."""
-    files = key_of(paths, now, INPUTS)
+    files = key_of(paths, now, settings, INPUTS)
     if files is None:
         return None
     fields = orjson.dumps([(c.id, c.interests, c.tags, c.company, c.role, c.notes) for c in contacts])
@@ -60,13 +61,13 @@ def path_of(paths: Paths) -> str:
     return str(paths.data / "cache" / FILE)
 
 
-def read(paths: Paths, now: arrow.Arrow, store: Store) -> tuple[list[Article], Best, Reasons] | None:
+def read(paths: Paths, now: arrow.Arrow, settings: Settings, store: Store) -> tuple[list[Article], Best, Reasons] | None:
     """(the recent articles, their best contacts, each match's reasons) as kept, when the
     key still matches; None otherwise (missing, damaged, or any article or contact gone)."""
     try:
         with open(path_of(paths), "rb") as handle:  # first: nothing kept costs one open
             document = orjson.loads(handle.read(8 << 20))
-        if document.get("format") != FORMAT or document.get("key") != key(paths, now, store.contacts()):
+        if document.get("format") != FORMAT or document.get("key") != key(paths, now, settings, store.contacts()):
             return None
         recent: list[Article] = []
         best: Best = {}
@@ -107,14 +108,14 @@ def write(paths: Paths, kept_key: str | None, recent: Sequence[Article], best: B
             os.unlink(temp)
 
 
-def refresh_if_kept(paths: Paths, store: Store, now: arrow.Arrow) -> bool:
+def refresh_if_kept(paths: Paths, store: Store, settings: Settings, now: arrow.Arrow) -> bool:
     """After a batch command changed what the matches depend on (``crm-tui feeds refresh``,
     from cron as often as not): work them out again if a TUI keeps them here and they no
     longer match, so its next start shows them at once. True when it did."""
     if not os.path.exists(path_of(paths)):
         return False
     contacts = store.contacts()
-    wanted = key(paths, now, contacts)
+    wanted = key(paths, now, settings, contacts)
     try:
         with open(path_of(paths), "rb") as handle:
             if orjson.loads(handle.read(8 << 20)).get("key") == wanted:

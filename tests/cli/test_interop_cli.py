@@ -51,3 +51,24 @@ def test_export_vcard_folder_file_and_csv(run_cli, tmp_path):
     assert (tmp_path / "all.vcf").read_bytes().count(b"BEGIN:VCARD") == 2
     run_cli("export", "csv", str(tmp_path / "all.csv"))
     assert "Jürgen Müller" in (tmp_path / "all.csv").read_text(encoding="utf-8-sig")
+
+
+def test_an_import_or_a_restore_keeps_the_first_screen_for_the_first_start(run_cli, paths, now, tmp_path):
+    """The first start on imported or restored data paints at once (crm_tui/ui/first_screen.py):
+    an import keeps the first screen even though no TUI kept it before; other saves do not."""
+    from crm_tui import config
+    from crm_tui.paths import resolve
+    from crm_tui.ui import first_screen
+
+    run_cli("add", "Ada Park")  # an ordinary save: nobody keeps rows yet, nor does it
+    assert not first_screen.path_of(paths).exists()
+    assert run_cli("import", "linkedin", str(FIXTURES / "linkedin-connections.csv")).exit_code == 0
+    kept = first_screen.read(paths, now, config.load(paths.config_file))
+    assert kept is not None and "Ada Park" in {row.name for row in kept.rows}
+    assert kept.total == len(json.loads(run_cli("list", "--json").output))
+    backup = tmp_path / "backup.json"
+    assert run_cli("export", "json", str(backup)).exit_code == 0
+    home2 = tmp_path / "home2"
+    assert run_cli("--home", str(home2), "restore", str(backup)).exit_code == 0
+    restored = resolve(home2)
+    assert first_screen.read(restored, now, config.load(restored.config_file)) is not None

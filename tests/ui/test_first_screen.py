@@ -14,10 +14,11 @@ import orjson
 import pytest
 from support import SIZE, make_env
 
+from crm_tui import config
 from crm_tui.cli.tui import make_app
 from crm_tui.store.storage import StoreError
 from crm_tui.ui import app as app_module
-from crm_tui.ui import first_screen, opening
+from crm_tui.ui import cold_start, first_screen, opening
 from crm_tui.ui.first_screen import KeptRow
 from crm_tui.ui.screens.contact import ContactScreen
 from crm_tui.ui.screens.contacts import ContactsScreen
@@ -29,6 +30,13 @@ def collector_restored() -> Iterator[None]:
     yield
     gc.unfreeze()
     gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def no_cold_start_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A start with nothing kept opens the store first here (tests/ui/test_cold_start.py
+    has the child process that works the first screen out alongside)."""
+    monkeypatch.setattr(cold_start, "usable", lambda: False)
 
 
 async def _run_until_kept(paths: Any, now: Any) -> list[str]:
@@ -44,6 +52,11 @@ async def _run_until_kept(paths: Any, now: Any) -> list[str]:
     return names
 
 
+def _read(paths: Any, now: Any) -> first_screen.FirstScreen | None:
+    """The kept rows as a start would find them (its settings read from the config file)."""
+    return first_screen.read(paths, now, config.load(paths.config_file))
+
+
 def _rows_shown(app: Any) -> list[Any]:
     table = app.screen.query_one(ContactTable)
     return [table.rows[i] for i in table.order]
@@ -52,7 +65,7 @@ def _rows_shown(app: Any) -> list[Any]:
 async def test_a_second_start_paints_the_kept_rows_then_the_store_replaces_them(demo_paths, now) -> None:
     names = await _run_until_kept(demo_paths, now)
     assert first_screen.path_of(demo_paths).exists()
-    kept = first_screen.read(demo_paths, now)
+    kept = _read(demo_paths, now)
     assert kept is not None and [row.name for row in kept.rows[:5]] == names
 
     app = make_app(make_env(demo_paths, now), first_screen=True)
@@ -122,18 +135,23 @@ async def test_stale_kept_rows_show_for_a_moment_only(demo_paths, now) -> None:
 
 async def test_a_save_a_new_day_or_a_config_change_means_a_usual_start(demo_paths, now) -> None:
     await _run_until_kept(demo_paths, now)
-    assert first_screen.read(demo_paths, now) is not None
-    assert first_screen.read(demo_paths, now.shift(days=2)) is None  # next steps move with the day
-    demo_paths.config_file.write_text("[cadence]\n", encoding="utf-8")
-    assert first_screen.read(demo_paths, now) is None
+    assert _read(demo_paths, now) is not None
+    assert _read(demo_paths, now.shift(days=2)) is None  # next steps move with the day
+    settings = config.load(demo_paths.config_file)  # the app saves a new theme: no row changes
+    settings.ui.theme = "nord"
+    config.save(settings, demo_paths.config_file)
+    assert config.load(demo_paths.config_file).ui.theme == "nord"
+    assert _read(demo_paths, now) is not None
+    demo_paths.config_file.write_text("[cadence]\nclose = 10\n", encoding="utf-8")  # a row setting
+    assert _read(demo_paths, now) is None
     await _run_until_kept(demo_paths, now)  # kept again, under the new config
-    assert first_screen.read(demo_paths, now) is not None
+    assert _read(demo_paths, now) is not None
     from crm_tui.store.repository import Store
 
     with Store.open(demo_paths.data, today=now) as store:  # another process saves
         contact = store.contacts()[0]
         store.update_contact(dataclasses.replace(contact, company="Elsewhere Ltd"))
-    assert first_screen.read(demo_paths, now) is None
+    assert _read(demo_paths, now) is None
 
 
 @pytest.mark.parametrize("content", [
@@ -144,11 +162,11 @@ def test_a_damaged_kept_file_is_ignored(demo_paths, now, content: bytes) -> None
     path = first_screen.path_of(demo_paths)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
-    assert first_screen.read(demo_paths, now) is None
+    assert _read(demo_paths, now) is None
 
 
 def test_odd_rows_are_refused_and_control_codes_dropped(demo_paths, now) -> None:
-    key = first_screen.key_of(demo_paths, now)
+    key = first_screen.key_of(demo_paths, now, config.load(demo_paths.config_file))
 
     def keep(rows: list[Any], total: int = 3) -> None:
         path = first_screen.path_of(demo_paths)
@@ -158,13 +176,13 @@ def test_odd_rows_are_refused_and_control_codes_dropped(demo_paths, now) -> None
 
     good = ["c1", "Ada\x1b[31m Park\x07", "Acme", "today", "", "", ""]
     keep([good])
-    kept = first_screen.read(demo_paths, now)
+    kept = _read(demo_paths, now)
     assert kept is not None and "\x1b" not in kept.rows[0].name and "\x07" not in kept.rows[0].name
     for bad in (["c1", "Ada"], [1, *good[1:]], [*good[:5], "exploded", ""], [*good[:6], 7]):
         keep([bad])
-        assert first_screen.read(demo_paths, now) is None, bad
+        assert _read(demo_paths, now) is None, bad
     keep([good], total=0)  # fewer contacts than rows
-    assert first_screen.read(demo_paths, now) is None
+    assert _read(demo_paths, now) is None
 
 
 async def test_a_store_that_fails_to_open_after_the_first_frame_ends_with_its_message(
@@ -200,14 +218,14 @@ async def test_the_next_day_finds_its_rows_kept_too(demo_paths, now) -> None:
     that day computes from the store."""
     await _run_until_kept(demo_paths, now)
     tomorrow = first_screen.tomorrow_morning(now)
-    kept = first_screen.read(demo_paths, tomorrow)
-    today = first_screen.read(demo_paths, now)
+    kept = _read(demo_paths, tomorrow)
+    today = _read(demo_paths, now)
     assert kept is not None and today is not None
     # not today's rows again: the days since the last touch moved on
     assert [r.last for r in today.rows] != [r.last for r in kept.rows]
     first_screen.forget(demo_paths)
     await _run_until_kept(demo_paths, tomorrow)  # that day's own start, store first
-    computed = first_screen.read(demo_paths, tomorrow)
+    computed = _read(demo_paths, tomorrow)
     assert computed is not None
     cells = [[row.id, *row.cells().values()] for row in kept.rows]
     assert cells == [[row.id, *row.cells().values()] for row in computed.rows]
@@ -219,7 +237,7 @@ async def test_a_command_that_saves_keeps_the_screen_afresh(demo_paths, now, run
     await _run_until_kept(demo_paths, now)
     added = run_cli("add", "Aaron Newcomer", "--company", "Fresh Co")  # never touched: first
     assert added.exit_code == 0, added.output
-    kept = first_screen.read(demo_paths, now)
+    kept = _read(demo_paths, now)
     assert kept is not None
     assert "Aaron Newcomer" in [row.name for row in kept.rows]
     total = kept.total

@@ -1,0 +1,141 @@
+"""A cold start (nothing kept by a last run) works out its first screen in a second process.
+
+When the rows kept by the last run (:mod:`crm_tui.ui.first_screen`) do not match (the
+first start on a data folder, the first of a new version, the first after a setting
+changed, or after a save by a program that does not keep them), the start used to do
+everything in turn: import Textual and the screens (about 0.3 s), then open the store
+(0.14 s at 10,000 contacts, 0.65 s at 50,000), then paint. On a machine with two cores or
+more these two halves need not wait for each other: just before the UI is imported, the
+start forks a child that opens the store read-only, keeps the first screen (the very file
+a warm start reads) and exits; the parent imports the UI meanwhile, waits for the child,
+and starts as a warm start does: it paints the kept rows and opens the store itself in a
+thread, keys waiting for it (the key gate).
+
+The child only reads the store (read-only opens take no lock) and writes the cache file
+(whole or not at all); it never touches the terminal (its standard streams are
+``/dev/null``) and ends with ``os._exit``. Whatever goes wrong in it (a damaged or newer
+file, a full disk, a crash) the parent sees "nothing kept" and does the usual start,
+which reports the problem as always. It is used only where ``fork`` is safe and cheap:
+Linux, no other thread running (none runs before the UI starts), more than one core.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import arrow
+
+from crm_tui.paths import Paths
+
+if TYPE_CHECKING:
+    from crm_tui.config import Settings
+
+# How long a start waits for the child before it opens the store itself. The child is
+# ahead of any open the parent would start, so it is waited for even at 50,000 contacts
+# (about 0.8 s); only a child that hangs (a stuck network mount) costs this long.
+WAIT_SECONDS = 10.0
+
+
+def usable() -> bool:
+    """Whether a second process can work out the first screen alongside the start."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False
+    if threading.active_count() != 1:  # a lock held by another thread would stay held in the child
+        return False
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return cores > 1
+
+
+class Keeper:
+    """The child process keeping the first screen (see the module's text)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._done = False
+
+    def wait(self, timeout: float = WAIT_SECONDS) -> bool:
+        """Wait for the child (at most ``timeout`` seconds, then it is killed); True when it
+        kept the first screen."""
+        try:
+            status = self._wait(timeout)
+        finally:
+            self.stop()
+        return status == 0
+
+    def _wait(self, timeout: float) -> int | None:
+        deadline = time.monotonic() + timeout
+        try:
+            pidfd = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):
+            pidfd = None
+        try:
+            while True:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    self._done = True
+                    return os.waitstatus_to_exitcode(status)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                if pidfd is not None:
+                    select.select([pidfd], [], [], left)  # readable when the child ends
+                else:
+                    time.sleep(min(left, 0.002))
+        finally:
+            if pidfd is not None:
+                os.close(pidfd)
+
+    def stop(self) -> None:
+        """Kill the child if it is still running, and reap it (no zombie is left)."""
+        if self._done:
+            return
+        self._done = True
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.waitpid(self.pid, 0)
+
+
+def keep_in_child(paths: Paths, settings: Settings, now: arrow.Arrow) -> Keeper | None:
+    """Fork the child that keeps the first screen; None where that is not done (see
+    :func:`usable`) or the fork failed: the start is the usual one then."""
+    if not usable():
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid:
+        return Keeper(pid)
+    code = 1
+    try:
+        code = _child(paths, settings, now)
+    except BaseException:  # anything: the parent does the usual start, which says why
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _child(paths: Paths, settings: Settings, now: arrow.Arrow) -> int:
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):  # never a byte on the terminal the parent is about to take over
+        os.dup2(devnull, fd)
+    from crm_tui.store.repository import Store
+    from crm_tui.ui import first_screen
+
+    before = first_screen.key_of(paths, now, settings)
+    if before is None:
+        return 1
+    with Store.open(paths.data, readonly=True, today=now) as store:
+        kept = first_screen.keep(paths, store, settings, now, expect=before)
+    return 0 if kept else 1

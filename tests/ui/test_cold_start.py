@@ -1,0 +1,131 @@
+"""A start with nothing kept works out its first screen in a child process while the UI is
+imported (crm_tui/ui/cold_start.py): the rows it paints, the store it leaves untouched, and
+a child that fails or hangs."""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from support import SIZE, make_env
+
+from crm_tui import config
+from crm_tui.cli.tui import make_app
+from crm_tui.store.repository import Store
+from crm_tui.ui import cold_start, first_screen
+from crm_tui.ui.widgets.contact_table import ContactTable
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="the child is used on Linux only")
+
+
+@pytest.fixture(autouse=True)
+def collector_restored() -> Iterator[None]:
+    yield
+    gc.unfreeze()
+    gc.enable()
+
+
+@pytest.fixture
+def keepers(monkeypatch: pytest.MonkeyPatch) -> list[cold_start.Keeper]:
+    """The children the start forked. (The test process has other threads, Textual's and
+    the test runner's, that a real start does not: they take no lock the child needs.)"""
+    monkeypatch.setattr(cold_start, "usable", lambda: True)
+    made: list[cold_start.Keeper] = []
+    real = cold_start.keep_in_child
+
+    def recorded(*args: Any) -> cold_start.Keeper | None:
+        keeper = real(*args)
+        assert keeper is not None
+        made.append(keeper)
+        return keeper
+
+    monkeypatch.setattr(cold_start, "keep_in_child", recorded)
+    return made
+
+
+def _stamps(paths: Any) -> dict[str, tuple[int, int]]:
+    return {entry.name: (entry.stat().st_size, entry.stat().st_mtime_ns)
+            for entry in os.scandir(paths.data) if entry.is_file()}
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+async def test_a_cold_start_paints_the_rows_a_child_worked_out(demo_paths, now, keepers) -> None:
+    assert not first_screen.path_of(demo_paths).exists()
+    before = _stamps(demo_paths)
+    with Store.open(demo_paths.data, readonly=True, today=now) as store:
+        expected = [row.name for row in first_screen.first_rows(store.contacts(), now)]
+
+    app = make_app(make_env(demo_paths, now), first_screen=True)
+    assert len(keepers) == 1 and _reaped(keepers[0].pid)  # waited for, no zombie
+    assert app.first_screen is not None and not app.ctx.opened  # painted first, store after
+    assert [row.name for row in app.first_screen.rows] == expected
+    assert _stamps(demo_paths) == before  # the child only read the store
+    async with app.run_test(size=SIZE) as pilot:
+        while not app.screen.steps_ready:
+            await pilot.pause(0.01)
+        assert app.ctx.opened
+        table = app.screen.query_one(ContactTable)
+        assert [table.rows[i].name for i in table.order][: len(expected)] == expected
+        await pilot.press("j", "enter")  # keys go to the real rows
+        await pilot.pause()
+        assert getattr(app.screen, "contact_id", None) == table.rows[table.order[1]].id
+    app.finish_opening()
+
+
+def test_a_damaged_store_means_the_usual_start_and_its_message(demo_paths, now, keepers, capsys) -> None:
+    contacts = demo_paths.data / "contacts.json"
+    contacts.write_bytes(b'{"_schema": 2, "contacts": {"1": ')
+    damaged = contacts.read_bytes()
+    with pytest.raises(SystemExit) as ended:
+        make_app(make_env(demo_paths, now), first_screen=True)
+    assert ended.value.code == 2
+    assert "contacts.json" in capsys.readouterr().err
+    assert len(keepers) == 1 and _reaped(keepers[0].pid)
+    assert contacts.read_bytes() == damaged  # never rewritten
+    assert not first_screen.path_of(demo_paths).exists()
+
+
+def test_a_child_that_hangs_is_killed_and_reaped(demo_paths, now, monkeypatch) -> None:
+    monkeypatch.setattr(cold_start, "usable", lambda: True)
+    monkeypatch.setattr(cold_start, "_child", lambda *args: time.sleep(60) or 0)
+    keeper = cold_start.keep_in_child(demo_paths, config.Settings(), now)
+    assert keeper is not None
+    start = time.monotonic()
+    assert keeper.wait(timeout=0.3) is False
+    assert time.monotonic() - start < 5
+    assert _reaped(keeper.pid)
+
+
+def test_no_child_while_another_thread_runs() -> None:
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert cold_start.usable() is False
+    finally:
+        release.set()
+        thread.join()
+
+
+def test_rows_older_than_their_key_are_not_kept(demo_paths, now) -> None:
+    settings = config.load(demo_paths.config_file)
+    with Store.open(demo_paths.data, readonly=True, today=now) as store:
+        assert first_screen.keep(demo_paths, store, settings, now, expect="a save since") is False
+        assert not first_screen.path_of(demo_paths).exists()
+        key = first_screen.key_of(demo_paths, now, settings)
+        assert first_screen.keep(demo_paths, store, settings, now, expect=key) is True
+    assert first_screen.read(demo_paths, now, settings) is not None
