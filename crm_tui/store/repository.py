@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import arrow
 
@@ -50,10 +50,20 @@ from crm_tui.store.storage import (
     finish_batch,
 )
 from crm_tui.store.sync import READ_ONLY_ERRNOS, FolderReadOnly, folder_read_only
-from crm_tui.store.table import SUMMARY_FIELDS, Summary, Table
+from crm_tui.store.table import SUMMARY_FIELDS, BuiltOnUse, Summary, Table
 from crm_tui.store.touches import TouchLog
 
 __all__ = ["LAZY_TABLES", "FolderReadOnly", "Locked", "ReadOnly", "StaleData", "Store", "StoreCore"]
+
+class LastTouches(NamedTuple):
+    """A contact's id and last touches, for ordering contacts without building them."""
+
+    id: str
+    last_in: str | None
+    last_out: str | None
+    name: str
+    order: int  # the contacts' order in the store (their ids' numbers)
+
 
 # Read on first use, not at open: nothing on the first screen or in `today` needs them.
 # Their schema is still checked at open (_check_schemas reads every file's head).
@@ -62,6 +72,10 @@ LAZY_TABLES = frozenset({"articles", "sources", "correspondents"})
 
 class Store(TouchLog):
     """Open with :meth:`open`; use as a context manager or call :meth:`close`."""
+
+    _build_on_use = False
+    # The summaries' parsed documents by doc id, for contacts built on use (see open).
+    _summary_docs: dict[str, Any] = {}  # only ever replaced, never changed
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -73,6 +87,7 @@ class Store(TouchLog):
         wait: float = 0.0,
         today: arrow.Arrow | None = None,
         long_lived: bool = False,
+        build_on_use: bool = False,
     ) -> Store:
         """Open the store in ``folder``.
 
@@ -84,10 +99,15 @@ class Store(TouchLog):
         but unfinished save as the next writer will finish it. Corrupt or newer files
         raise before anything is written. ``long_lived`` (the TUI) keeps the loaded
         records out of the garbage collector's scans for the rest of the process (see
-        :func:`crm_tui.perf.gc_paused`).
+        :func:`crm_tui.perf.gc_paused`). ``build_on_use`` (read-only only): each contact is
+        built when first asked for (:class:`crm_tui.store.table.BuiltOnUse`), for a
+        process that needs a few of them (:mod:`crm_tui.ui.cold_start`).
         """
+        if build_on_use and not readonly:
+            raise ValueError("build_on_use is for read-only stores")
         folder = Path(folder)
         store = cls(folder, readonly)
+        store._build_on_use = build_on_use
         if today is not None:
             store.clock = lambda: today
         if not readonly:
@@ -158,7 +178,9 @@ class Store(TouchLog):
             table = Table(self.folder, stem, cls, prefix, self.readonly)
             table.storage.snapshot = self._snap
             table.loader = self._load_table
-            if stem not in LAZY_TABLES and stem != "summaries":  # see _attach_summaries
+            if stem == "contacts" and self._build_on_use:
+                self._contacts_on_use(table)
+            elif stem not in LAZY_TABLES and stem != "summaries":  # see _attach_summaries
                 self._load_table(table)
             self._tables[stem] = table
         self._tables["contacts"].strip = SUMMARY_FIELDS
@@ -191,6 +213,40 @@ class Store(TouchLog):
                 contact.touch_count = 0
             self._attach_summaries(contacts, self._tables["summaries"])
 
+    def _contacts_on_use(self, table: Table) -> None:
+        """The contacts, each built when first asked for (an older file: all, migrated)."""
+        with self._naming_backup():
+            found, tables = table.storage.load()
+        if found != schema.VERSION:  # (a newer one was refused by _check_schemas)
+            self._load_table(table)
+            return
+        table.build_on_use(tables, self._give_summary)
+
+    def _give_summary(self, contact: Contact) -> None:
+        doc = self._summary_docs.get(contact.id[1:])  # contacts and summaries: the same ids
+        if doc is not None:
+            contact.last_in = doc.get("last_in")
+            contact.last_out = doc.get("last_out")
+            contact.touch_count = doc.get("touch_count", 0)
+
+    def last_touches(self) -> list[LastTouches]:
+        """Every contact's id, last touches (in, out), name and place in the store's order,
+        in no particular order; on a store opened with ``build_on_use``, without building
+        the contacts."""
+        table = self._tables["contacts"]
+        records = table.records
+        if isinstance(records, BuiltOnUse):
+            summaries, prefix = self._summary_docs, table.prefix
+            none: dict[str, Any] = {}
+            found = []
+            for doc_id, doc in records.docs.items():
+                summary = summaries.get(doc_id, none)
+                found.append(LastTouches(prefix + doc_id, summary.get("last_in"), summary.get("last_out"),
+                                         doc.get("name", ""), int(doc_id)))
+            return found
+        cut = len(table.prefix)
+        return [LastTouches(c.id, c.last_in, c.last_out, c.name, int(c.id[cut:])) for c in records.values()]
+
     def _attach_summaries(self, contacts: dict[str, Any], table: Table) -> None:
         """Give each contact its touch summary, read straight from the parsed file.
 
@@ -209,6 +265,9 @@ class Store(TouchLog):
             table.loader = self._build_parsed
             table.builds_from_cache = True
         prefix = table.prefix
+        if isinstance(contacts, BuiltOnUse):  # each is given its own when it is built
+            self._summary_docs = docs
+            return
         for doc_id, doc in docs.items():
             contact = contacts.get(prefix + doc_id)
             if contact is not None:

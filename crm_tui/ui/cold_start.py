@@ -136,6 +136,6 @@ def _child(paths: Paths, settings: Settings, now: arrow.Arrow) -> int:
     before = first_screen.key_of(paths, now, settings)
     if before is None:
         return 1
-    with Store.open(paths.data, readonly=True, today=now) as store:
+    with Store.open(paths.data, readonly=True, today=now, build_on_use=True) as store:
         kept = first_screen.keep(paths, store, settings, now, expect=before)
     return 0 if kept else 1

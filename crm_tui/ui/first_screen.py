@@ -45,7 +45,7 @@ import arrow
 import orjson
 
 from crm_tui import __version__
-from crm_tui.domain.text import strip_controls
+from crm_tui.domain.text import sort_key, strip_controls
 from crm_tui.paths import Paths
 from crm_tui.ui.widgets.contact_rows import ContactRow, build_rows, last_keys, next_steps_for, sort_order
 
@@ -176,9 +176,7 @@ def keep(paths: Paths, store: Store, settings: Settings, now: arrow.Arrow,
     ``expect``: today's key as it was before the store was read; nothing is kept when a
     save changed it meanwhile (the rows would be older than their key)."""
     if top is None:
-        contacts = store.contacts()
-        total = len(contacts)
-        top = first_rows(contacts, now)
+        top, total = first_rows_in(store, now)
         steps = next_steps_for(store, settings, now, {row.id for row in top})
         for row in top:
             row.set_suggestion(steps.get(row.id))
@@ -205,6 +203,29 @@ def first_rows(contacts: Sequence[Contact], now: arrow.Arrow, count: int = ROWS)
         contacts = [c for c, last in zip(contacts, lasts, strict=True) if last <= cut]
     rows = build_rows(contacts, {}, now)
     return [rows[i] for i in sort_order(rows, "last")[:count]]
+
+
+def first_rows_in(store: Store, now: arrow.Arrow, count: int = ROWS) -> tuple[list[ContactRow], int]:
+    """:func:`first_rows` of every contact in the store, and how many contacts there are,
+    building only the contacts that can be among them (a store opened with
+    ``build_on_use``, by the cold start's child, builds a screenful, not 50,000)."""
+    lasts = store.last_touches()
+    keys = last_keys(lasts, now)
+    total = len(keys)
+    if total > count:
+        cut = heapq.nsmallest(count, keys)[-1]
+        below = [last for last, key in zip(lasts, keys, strict=True) if key < cut]
+        ties = [last for last, key in zip(lasts, keys, strict=True) if key == cut]
+        room = count - len(below)
+        if len(ties) > room:  # (many never touched, or touched the same day): by name next
+            names = [sort_key(last.name) for last in ties]
+            name_cut = heapq.nsmallest(room, names)[-1]  # the same name again: candidates too
+            ties = [last for last, name in zip(ties, names, strict=True) if name <= name_cut]
+        lasts = below + ties
+    # In id order, as the table lists them: equal rows keep that order.
+    lasts.sort(key=lambda last: last.order)
+    contacts = [c for c in (store.contact(last.id) for last in lasts) if c is not None]
+    return first_rows(contacts, now, count), total
 
 
 def refresh_if_kept(paths: Paths, store: Store, settings: Settings, now: arrow.Arrow) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import arrow
 
@@ -190,7 +190,18 @@ def build_rows(
                 for c, last_key in zip(contacts, last_keys(contacts, now), strict=True)]
 
 
-def last_keys(contacts: Iterable[Contact], now: arrow.Arrow) -> list[str]:
+class Touched(Protocol):
+    """What :func:`last_keys` reads: a contact, or its id and last touches alone
+    (``Store.last_touches``)."""
+
+    @property
+    def last_in(self) -> str | None: ...
+
+    @property
+    def last_out(self) -> str | None: ...
+
+
+def last_keys(contacts: Iterable[Touched], now: arrow.Arrow) -> list[str]:
     """Each contact's default sort key: the ISO time of its last touch in the user's zone
     ("" for never, which sorts first)."""
     offset = now.isoformat()[-6:]
