@@ -55,6 +55,7 @@ from crm_tui.store.touches import TouchLog
 
 __all__ = ["LAZY_TABLES", "FolderReadOnly", "Locked", "ReadOnly", "StaleData", "Store", "StoreCore"]
 
+
 class LastTouches(NamedTuple):
     """A contact's id and last touches, for ordering contacts without building them."""
 
@@ -208,9 +209,12 @@ class Store(TouchLog):
     def _after_reread(self, stems: set[str]) -> None:
         if {"contacts", "summaries"} & stems:
             contacts = self._tables["contacts"].records
-            for contact in contacts.values():
-                contact.last_in = contact.last_out = None
-                contact.touch_count = 0
+            if isinstance(contacts, BuiltOnUse):  # built again on use, with the new summaries
+                contacts.forget()
+            else:
+                for contact in contacts.values():
+                    contact.last_in = contact.last_out = None
+                    contact.touch_count = 0
             self._attach_summaries(contacts, self._tables["summaries"])
 
     def _contacts_on_use(self, table: Table) -> None:
@@ -223,7 +227,8 @@ class Store(TouchLog):
         table.build_on_use(tables, self._give_summary)
 
     def _give_summary(self, contact: Contact) -> None:
-        doc = self._summary_docs.get(contact.id[1:])  # contacts and summaries: the same ids
+        # Contacts and summaries: the same ids, the same prefix.
+        doc = self._summary_docs.get(contact.id[len(self._tables["contacts"].prefix):])
         if doc is not None:
             contact.last_in = doc.get("last_in")
             contact.last_out = doc.get("last_out")

@@ -77,6 +77,10 @@ class BuiltOnUse(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self.docs)
 
+    def forget(self) -> None:
+        """Build each record afresh when next asked for (what it is made from changed)."""
+        self._built.clear()
+
     def built(self) -> int:
         """How many records were built so far (for tests)."""
         return len(self._built)

@@ -8,7 +8,7 @@ import itertools
 
 import pytest
 
-from crm_tui.domain.models import Contact
+from crm_tui.domain.models import Contact, Touch
 from crm_tui.store.repository import Store
 from crm_tui.store.table import BuiltOnUse
 from crm_tui.ui.first_screen import first_rows, first_rows_in
@@ -59,3 +59,15 @@ def test_first_rows_in_are_the_first_rows_of_everyone(tied, now, count) -> None:
 def test_only_a_read_only_store_builds_on_use(paths, now) -> None:
     with pytest.raises(ValueError, match="read-only"):
         Store.open(paths.data, today=now, build_on_use=True)
+
+
+def test_a_refresh_after_another_process_logged_gives_the_new_summaries(tied, now) -> None:
+    with Store.open(tied.data, readonly=True, today=now, build_on_use=True) as lazy:
+        before = lazy.contact("c5")
+        assert before is not None
+        with Store.open(tied.data, today=now) as writer:  # another process logs a touch
+            writer.log_touch(Touch(contact_id="c5", at="2026-03-01T12:00:00+00:00"))
+        lazy.refresh()
+        after = lazy.contact("c5")
+        assert after is not None and after.last_out == "2026-03-01T12:00:00+00:00"
+        assert after.touch_count == before.touch_count + 1
