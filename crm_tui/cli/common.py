@@ -72,7 +72,7 @@ def _refresh_first_screen(store: Store, env: Env, always: bool) -> None:
     from crm_tui.ui import first_screen
 
     if always:
-        first_screen.keep(env.paths, store, env.settings, env.now)
+        first_screen.keep(env.paths, store, env.settings, env.now, days=first_screen.DAYS_AHEAD)
     else:
         first_screen.refresh_if_kept(env.paths, store, env.settings, env.now)
 

@@ -20,6 +20,8 @@ def run_tui(env: Env) -> None:
     app = make_app(env, first_screen=True)
     try:
         app.run()
+        if not app.return_code:
+            app.keep_for_next_start()
     finally:
         app.finish_opening()  # and close the store
         perf.resume_gc()  # if the app ended before its first frame

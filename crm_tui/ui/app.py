@@ -217,6 +217,24 @@ class CrmApp(LiveApp, App[None]):
         self._key_gate.resume()  # the keys typed meanwhile, to the real rows
         self._warm_up()
 
+    def keep_for_next_start(self) -> None:
+        """(After the app ended normally) keep a week of first screens for the next start
+        (:mod:`crm_tui.ui.first_screen`): a start after a weekend away paints at once too.
+        A few tens of milliseconds after the terminal is given back."""
+        from crm_tui.store.storage import StoreError
+        from crm_tui.ui import first_screen
+
+        if self._opener is not None:
+            self._opener.join()
+        if not self.ctx.opened or self.ctx.readonly:
+            return
+        try:
+            self.store.refresh()  # what another crm-tui saved since the last look
+            first_screen.keep(self.ctx.env.paths, self.store, self.ctx.settings, self.ctx.now,
+                              days=first_screen.DAYS_AHEAD)
+        except (StoreError, OSError):  # a cache: the next start is a cold one, that is all
+            pass
+
     def finish_opening(self) -> None:
         """(After the app ended) wait for a store still being opened, and close it."""
         if self._opener is not None:

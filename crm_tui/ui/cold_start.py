@@ -137,5 +137,5 @@ def _child(paths: Paths, settings: Settings, now: arrow.Arrow) -> int:
     if before is None:
         return 1
     with Store.open(paths.data, readonly=True, today=now, build_on_use=True) as store:
-        kept = first_screen.keep(paths, store, settings, now, expect=before)
+        kept = first_screen.keep(paths, store, settings, now, expect=before, days=first_screen.DAYS_AHEAD)
     return 0 if kept else 1

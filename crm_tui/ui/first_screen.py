@@ -14,9 +14,11 @@ data), under a key made of everything they were computed from:
 - the day (next steps and "3 weeks ago" change with it),
 - this file's format and the program's version.
 
-Two screens are kept, today's and tomorrow morning's (the same contacts: the default
-order is by last touch, which the day does not change), so the first start of a day finds
-its rows too. A one-shot command that saves (``crm-tui log``, a cron ``crm-tui sync``)
+Today's screen is kept and the next mornings' (the same contacts: the default order is
+by last touch, which the day does not change): tomorrow's by the Contacts screen after
+every change, and a week of them by commands that save, by a cold start's child and by
+the app as it ends, so the first start of a day, even after a weekend away, finds its
+rows too. A one-shot command that saves (``crm-tui log``, a cron ``crm-tui sync``)
 keeps them afresh when a TUI has kept them before (``cli/common.py``), so the next start
 matches again.
 
@@ -25,9 +27,11 @@ first and opens the store right after, in a thread; keys typed meanwhile wait fo
 key gate) and then go where they would have. The rows it paints are replaced by the ones
 computed from the store as soon as it is open, so even a key that missed a change (a
 clock set back, a file restored with its old time) shows stale rows for a moment only.
-A key that does not match (the kept rows are older than a day, or a save by a program
-that does not keep them, such as an older crm-tui) is the usual start: the store first,
-then the frame.
+A key that does not match (no day kept is today, a changed setting, a new version, or a
+save by a program that does not keep them, such as an older crm-tui) is a cold start: a
+child process works the rows out while the start imports the UI
+(:mod:`crm_tui.ui.cold_start`), or, where that is not done, the store first, then the
+frame.
 """
 
 from __future__ import annotations
@@ -56,6 +60,10 @@ if TYPE_CHECKING:
 
 FORMAT = 2
 ROWS = 100  # taller terminals show the rest once the store is open
+# The mornings kept by a command that saved, a cold start's child and the app as it ends
+# (a start after a weekend away is a quick one); the Contacts screen's own keeping, after
+# every change, keeps today and tomorrow (each day is a few milliseconds on the event loop).
+DAYS_AHEAD = 7
 FILE = "first-screen.json"
 # The table's cells, in the order kept (ContactRow.cells()'s names).
 CELLS = ("name", "company_role", "last", "next_step", "status", "tags")
@@ -162,19 +170,22 @@ def _row(item: Any) -> KeptRow:
     return KeptRow(contact_id, cells)
 
 
-def tomorrow_morning(now: arrow.Arrow) -> arrow.Arrow:
-    """When tomorrow's kept screen is computed for (its rows are replaced on that start
-    anyway: a rule that turns on a later hour shows a moment late, never wrongly kept)."""
-    return now.shift(days=1).floor("day").replace(hour=9)
+def morning(now: arrow.Arrow, days: int = 1) -> arrow.Arrow:
+    """When a later day's kept screen is computed for: 09:00 that day (its rows are
+    replaced on that start anyway: a rule that turns on a later hour shows a moment late,
+    never wrongly kept)."""
+    return now.shift(days=days).floor("day").replace(hour=9)
 
 
 def keep(paths: Paths, store: Store, settings: Settings, now: arrow.Arrow,
-         top: Sequence[ContactRow] | None = None, total: int = 0, expect: str | None = None) -> bool:
-    """Keep today's and tomorrow's first screen; True when they were written. ``top``:
-    today's first rows in the default order when the caller has them (the Contacts
-    screen), else they are worked out from the store (a one-shot command after saving).
-    ``expect``: today's key as it was before the store was read; nothing is kept when a
-    save changed it meanwhile (the rows would be older than their key)."""
+         top: Sequence[ContactRow] | None = None, total: int = 0, expect: str | None = None,
+         days: int = 2) -> bool:
+    """Keep the first screen of today and of the ``days - 1`` mornings after it; True when
+    they were written. ``top``: today's first rows in the default order when the caller
+    has them (the Contacts screen), else they are worked out from the store (a one-shot
+    command after saving). ``expect``: today's key as it was before the store was read;
+    nothing is kept when a save changed it meanwhile (the rows would be older than their
+    key)."""
     if top is None:
         top, total = first_rows_in(store, now)
         steps = next_steps_for(store, settings, now, {row.id for row in top})
@@ -183,13 +194,15 @@ def keep(paths: Paths, store: Store, settings: Settings, now: arrow.Arrow,
     if not top:
         forget(paths)
         return False
-    later = tomorrow_morning(now)
     contacts = [row.contact for row in top]
-    tomorrow = build_rows(contacts, next_steps_for(store, settings, later, {c.id for c in contacts}), later)
+    ids = {c.id for c in contacts}
+    later = [morning(now, ahead) for ahead in range(1, days)]
+    ahead = [build_rows(contacts, next_steps_for(store, settings, day, ids), day) for day in later]
     today_key = key_of(paths, now, settings)
     if expect is not None and today_key != expect:
         return False
-    screens = [_screen(today_key, top, total), _screen(key_of(paths, later, settings), tomorrow, total)]
+    screens = [_screen(today_key, top, total)]
+    screens += [_screen(key_of(paths, day, settings), rows, total) for day, rows in zip(later, ahead, strict=True)]
     return write(paths, [screen for screen in screens if screen is not None])
 
 
@@ -232,7 +245,7 @@ def refresh_if_kept(paths: Paths, store: Store, settings: Settings, now: arrow.A
     """After a one-shot command saved: keep the screens afresh if a TUI keeps them here
     (nobody else pays for it)."""
     if path_of(paths).exists():
-        keep(paths, store, settings, now)
+        keep(paths, store, settings, now, days=DAYS_AHEAD)
 
 
 def _screen(key: str | None, rows: Iterable[ContactRow], total: int) -> dict[str, Any] | None:

@@ -217,7 +217,7 @@ async def test_the_next_day_finds_its_rows_kept_too(demo_paths, now) -> None:
     """The first start of a day: tomorrow's screen, kept the day before, is what a start
     that day computes from the store."""
     await _run_until_kept(demo_paths, now)
-    tomorrow = first_screen.tomorrow_morning(now)
+    tomorrow = first_screen.morning(now)
     kept = _read(demo_paths, tomorrow)
     today = _read(demo_paths, now)
     assert kept is not None and today is not None
@@ -231,6 +231,40 @@ async def test_the_next_day_finds_its_rows_kept_too(demo_paths, now) -> None:
     assert cells == [[row.id, *row.cells().values()] for row in computed.rows]
 
 
+async def test_the_app_as_it_ends_keeps_a_week_so_a_start_after_a_weekend_is_quick(demo_paths, now) -> None:
+    app = make_app(make_env(demo_paths, now), first_screen=True)
+    async with app.run_test(size=SIZE) as pilot:
+        while not app.screen.steps_ready:
+            await pilot.pause(0.01)
+    assert _read(demo_paths, first_screen.morning(now, 3)) is None  # the screen keeps tomorrow only
+    app.keep_for_next_start()  # as `crm-tui` does once the app ended normally
+    app.finish_opening()
+    monday = first_screen.morning(now, 3)
+    kept = _read(demo_paths, monday.replace(hour=15))  # any time that day
+    assert kept is not None and _read(demo_paths, now) is not None
+    assert _read(demo_paths, first_screen.morning(now, first_screen.DAYS_AHEAD)) is None  # a week, no more
+    first_screen.forget(demo_paths)
+    await _run_until_kept(demo_paths, monday)  # what that day's own start works out
+    computed = _read(demo_paths, monday)
+    assert computed is not None
+    assert [[row.id, *row.cells().values()] for row in kept.rows] == \
+        [[row.id, *row.cells().values()] for row in computed.rows]
+
+
+async def test_a_read_only_app_keeps_nothing_as_it_ends(demo_paths, now) -> None:
+    from crm_tui.store.repository import Store
+    from crm_tui.ui.app import CrmApp
+
+    store = Store.open(demo_paths.data, readonly=True, today=now)
+    app = CrmApp(make_env(demo_paths, now), store, readonly_reason="another crm-tui")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+    first_screen.forget(demo_paths)
+    app.keep_for_next_start()
+    app.finish_opening()
+    assert not first_screen.path_of(demo_paths).exists()
+
+
 async def test_a_command_that_saves_keeps_the_screen_afresh(demo_paths, now, run_cli) -> None:
     run_cli("add", "Zed Nobody")  # no TUI has kept anything: nothing is written
     assert not first_screen.path_of(demo_paths).exists()
@@ -240,6 +274,7 @@ async def test_a_command_that_saves_keeps_the_screen_afresh(demo_paths, now, run
     kept = _read(demo_paths, now)
     assert kept is not None
     assert "Aaron Newcomer" in [row.name for row in kept.rows]
+    assert _read(demo_paths, first_screen.morning(now, 5)) is not None  # a week ahead, as the app's end
     total = kept.total
     app = make_app(make_env(demo_paths, now), first_screen=True)
     assert app.first_screen is not None  # the next start is the quick one
