@@ -238,8 +238,10 @@ def main() -> None:
         ratio = value / anchor
         shown = f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
         goal = GOALS[name]
-        goal_text = f"<= {goal:.2f}x" if name != "filter" else "<= 30 ms"
-        met = value <= 0.030 if name == "filter" else ratio <= goal
+        # The filter's goal, 30 ms, was set against a 0.25 s anchor: judged as that ratio
+        # (as every other row), so a slower machine is not held to a faster one's figure.
+        goal_text = f"<= {goal:.2f}x" if name != "filter" else f"<= {goal:.2f}x (30 ms at 0.25 s)"
+        met = ratio <= goal
         print(f"| {label} | {shown} | {ratio:.2f}x | {goal_text} | {'yes' if met else 'NO'} |")
     for name, values in opened.items():
         print(f"{LABELS[name]}: keys answered {med(values):.3f} s after the process started "
