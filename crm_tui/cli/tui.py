@@ -37,7 +37,8 @@ def make_app(env: Env, first_screen: bool = False) -> CrmApp:
     last run still matches the data (:mod:`crm_tui.ui.first_screen`), the app paints it
     first and opens the store right after (:func:`open_store`, in a thread). When nothing
     matches, a child process works it out while this one imports the UI
-    (:mod:`crm_tui.ui.cold_start`), and the start goes on the same way."""
+    (:mod:`crm_tui.ui.cold_start`), and the start goes on the same way; if the child is
+    not done by then, the app paints its frame and shows the rows when it is."""
     perf.pause_gc_for_startup()  # until the first frame (CrmApp.on_ready)
     keeper = None
     try:
@@ -52,8 +53,13 @@ def make_app(env: Env, first_screen: bool = False) -> CrmApp:
                 keeper = keep_in_child(env.paths, env.settings, env.now)
         from crm_tui.ui.app import CrmApp  # Textual and the home screen: a third of a second
 
-        if keeper is not None and keeper.wait():
-            rows = kept.read(env.paths, env.now, env.settings)
+        if keeper is not None:
+            done = keeper.finished()
+            if done is None:  # still at it: the app paints its frame meanwhile, the rows after
+                pending, keeper = keeper, None  # (the app's to end now)
+                return CrmApp(env=env, store=None, pending=pending)
+            if done:
+                rows = kept.read(env.paths, env.now, env.settings)
         if rows is not None:
             return CrmApp(env=env, store=None, first_screen=rows)
         try:

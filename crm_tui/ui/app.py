@@ -3,6 +3,7 @@ No domain logic here, and no data access but through :class:`crm_tui.ui.context.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from crm_tui.ui.widgets.banner import ReadOnlyBanner
 if TYPE_CHECKING:  # the importer (vCard, LinkedIn...) is imported when the dialog opens
     from crm_tui.services.importer import PreparedImport
     from crm_tui.ui.article_matches import ArticleMatches
+    from crm_tui.ui.cold_start import Keeper
     from crm_tui.ui.first_screen import FirstScreen
 
 
@@ -82,13 +84,19 @@ class CrmApp(LiveApp, App[None]):
     ]
 
     def __init__(self, env: Env, store: Store | None, readonly_reason: str | None = None,
-                 first_screen: FirstScreen | None = None) -> None:
+                 first_screen: FirstScreen | None = None, pending: Keeper | None = None) -> None:
         """``store`` None: paint ``first_screen`` (the rows kept by the last run, see
-        ui/first_screen.py) and open the store just after the first frame; keys wait."""
+        ui/first_screen.py) and open the store just after the first frame; keys wait.
+        ``pending``: no rows yet, a cold start's child is working them out
+        (ui/cold_start.py): the frame is painted meanwhile and its rows when it ends."""
         super().__init__()
         self.ctx = UiContext(self, env, store, readonly_reason, self.notify)
         self.first_screen = first_screen if store is None else None
+        self._pending = pending if store is None else None
+        self._keeper = self._pending  # (to end it: _pending is None once its rows are shown)
+        self._waiter: threading.Thread | None = None  # waits for it (_await_kept)
         self._opener: threading.Thread | None = None
+        self._framed = False  # the first frame is on the screen
         self._key_gate = KeyGate(self, hold=lambda: not self.ctx.opened)
 
     async def on_event(self, event: events.Event) -> None:
@@ -131,6 +139,9 @@ class CrmApp(LiveApp, App[None]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         for problem in settings.problems:
             self.notify(problem, title="Config", severity="warning", timeout=10)
+        if self._pending is not None:
+            self._waiter = threading.Thread(target=self._await_kept, name="crm-kept-rows", daemon=True)
+            self._waiter.start()
         if self.ctx.opened:
             self._with_store()
 
@@ -158,11 +169,20 @@ class CrmApp(LiveApp, App[None]):
         # The first frame is on the screen: start-up's pause of the collector ends here.
         perf.resume_gc()
         if not self.ctx.opened:
-            self._opener = threading.Thread(target=self._open_store, name="crm-open-store", daemon=True)
-            self._opener.start()
-            self.set_timer(SLOW_OPEN_SECONDS, self._still_opening)
+            self._framed = True
+            if self._pending is None:  # (else once the child's rows are shown: _kept_ready)
+                self._start_opening()
             return
         self._warm_up()
+
+    def _start_opening(self) -> None:
+        """Open the store in a thread, after the first frame (and the child's rows: parsing
+        the store holds the interpreter for a third of a second at 50,000 contacts)."""
+        if self._opener is not None or not self._framed:
+            return
+        self._opener = threading.Thread(target=self._open_store, name="crm-open-store", daemon=True)
+        self._opener.start()
+        self.set_timer(SLOW_OPEN_SECONDS, self._still_opening)
 
     def _warm_up(self) -> None:
         from crm_tui.ui import warmup
@@ -198,6 +218,27 @@ class CrmApp(LiveApp, App[None]):
                 self._store_opened(*result)
             except Exception as exc:
                 self._handle_exception(exc)
+
+    def _await_kept(self) -> None:
+        """(In a thread) wait for the cold start's child, then show the rows it kept."""
+        assert self._keeper is not None
+        kept = self._keeper.wait()
+        if self.is_running:  # (not once the app ended: finish_opening ended the child)
+            with contextlib.suppress(RuntimeError):  # ended just now
+                self.call_from_thread(self._kept_ready, kept)
+
+    def _kept_ready(self, kept: bool) -> None:
+        from crm_tui.ui import first_screen
+
+        self._pending = None
+        ctx = self.ctx
+        rows = first_screen.read(ctx.env.paths, ctx.now, ctx.settings) if kept else None
+        if rows is not None:
+            self.first_screen = rows
+            show = getattr(self.screen, "show_kept", None)
+            if show is not None:
+                show(rows)
+        self.call_after_refresh(self._start_opening)  # once they are on the screen
 
     def _still_opening(self) -> None:
         if not self.ctx.opened and self.is_running:  # another crm-tui saving a long change
@@ -236,7 +277,12 @@ class CrmApp(LiveApp, App[None]):
             pass
 
     def finish_opening(self) -> None:
-        """(After the app ended) wait for a store still being opened, and close it."""
+        """(After the app ended) wait for a store still being opened, and close it; end a
+        cold start's child still running."""
+        if self._waiter is not None:
+            assert self._keeper is not None
+            self._keeper.stop()
+            self._waiter.join()
         if self._opener is not None:
             self._opener.join()
         if self.ctx.opened:

@@ -6,10 +6,13 @@ changed, or after a save by a program that does not keep them), the start used t
 everything in turn: import Textual and the screens (about 0.3 s), then open the store
 (0.14 s at 10,000 contacts, 0.65 s at 50,000), then paint. On a machine with two cores or
 more these two halves need not wait for each other: just before the UI is imported, the
-start forks a child that opens the store read-only, keeps the first screen (the very file
-a warm start reads) and exits; the parent imports the UI meanwhile, waits for the child,
-and starts as a warm start does: it paints the kept rows and opens the store itself in a
-thread, keys waiting for it (the key gate).
+start forks a child that opens the store read-only (building only the contacts a
+screenful needs: ``build_on_use``), keeps the first screen (the very file a warm start
+reads) and exits. The parent imports the UI meanwhile and starts as a warm start does:
+it paints the kept rows and opens the store itself in a thread, keys waiting for it (the
+key gate). When the child is not done by then (50,000 contacts), the parent paints its
+frame ("Opening your contacts…") and the rows when the child ends (a thread waits for
+it), and opens the store only after that: parsing it would hold the interpreter.
 
 The child only reads the store (read-only opens take no lock) and writes the cache file
 (whole or not at all); it never touches the terminal (its standard streams are
@@ -57,22 +60,44 @@ def usable() -> bool:
 
 
 class Keeper:
-    """The child process keeping the first screen (see the module's text)."""
+    """The child process keeping the first screen (see the module's text). Waited for
+    from a thread of the app's while the start paints; reaped once (a lock: a pid reaped
+    may be another process's next, so it is never signalled after that)."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
+        self._status: int | None = None  # its exit code once reaped
         self._done = False
+        self._lock = threading.Lock()
+
+    def finished(self) -> bool | None:
+        """None while the child runs; else whether it kept the first screen (no wait)."""
+        self._reap(os.WNOHANG)
+        return None if not self._done else self._status == 0
 
     def wait(self, timeout: float = WAIT_SECONDS) -> bool:
         """Wait for the child (at most ``timeout`` seconds, then it is killed); True when it
         kept the first screen."""
         try:
-            status = self._wait(timeout)
+            self._wait(timeout)
         finally:
             self.stop()
-        return status == 0
+        return self._status == 0
 
-    def _wait(self, timeout: float) -> int | None:
+    def _reap(self, flags: int) -> None:
+        with self._lock:
+            if self._done:
+                return
+            try:
+                pid, status = os.waitpid(self.pid, flags)
+            except ChildProcessError:  # (reaped by someone else: a test's own wait)
+                self._done = True
+                return
+            if pid:
+                self._done = True
+                self._status = os.waitstatus_to_exitcode(status)
+
+    def _wait(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         try:
             pidfd = os.pidfd_open(self.pid)
@@ -80,13 +105,10 @@ class Keeper:
             pidfd = None
         try:
             while True:
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
-                if pid:
-                    self._done = True
-                    return os.waitstatus_to_exitcode(status)
+                self._reap(os.WNOHANG)
                 left = deadline - time.monotonic()
-                if left <= 0:
-                    return None
+                if self._done or left <= 0:
+                    return
                 if pidfd is not None:
                     select.select([pidfd], [], [], left)  # readable when the child ends
                 else:
@@ -97,13 +119,14 @@ class Keeper:
 
     def stop(self) -> None:
         """Kill the child if it is still running, and reap it (no zombie is left)."""
-        if self._done:
-            return
-        self._done = True
-        with contextlib.suppress(OSError):
-            os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            os.waitpid(self.pid, 0)
+        with self._lock:
+            if self._done:
+                return
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(self.pid, 0)
+            self._done = True
 
 
 def keep_in_child(paths: Paths, settings: Settings, now: arrow.Arrow) -> Keeper | None:
@@ -137,5 +160,6 @@ def _child(paths: Paths, settings: Settings, now: arrow.Arrow) -> int:
     if before is None:
         return 1
     with Store.open(paths.data, readonly=True, today=now, build_on_use=True) as store:
-        kept = first_screen.keep(paths, store, settings, now, expect=before, days=first_screen.DAYS_AHEAD)
+        # Today and tomorrow (the app keeps the week as it ends): the start waits for this.
+        kept = first_screen.keep(paths, store, settings, now, expect=before)
     return 0 if kept else 1

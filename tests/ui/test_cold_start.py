@@ -18,7 +18,7 @@ from support import SIZE, make_env
 from crm_tui import config
 from crm_tui.cli.tui import make_app
 from crm_tui.store.repository import Store
-from crm_tui.ui import cold_start, first_screen
+from crm_tui.ui import cold_start, first_screen, opening
 from crm_tui.ui.widgets.contact_table import ContactTable
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -70,10 +70,13 @@ async def test_a_cold_start_paints_the_rows_a_child_worked_out(demo_paths, now, 
         expected = [row.name for row in first_screen.first_rows(store.contacts(), now)]
 
     app = make_app(make_env(demo_paths, now), first_screen=True)
-    assert len(keepers) == 1 and _reaped(keepers[0].pid)  # waited for, no zombie
-    assert app.first_screen is not None and not app.ctx.opened  # painted first, store after
-    assert [row.name for row in app.first_screen.rows] == expected
+    assert len(keepers) == 1 and not app.ctx.opened  # the store is opened after the first frame
+    # Done by now (its rows painted first) or not yet (the frame first, its rows after).
+    assert app.first_screen is not None or app._pending is keepers[0]
+    assert keepers[0].wait() is True and _reaped(keepers[0].pid)  # no zombie
     assert _stamps(demo_paths) == before  # the child only read the store
+    kept = first_screen.read(demo_paths, now, config.load(demo_paths.config_file))
+    assert kept is not None and [row.name for row in kept.rows] == expected
     async with app.run_test(size=SIZE) as pilot:
         while not app.screen.steps_ready:
             await pilot.pause(0.01)
@@ -86,11 +89,85 @@ async def test_a_cold_start_paints_the_rows_a_child_worked_out(demo_paths, now, 
     app.finish_opening()
 
 
-def test_a_damaged_store_means_the_usual_start_and_its_message(demo_paths, now, keepers, capsys) -> None:
+@pytest.fixture
+def slow_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child still at work when the UI is imported (as at 50,000 contacts)."""
+    real = cold_start._child
+
+    def slow(*args: Any) -> int:
+        time.sleep(0.3)
+        return real(*args)
+
+    monkeypatch.setattr(cold_start, "_child", slow)
+
+
+async def test_a_child_still_at_work_paints_the_frame_then_its_rows(
+        demo_paths, now, keepers, slow_child, monkeypatch) -> None:
+    release = threading.Event()
+    real_open = opening.open_store
+
+    def held(env: Any) -> Any:  # the store opens only when the test says
+        release.wait(10)
+        return real_open(env)
+
+    monkeypatch.setattr(opening, "open_store", held)
+    app = make_app(make_env(demo_paths, now), first_screen=True)
+    assert app._pending is keepers[0] and app.first_screen is None
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(ContactTable)
+        assert table.row_count == 0
+        assert "Opening your contacts" in str(app.screen.query_one("#contacts-status").render())
+        await pilot.press("j")  # held until the store is open
+        for _ in range(300):
+            if table.row_count:
+                break
+            await pilot.pause(0.01)
+        assert table.row_count and not app.ctx.opened  # the child's rows, before the store
+        assert all(isinstance(row, first_screen.KeptRow) for row in table.rows)
+        assert "contacts" in str(app.screen.query_one("#contacts-status").render())
+        release.set()
+        while not app.screen.steps_ready:
+            await pilot.pause(0.01)
+        assert not any(isinstance(row, first_screen.KeptRow) for row in table.rows)
+        assert table.highlighted_id == table.rows[table.order[1]].id  # the key typed meanwhile
+    app.finish_opening()
+    assert _reaped(keepers[0].pid)
+
+
+async def test_a_damaged_store_ends_with_its_message_and_is_never_rewritten(
+        demo_paths, now, keepers, slow_child) -> None:
     contacts = demo_paths.data / "contacts.json"
     contacts.write_bytes(b'{"_schema": 2, "contacts": {"1": ')
     damaged = contacts.read_bytes()
-    with pytest.raises(SystemExit) as ended:
+    app = make_app(make_env(demo_paths, now), first_screen=True)
+    assert app._pending is keepers[0]
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(300):
+            if not app.is_running:
+                break
+            await pilot.pause(0.02)
+    assert app.return_code == 1 and not app.ctx.opened  # as a start after a kept frame ends
+    app.finish_opening()
+    assert _reaped(keepers[0].pid)
+    assert contacts.read_bytes() == damaged  # never rewritten
+    assert not first_screen.path_of(demo_paths).exists()
+
+
+def test_a_damaged_store_without_a_frame_yet_is_the_usual_start_and_its_message(
+        demo_paths, now, keepers, capsys) -> None:
+    contacts = demo_paths.data / "contacts.json"
+    contacts.write_bytes(b'{"_schema": 2, "contacts": {"1": ')
+    damaged = contacts.read_bytes()
+    real = cold_start.Keeper.finished
+
+    def waited(self: cold_start.Keeper) -> bool | None:  # the child done by the time the UI is
+        self.wait()
+        return real(self)
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(cold_start.Keeper, "finished", waited), \
+            pytest.raises(SystemExit) as ended:
         make_app(make_env(demo_paths, now), first_screen=True)
     assert ended.value.code == 2
     assert "contacts.json" in capsys.readouterr().err

@@ -93,14 +93,18 @@ class ContactsScreen(CrmScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "Contacts"
-        kept = cast("CrmApp", self.app).first_screen
-        if kept is not None and not self.ctx.opened:
-            self._show_kept(kept)
-        else:
+        if self.ctx.opened:
             self.load()
+            return
+        kept = cast("CrmApp", self.app).first_screen
+        if kept is not None:
+            self.show_kept(kept)
+        else:  # a cold start's child is still working the rows out (ui/cold_start.py)
+            self.query_one("#contacts-status", Static).update(Content("Opening your contacts…"))
 
-    def _show_kept(self, kept: FirstScreen) -> None:
-        """The rows kept by the last run (the store opens just after this frame)."""
+    def show_kept(self, kept: FirstScreen) -> None:
+        """The rows kept by the last run, or just worked out by a cold start's child (the
+        store opens just after the first frame)."""
         table = self.query_one(ContactTable)
         table.show(cast("list[ContactRow]", kept.rows), list(range(len(kept.rows))))
         table.virtual_size = Size(0, kept.total + 1)  # the scrollbar as it will be
