@@ -66,6 +66,13 @@ class LastTouches(NamedTuple):
     order: int  # the contacts' order in the store (their ids' numbers)
 
 
+def _summarise(contact: Contact, doc: dict[str, Any]) -> None:
+    """Give a contact its touch summary from the summaries file's parsed document."""
+    contact.last_in = doc.get("last_in")
+    contact.last_out = doc.get("last_out")
+    contact.touch_count = doc.get("touch_count", 0)
+
+
 # Read on first use, not at open: nothing on the first screen or in `today` needs them.
 # Their schema is still checked at open (_check_schemas reads every file's head).
 LAZY_TABLES = frozenset({"articles", "sources", "correspondents"})
@@ -230,9 +237,7 @@ class Store(TouchLog):
         # Contacts and summaries: the same ids, the same prefix.
         doc = self._summary_docs.get(contact.id[len(self._tables["contacts"].prefix):])
         if doc is not None:
-            contact.last_in = doc.get("last_in")
-            contact.last_out = doc.get("last_out")
-            contact.touch_count = doc.get("touch_count", 0)
+            _summarise(contact, doc)
 
     def last_touches(self) -> list[LastTouches]:
         """Every contact's id, last touches (in, out), name and place in the store's order,
@@ -276,9 +281,7 @@ class Store(TouchLog):
         for doc_id, doc in docs.items():
             contact = contacts.get(prefix + doc_id)
             if contact is not None:
-                contact.last_in = doc.get("last_in")
-                contact.last_out = doc.get("last_out")
-                contact.touch_count = doc.get("touch_count", 0)
+                _summarise(contact, doc)
 
     # ----------------------------------------------------------------- contacts
     def add_contact(self, contact: Contact) -> Contact:
