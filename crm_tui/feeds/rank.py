@@ -14,6 +14,12 @@ lists, instead of one ``get_scores`` call per field. Tokens found in many articl
 eight or more) also get a dense row, added with one contiguous vector op instead of a
 scatter over thousands of positions: the rows cost at most 8x the postings in memory.
 
+The index itself (words, stems, bm25s's score matrix) is built in
+:mod:`crm_tui.feeds.index`, all articles at once. Per article over contacts
+(:meth:`Ranker.for_articles`, the Articles screen), a batch of articles is summed token by
+token over the contacts' inverted queries (:meth:`Ranker._contact_postings`, built from
+each distinct field text once).
+
 Every score is the same sum in the same order (query tokens by id, then the company bonus,
 then the decay), whichever way it is computed: per contact, for many contacts at once
 (:meth:`Ranker.for_contacts`), or per article over contacts (:meth:`Ranker.for_article`,
@@ -23,19 +29,18 @@ ordered by id).
 
 from __future__ import annotations
 
-import functools
-import re
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import arrow
-import bm25s
 import numpy as np
-import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
 
 from crm_tui.domain.models import Article, Contact, Feed
+from crm_tui.feeds import index
+from crm_tui.feeds.index import field_tokens as _field_tokens
+from crm_tui.feeds.index import tokens
 from crm_tui.store.repository import Store
 
 FIELD_WEIGHTS = {"interests": 3.0, "tags": 2.0, "company": 1.5, "role": 1.0, "notes": 0.5}
@@ -43,46 +48,16 @@ COMPANY_BONUS = 6.0  # the article names their company: worth a note whatever el
 HALF_LIFE_DAYS = 30.0  # an article a month old counts half
 MIN_SCORE = 2.0  # below this a match is incidental (one common word in the notes)
 DENSE_SHARE = 8  # a token in at least 1/DENSE_SHARE of the articles gets a dense score row
-
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
-_STOP = frozenset(STOPWORDS_EN)
-_STEMMER = Stemmer.Stemmer("english")
+SUMS_PER_BATCH = 2_000_000  # (article, contact) sums worked out at once by for_articles: 16 MB
 
 
-_STEMS: dict[str, str] = {}  # word -> its stem, "" for a stop word or a single letter
-_STEMS_MAX = 200_000
-
-
-def tokens(text: str) -> list[str]:
-    """The text's stemmed words, stop words and single letters left out. Each distinct
-    word is stemmed once per process: 5,000 articles and 10,000 contacts' notes use a few
-    thousand words, so indexing them mostly looks stems up (a third faster)."""
-    stems = _STEMS
-    words = _WORD.findall(text.casefold())
-    if len(stems) > _STEMS_MAX:
-        stems.clear()
-    new = [w for w in words if w not in stems]
-    if new:
-        for word, stem in zip(new, _STEMMER.stemWords(new), strict=True):
-            stems[word] = "" if word in _STOP or len(word) < 2 else stem
-    return [t for t in map(stems.__getitem__, words) if t]
-
-
-@functools.lru_cache(maxsize=32_768)
-def _field_tokens(text: str) -> frozenset[str]:
-    """A contact field's distinct tokens. Companies, roles and interests repeat across
-    contacts, so most look-ups skip the tokenizer and stemmer."""
-    return frozenset(tokens(text))
+def field_texts(contact: Contact) -> tuple[str, str, str, str, str]:
+    """The contact's fields' texts, in the order of ``FIELD_WEIGHTS``."""
+    return (" ".join(contact.interests), " ".join(contact.tags), contact.company, contact.role, contact.notes)
 
 
 def contact_fields(contact: Contact) -> dict[str, str]:
-    return {
-        "interests": " ".join(contact.interests),
-        "tags": " ".join(contact.tags),
-        "company": contact.company,
-        "role": contact.role,
-        "notes": contact.notes,
-    }
+    return dict(zip(FIELD_WEIGHTS, field_texts(contact), strict=True))
 
 
 # (start of each token's postings, contact rows, weights, company names): see
@@ -125,16 +100,16 @@ class Ranker:
         self._company_hits: dict[str, np.ndarray] = {}
         self._queries: dict[tuple[str, ...], _Query] = {}
         self._doc_words: dict[int, frozenset[str]] = {}  # article position -> its tokens (reasons)
-        self.bm25 = bm25s.BM25()
         self.vocab: dict[str, int] = {}
         if articles:
-            corpus = [tokens(d) or ["\x00empty"] for d in docs]
-            self.bm25.index(corpus, show_progress=False)
-            self.vocab = self.bm25.vocab_dict
-            scores = self.bm25.scores
+            built = index.build(docs)
+            self.vocab = built.vocab_dict
+            scores = built.scores
             # bm25s keeps float32; every sum here is float64 from the same (exact) values
             self._data = scores["data"].astype(np.float64)
             self._indices, self._indptr = scores["indices"], scores["indptr"]
+            starts, token_ids, values = built.by_doc  # the same matrix, article by article
+            self._by_doc = (starts, token_ids, values.astype(np.float64))
         self._dense: dict[int, np.ndarray] = {}
         if articles:
             lengths = np.diff(self._indptr)
@@ -262,9 +237,8 @@ class Ranker:
         if not contacts or k <= 0 or all(p is None for _, p in wanted):
             return {a.id: [] for a in articles}
         starts, rows, row_weights, companies = self._contact_postings(contacts)
-        bounds = starts.tolist()  # Python ints: indexed per token of every article
         ids = [c.id for c in contacts]
-        index = {cid: i for i, cid in enumerate(ids)}
+        row_of = {cid: i for i, cid in enumerate(ids)}
         excluded: dict[str, set[str]] = {}
         if exclusions is None and self.store is not None:
             exclusions = [(s.article_id, s.contact_id) for s in self.store.shares()]
@@ -281,32 +255,68 @@ class Ranker:
         for name, code in codes.items():
             for at in self._company_docs(name):
                 naming.setdefault(int(at), []).append(code)
+        known = [(article, position) for article, position in wanted if position is not None]
         for article, position in wanted:
             if position is None:
                 found[article.id] = []
-                continue
-            # Only the contacts whose queries use one of the article's tokens score: walk
-            # those tokens' postings, not every contact's every token.
-            # In ascending token id, each contact's terms add up in the order of its query
-            # (the one summation order), so the scores are exactly those of a per-contact sum;
-            # a query holds a token once, so no row repeats within one token's postings.
-            total = np.zeros(len(contacts), dtype=np.float64)
-            scores = self._doc_scores(position)
-            for token_id in sorted(scores):
-                lo, hi = bounds[token_id], bounds[token_id + 1]
-                if hi > lo:
-                    total[rows[lo:hi]] += row_weights[lo:hi] * scores[token_id]
-            named = naming.get(position)
-            if named:
-                total += COMPANY_BONUS * np.isin(company_code, named)
-            total *= float(self.decay[position])
-            author = self._owner_of.get(article.id)  # their own post: not for them
-            for contact_id in {*excluded.get(article.id, ()), *([author] if author else [])}:
-                i = index.get(contact_id)
-                if i is not None:
-                    total[i] = 0.0
-            found[article.id] = [(contacts[i], score) for i, score in _top(total, k, ids)]
+        for batch, totals in self._article_sums(known, starts, rows, row_weights, len(contacts)):
+            for (article, position), total in zip(batch, totals, strict=True):
+                named = naming.get(position)
+                if named:
+                    total += COMPANY_BONUS * np.isin(company_code, named)
+                total *= float(self.decay[position])
+                author = self._owner_of.get(article.id)  # their own post: not for them
+                for contact_id in {*excluded.get(article.id, ()), *([author] if author else [])}:
+                    i = row_of.get(contact_id)
+                    if i is not None:
+                        total[i] = 0.0
+                found[article.id] = [(contacts[i], score) for i, score in _top(total, k, ids)]
         return found
+
+    def _article_sums(self, wanted: list[tuple[Article, int]], starts: np.ndarray, rows: np.ndarray,
+                      row_weights: np.ndarray, n_contacts: int,
+                      ) -> Iterable[tuple[list[tuple[Article, int]], np.ndarray]]:
+        """Each wanted article's BM25 sums over the contacts (a row each), for batches of
+        articles (``SUMS_PER_BATCH`` sums at most).
+
+        Token by token in ascending id, for every article of the batch using it: the
+        contacts whose queries use the token get its term (a token used by many contacts,
+        one in ``DENSE_SHARE`` or more, is added as a dense row, 0.0 for the others: the
+        same sums). So each contact's terms add up in the order of its query (the one
+        summation order) and the scores are exactly those of a per-contact sum; a query
+        holds a token once, so no row repeats within one token's postings."""
+        doc_starts, doc_tokens, doc_values = self._by_doc
+        per_batch = max(1, SUMS_PER_BATCH // max(1, n_contacts))
+        dense_from = max(1, n_contacts // DENSE_SHARE)
+        for first in range(0, len(wanted), per_batch):
+            batch = wanted[first:first + per_batch]
+            at = np.array([position for _, position in batch], dtype=np.int64)
+            counts = doc_starts[at + 1] - doc_starts[at]
+            entries = _ranges(doc_starts[at], counts)
+            article_of = np.repeat(np.arange(len(batch), dtype=np.int64), counts)
+            token_of, value_of = doc_tokens[entries], doc_values[entries]
+            reach = starts[token_of + 1] - starts[token_of]
+            used = reach > 0  # tokens no contact uses add nothing
+            article_of, token_of, value_of = article_of[used], token_of[used], value_of[used]
+            order = np.argsort(token_of, kind="stable")
+            article_of, token_of, value_of = article_of[order], token_of[order], value_of[order]
+            totals = np.zeros((len(batch), n_contacts), dtype=np.float64)
+            term = np.empty(n_contacts, dtype=np.float64)
+            heads = [*np.flatnonzero(np.diff(token_of, prepend=-1)).tolist(), len(token_of)]
+            for head, end in itertools.pairwise(heads):
+                token_id = int(token_of[head])
+                lo, hi = int(starts[token_id]), int(starts[token_id + 1])
+                arts, values = article_of[head:end], value_of[head:end]
+                if hi - lo >= dense_from:
+                    row = np.zeros(n_contacts, dtype=np.float64)
+                    row[rows[lo:hi]] = row_weights[lo:hi]
+                    for a, value in zip(arts.tolist(), values.tolist(), strict=True):
+                        np.multiply(row, value, out=term)
+                        np.add(totals[a], term, out=totals[a])
+                else:
+                    cells = np.ix_(arts, rows[lo:hi])
+                    totals[cells] += values[:, None] * row_weights[lo:hi]
+            yield batch, totals
 
     def reasons(self, article: Article, contact: Contact, limit: int = 3) -> list[str]:
         """Why ``article`` suits ``contact``, in the contact's own words: their interests
@@ -348,27 +358,24 @@ class Ranker:
         of one contact's fields is one posting with the fields' weights added. Those are
         sums of a few of 3, 2, 1.5, 1 and 0.5, exact in any order: the weights of
         :meth:`_query`, so the scores are the same sums."""
-        key = tuple((c.id, *contact_fields(c).values()) for c in contacts)
+        key = tuple((c.id, *field_texts(c)) for c in contacts)
         if self._postings is not None and self._postings[0] == key:
             return self._postings[1]
-        vocab = self.vocab
-        ids_of: dict[str, list[int]] = {}
-        rows: list[int] = []
-        token_ids: list[int] = []
-        weights: list[float] = []
+        ids_of = index.token_ids((text for fields in key for text in fields[1:]), self.vocab)
+        number = {text: i for i, text in enumerate(ids_of)}
+        counts = np.array([len(ids) for ids in ids_of.values()], dtype=np.int64)
+        firsts = np.cumsum(counts) - counts
+        flat = np.fromiter((i for ids in ids_of.values() for i in ids), dtype=np.int64, count=int(counts.sum()))
+        every_row = np.arange(len(key), dtype=np.int64)
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         for column, weight in enumerate(FIELD_WEIGHTS.values(), start=1):  # key: (id, *fields)
-            for row, fields in enumerate(key):
-                text = fields[column]
-                found = ids_of.get(text)
-                if found is None:
-                    found = ids_of[text] = [i for i in map(vocab.get, _field_tokens(text)) if i is not None]
-                if found:
-                    rows += [row] * len(found)
-                    token_ids += found
-                    weights += [weight] * len(found)
-        tokens_a = np.array(token_ids, dtype=np.int64)
-        rows_a = np.array(rows, dtype=np.int64)
-        weights_a = np.array(weights, dtype=np.float64)
+            texts = np.fromiter((number[fields[column]] for fields in key), dtype=np.int64, count=len(key))
+            lengths = counts[texts]
+            parts.append((flat[_ranges(firsts[texts], lengths)], np.repeat(every_row, lengths),
+                          np.full(int(lengths.sum()), weight, dtype=np.float64)))
+        tokens_a = np.concatenate([p[0] for p in parts])
+        rows_a = np.concatenate([p[1] for p in parts])
+        weights_a = np.concatenate([p[2] for p in parts])
         order = np.lexsort((rows_a, tokens_a))  # by token id, then row
         tokens_a, rows_a, weights_a = tokens_a[order], rows_a[order], weights_a[order]
         if len(tokens_a):
@@ -385,19 +392,21 @@ class Ranker:
 
     def _doc_scores(self, position: int) -> dict[int, float]:
         """token id -> BM25 score of that token in one article."""
-        column: dict[int, float] = {}
-        for token in set(tokens(self._doc_text(position))):
-            token_id = self.vocab.get(token)
-            if token_id is None:
-                continue
-            lo, hi = self._indptr[token_id], self._indptr[token_id + 1]
-            at = np.searchsorted(self._indices[lo:hi], position)
-            if at < hi - lo and self._indices[lo + at] == position:
-                column[token_id] = float(self._data[lo + at])
-        return column
+        starts, token_ids, values = self._by_doc
+        lo, hi = int(starts[position]), int(starts[position + 1])
+        return dict(zip(token_ids[lo:hi].tolist(), values[lo:hi].tolist(), strict=True))
 
     def _doc_text(self, position: int) -> str:
         return self._folded[self._starts[position] : self._starts[position + 1] - 2]
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, array-wise."""
+    total = int(lengths.sum()) if len(lengths) else 0
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - ends + lengths, lengths) + np.arange(total, dtype=np.int64)
 
 
 def _holds(sorted_positions: np.ndarray, position: int) -> bool:

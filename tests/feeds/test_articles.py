@@ -265,3 +265,48 @@ def test_no_worker_process_when_every_feed_can_answer_304():
     idle = service._Parser(50, FeedSettings(), warm=False)
     assert idle.pool is None  # bodies, if any, are parsed in a thread
     idle.close()
+
+
+def sum_in_order(ranker, contact, position):
+    """One article's BM25 sum for one contact, term by term in ascending token id."""
+    query = ranker._query(contact)
+    terms = ranker._doc_scores(position)
+    total = 0.0
+    for token_id, weight in zip(query.token_ids.tolist(), query.weights.tolist(), strict=True):
+        if token_id in terms:
+            total += weight * terms[token_id]
+    return total
+
+
+def test_batch_sums_in_any_batch_size_and_either_kind_of_token(now, monkeypatch):
+    """for_articles sums a batch of articles token by token: a token many contacts use as a
+    dense row, the others over their postings. One article per batch, all dense, and all in
+    one batch, almost all over postings: the scores are the per-contact sums, exactly."""
+    import numpy as np
+
+    articles, contacts, feeds = _random_corpus(7, now, n_articles=60, n_contacts=50)
+    for per_batch, dense_share in ((1, 10**6), (10**9, 1)):
+        monkeypatch.setattr(rank, "SUMS_PER_BATCH", per_batch * len(contacts))
+        monkeypatch.setattr(rank, "DENSE_SHARE", dense_share)
+        ranker = rank.Ranker(articles, feeds, now)
+        starts = ranker._contact_postings(contacts)[0]
+        reach = np.diff(starts)
+        dense_from = max(1, len(contacts) // dense_share)
+        if dense_share > len(contacts):
+            assert dense_from == 1  # every token a dense row
+        else:
+            assert (reach > 0).any() and not (reach >= dense_from).any()  # every one over its postings
+        # The sums themselves, bit for bit: each contact's query tokens in ascending id.
+        raw = np.array([[sum_in_order(ranker, c, position) for c in contacts] for position in range(len(articles))])
+        postings = ranker._contact_postings(contacts)
+        wanted = list(zip(articles, range(len(articles)), strict=True))
+        batches = list(ranker._article_sums(wanted, *postings[:3], len(contacts)))
+        assert len(batches) == (len(articles) if per_batch == 1 else 1)
+        assert np.array_equal(np.concatenate([totals for _, totals in batches]), raw)
+        found = ranker.for_articles(articles, contacts, k=len(contacts))
+        for position, article in enumerate(articles):
+            expected = sorted((c for c in contacts if ranker.scores(c)[position] >= rank.MIN_SCORE),
+                              key=lambda c: (-ranker.scores(c)[position], c.id))
+            assert [(c.id, s) for c, s in found[article.id]] == \
+                [(c.id, round(float(ranker.scores(c)[position]), 3)) for c in expected]
+        assert sum(len(v) for v in found.values()) > 100  # many matches, ties among them
