@@ -390,12 +390,6 @@ class Ranker:
         self._postings = (key, postings)
         return postings
 
-    def _doc_scores(self, position: int) -> dict[int, float]:
-        """token id -> BM25 score of that token in one article."""
-        starts, token_ids, values = self._by_doc
-        lo, hi = int(starts[position]), int(starts[position + 1])
-        return dict(zip(token_ids[lo:hi].tolist(), values[lo:hi].tolist(), strict=True))
-
     def _doc_text(self, position: int) -> str:
         return self._folded[self._starts[position] : self._starts[position + 1] - 2]
 

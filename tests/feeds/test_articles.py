@@ -270,7 +270,9 @@ def test_no_worker_process_when_every_feed_can_answer_304():
 def sum_in_order(ranker, contact, position):
     """One article's BM25 sum for one contact, term by term in ascending token id."""
     query = ranker._query(contact)
-    terms = ranker._doc_scores(position)
+    starts, token_ids, values = ranker._by_doc  # the article's row of the score matrix
+    lo, hi = starts[position], starts[position + 1]
+    terms = dict(zip(token_ids[lo:hi].tolist(), values[lo:hi].tolist(), strict=True))
     total = 0.0
     for token_id, weight in zip(query.token_ids.tolist(), query.weights.tolist(), strict=True):
         if token_id in terms:
