@@ -111,8 +111,9 @@ def token_ids(texts: Iterable[str], vocab: Mapping[str, int]) -> dict[str, list[
             each = [piece.split() for piece in pieces]  # (as _words_in, without a call each)
         else:
             each = [_words_in(piece) for piece in pieces]
-        stems = _learn(w for ws in each for w in ws)
-        id_of = {w: vocab.get(stems[w]) if stems[w] else None for w in {w for ws in each for w in ws}}
+        every_word = {w for ws in each for w in ws}
+        stems = _learn(every_word)
+        id_of = {w: vocab.get(stems[w]) if stems[w] else None for w in every_word}
         for text, ws in zip(texts, each, strict=True):
             ids = set(map(id_of.__getitem__, ws))
             ids.discard(None)
@@ -175,8 +176,9 @@ def build(docs: list[str]) -> _BM25:
         found = words(doc.casefold())
         everything += found
         counts.append(len(found))
-    stems = _learn(everything)
-    stem_of = {w: stems[w] for w in set(everything)}
+    distinct = set(everything)
+    stems = _learn(distinct)
+    stem_of = {w: stems[w] for w in distinct}
     vocab = {stem: i for i, stem in enumerate(sorted({s for s in stem_of.values() if s}))}
     id_of = {w: vocab.get(s, -1) if s else -1 for w, s in stem_of.items()}
     ids = np.fromiter(map(id_of.__getitem__, everything), dtype=np.int64, count=len(everything))
