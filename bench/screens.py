@@ -114,12 +114,14 @@ async def _child(home: str, cold: bool = False) -> None:
 
     if cold:  # nothing kept by a last run (crm_tui/ui/kept_matches.py): worked out now
         (Path(home) / "data" / "cache" / "article-matches.json").unlink(missing_ok=True)
-    app = startup._crm_app(home)
+    # Nothing kept: as `crm-tui` starts (the kept first screen, a child working the matches
+    # out: crm_tui/ui/kept_matches.py), the key pressed once the Contacts screen is complete.
+    app = startup._crm_app(home, first_screen=cold)
     out: dict[str, float] = {}
     async with app.run_test(size=SIZE) as pilot:
         await _settled(app, lambda: isinstance(app.screen, ContactsScreen))
         contacts = app.screen
-        while not contacts.steps_ready:
+        while not (contacts.steps_ready and app.ctx.opened):  # (keys answered: the store is open)
             await pilot.pause(0.01)
 
         def on(kind: type, need: Callable[[Any], bool] = lambda s: True) -> Callable[[], bool]:

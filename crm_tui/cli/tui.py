@@ -38,38 +38,49 @@ def make_app(env: Env, first_screen: bool = False) -> CrmApp:
     first and opens the store right after (:func:`open_store`, in a thread). When nothing
     matches, a child process works it out while this one imports the UI
     (:mod:`crm_tui.ui.cold_start`), and the start goes on the same way; if the child is
-    not done by then, the app paints its frame and shows the rows when it is."""
+    not done by then, the app paints its frame and shows the rows when it is. Likewise
+    the Articles screen's matches when none are kept for today's data: a second child
+    works them out (:func:`crm_tui.ui.kept_matches.work_out_in_child`)."""
     perf.pause_gc_for_startup()  # until the first frame (CrmApp.on_ready)
-    keeper = None
+    keeper = matches = None
     try:
         rows = None
         if first_screen:
             from crm_tui.ui import first_screen as kept
+            from crm_tui.ui.kept_matches import work_out_in_child
 
             rows = kept.read(env.paths, env.now, env.settings)
             if rows is None:  # a cold start: the first screen is worked out alongside
                 from crm_tui.ui.cold_start import keep_in_child
 
                 keeper = keep_in_child(env.paths, env.settings, env.now)
+            matches = work_out_in_child(env.paths, env.settings, env.now)
         from crm_tui.ui.app import CrmApp  # Textual and the home screen: a third of a second
 
         if keeper is not None:
             done = keeper.finished()
             if done is None:  # still at it: the app paints its frame meanwhile, the rows after
                 pending, keeper = keeper, None  # (the app's to end now)
-                return CrmApp(env=env, store=None, pending=pending)
+                app = CrmApp(env=env, store=None, pending=pending, matches=matches)
+                matches = None
+                return app
             if done:
                 rows = kept.read(env.paths, env.now, env.settings)
         if rows is not None:
-            return CrmApp(env=env, store=None, first_screen=rows)
+            app = CrmApp(env=env, store=None, first_screen=rows, matches=matches)
+            matches = None
+            return app
         try:
             store, readonly_reason = open_store(env)
         except StoreError as exc:
             fail(str(exc))
-        return CrmApp(env=env, store=store, readonly_reason=readonly_reason)
+        app = CrmApp(env=env, store=store, readonly_reason=readonly_reason, matches=matches)
+        matches = None
+        return app
     except BaseException:
         perf.resume_gc(freeze=False)
         raise
     finally:
-        if keeper is not None:
-            keeper.stop()  # Ctrl+C while waiting: no child left behind
+        for child in (keeper, matches):  # Ctrl+C while waiting, a failed open: none left behind
+            if child is not None:
+                child.stop()

@@ -84,12 +84,15 @@ class CrmApp(LiveApp, App[None]):
     ]
 
     def __init__(self, env: Env, store: Store | None, readonly_reason: str | None = None,
-                 first_screen: FirstScreen | None = None, pending: Keeper | None = None) -> None:
+                 first_screen: FirstScreen | None = None, pending: Keeper | None = None,
+                 matches: Keeper | None = None) -> None:
         """``store`` None: paint ``first_screen`` (the rows kept by the last run, see
         ui/first_screen.py) and open the store just after the first frame; keys wait.
         ``pending``: no rows yet, a cold start's child is working them out
-        (ui/cold_start.py): the frame is painted meanwhile and its rows when it ends."""
+        (ui/cold_start.py): the frame is painted meanwhile and its rows when it ends.
+        ``matches``: a child working out the Articles matches (ui/kept_matches.py)."""
         super().__init__()
+        self.matches_child = matches  # (ArticleMatches waits for it; ended at the latest by finish_opening)
         self.ctx = UiContext(self, env, store, readonly_reason, self.notify)
         self.first_screen = first_screen if store is None else None
         self._pending = pending if store is None else None
@@ -278,7 +281,9 @@ class CrmApp(LiveApp, App[None]):
 
     def finish_opening(self) -> None:
         """(After the app ended) wait for a store still being opened, and close it; end a
-        cold start's child still running."""
+        cold start's child still running, and the Articles matches' child."""
+        if self.matches_child is not None:
+            self.matches_child.stop()
         if self._waiter is not None:
             assert self._keeper is not None
             self._keeper.stop()

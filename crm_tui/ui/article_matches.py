@@ -6,7 +6,9 @@ all of it. Here it runs in a thread, one computation at a time, and is kept for 
 until a change it depends on (:func:`depends_on`) is published. The app starts it ahead,
 just after the first frame (:meth:`ArticleMatches.warm`; the ranker's own imports, numpy and
 bm25s, in the thread too), so the first visit to Articles usually finds it done; a visit
-before that shows the list at once and fills in the matches when they come.
+before that shows the list at once and fills in the matches when they come. When a child
+process has been working them out since the start (:func:`kept_matches.work_out_in_child`,
+on the first start of a day), the app waits for it instead and reads what it kept.
 
 The thread reads no store: the articles, feeds, contacts and exclusions are read on the
 event loop and handed over. Small data (the matches cost a few milliseconds) is worked
@@ -35,6 +37,10 @@ RANK_MODULE = "crm_tui.feeds.rank"
 
 # Below this many (contacts x articles) the work is done at once: a few milliseconds.
 INLINE_BELOW = 200_000
+
+# How long the app waits for the child working the matches out since the start (at
+# 10,000 contacts it takes about a second) before it kills it and does the work itself.
+CHILD_WAIT_SECONDS = 20.0
 
 # One ranker build at a time in this process (the Articles matches, Today's preview).
 BUILD_LOCK = threading.Lock()
@@ -82,6 +88,7 @@ class ArticleMatches:
         self.running = False
         self._waiting: list[Callable[[Matches], None]] = []
         self._looked_for_kept = False
+        self._child = app.matches_child  # working them out since the start (ui/kept_matches.py)
         app.ctx.changed.subscribe(app, self._changed, immediate=True)  # before any screen
 
     def _changed(self, change: Change) -> None:
@@ -113,7 +120,11 @@ class ArticleMatches:
     def warm(self) -> None:
         """Start working them out ahead (nothing when done or under way). Kept by the last
         run: only the ranker is built ahead (Today's article suggestions and the share
-        picker use it), a third of the work."""
+        picker use it), a third of the work. Worked out by a child since the start: it is
+        waited for (in a thread), and its matches are read as kept ones."""
+        if self._child is not None:
+            self._await_child()
+            return
         found = self.fresh()
         if self.running or (found is not None and found.rank is not None):
             return
@@ -121,7 +132,9 @@ class ArticleMatches:
             self._build_ranker()
             return
         if RANK_MODULE in sys.modules:
-            self._start()
+            found = self._start()
+            if found is not None:
+                self._deliver(found)
             return
         self.running = True  # first the ranker's imports (a fifth of a second), in a thread
 
@@ -134,6 +147,30 @@ class ArticleMatches:
             self._call(self._imported)
 
         self.app.run_worker(load, thread=True, group="article-matches")
+
+    def _await_child(self) -> None:
+        """Wait (in a thread: the interpreter is free meanwhile) for the child working the
+        matches out, then take what it kept (:meth:`_child_done`)."""
+        child = self._child
+        if self.running or child is None:
+            return
+        self.running = True
+
+        def wait() -> None:
+            child.wait(CHILD_WAIT_SECONDS)  # (killed after that: worked out here instead)
+            self._call(self._child_done)
+
+        threading.Thread(target=wait, name="crm-article-matches-child", daemon=True).start()
+
+    def _child_done(self) -> None:
+        self._child = self.app.matches_child = None
+        self.running = False
+        if self.version == 0 and self.result is None:  # nothing changed since the start
+            self._looked_for_kept = False  # what the child kept, if it did
+        found = self.fresh()
+        if found is not None:
+            self._deliver(found)
+        self.warm()  # kept: the ranker, built ahead; else (the child failed) worked out here
 
     def _build_ranker(self) -> None:
         ctx = self.app.ctx
@@ -161,7 +198,10 @@ class ArticleMatches:
         in a thread, later on the event loop (returns False)."""
         found = self.fresh()
         if found is None and not self.running:
-            found = self._start()
+            if self._child is not None:
+                self._await_child()
+            else:
+                found = self._start()
         if found is not None:
             then(found)
             return True

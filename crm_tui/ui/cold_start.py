@@ -31,6 +31,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import arrow
@@ -132,6 +133,14 @@ class Keeper:
 def keep_in_child(paths: Paths, settings: Settings, now: arrow.Arrow) -> Keeper | None:
     """Fork the child that keeps the first screen; None where that is not done (see
     :func:`usable`) or the fork failed: the start is the usual one then."""
+    return fork(lambda: _child(paths, settings, now))
+
+
+def fork(work: Callable[[], int], nice: int = 0) -> Keeper | None:
+    """Run ``work`` in a child process (its standard streams ``/dev/null``, ``nice`` added
+    to its niceness) and return its :class:`Keeper`; its exit code is what ``work``
+    returns (1 for anything raised). None where that is not done (see :func:`usable`) or
+    the fork failed. Also the Articles matches' child (:mod:`crm_tui.ui.kept_matches`)."""
     if not usable():
         return None
     try:
@@ -142,7 +151,12 @@ def keep_in_child(paths: Paths, settings: Settings, now: arrow.Arrow) -> Keeper 
         return Keeper(pid)
     code = 1
     try:
-        code = _child(paths, settings, now)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):  # never a byte on the terminal the parent is about to take over
+            os.dup2(devnull, fd)
+        if nice:
+            os.nice(nice)
+        code = work()
     except BaseException:  # anything: the parent does the usual start, which says why
         code = 1
     finally:
@@ -150,9 +164,6 @@ def keep_in_child(paths: Paths, settings: Settings, now: arrow.Arrow) -> Keeper 
 
 
 def _child(paths: Paths, settings: Settings, now: arrow.Arrow) -> int:
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):  # never a byte on the terminal the parent is about to take over
-        os.dup2(devnull, fd)
     from crm_tui.store.repository import Store
     from crm_tui.ui import first_screen
 

@@ -30,6 +30,7 @@ from crm_tui.ui.first_screen import key_of
 if TYPE_CHECKING:
     from crm_tui.config import Settings
     from crm_tui.store.repository import Store
+    from crm_tui.ui.cold_start import Keeper
 
 FORMAT = 1
 FILE = "article-matches.json"
@@ -41,13 +42,24 @@ TOP = 3  # matching contacts shown per row
 INPUTS = ("articles.json", "feeds.json", "shares.json", "dismissals.json")
 
 
-def key(paths: Paths, now: arrow.Arrow, settings: Settings, contacts: Sequence[Contact]) -> str | None:
-    """The key of the matches worked out from the data as it is now (and these contacts)."""
-    files = key_of(paths, now, settings, INPUTS)
+def key(paths: Paths, now: arrow.Arrow, settings: Settings, contacts: Sequence[Contact],
+        files: str | None = None) -> str | None:
+    """The key of the matches worked out from the data as it is now (and these contacts);
+    ``files``: the files' part of it, as :func:`files_key` gave it before the store was read."""
+    files = files if files is not None else files_key(paths, now, settings)
     if files is None:
         return None
+    return f"{files}:{_fields_hash(contacts)}"
+
+
+def _fields_hash(contacts: Sequence[Contact]) -> str:
     fields = orjson.dumps([(c.id, c.interests, c.tags, c.company, c.role, c.notes) for c in contacts])
-    return f"{files}:{hashlib.blake2b(fields, digest_size=16).hexdigest()}"
+    return hashlib.blake2b(fields, digest_size=16).hexdigest()
+
+def files_key(paths: Paths, now: arrow.Arrow, settings: Settings) -> str | None:
+    """The files' part of :func:`key` (the day, the version, the settings, the input files)."""
+    return key_of(paths, now, settings, INPUTS)
+
 
 Best = dict[str, list[tuple[Contact, float]]]
 Reasons = dict[tuple[str, str], list[str]]
@@ -116,20 +128,68 @@ def refresh_if_kept(paths: Paths, store: Store, settings: Settings, now: arrow.A
         return False
     contacts = store.contacts()
     wanted = key(paths, now, settings, contacts)
+    if _kept_key(paths) == wanted:
+        return False
+    _work_out(paths, store, now, contacts, wanted)
+    return True
+
+
+def _kept_key(paths: Paths) -> str | None:
     try:
         with open(path_of(paths), "rb") as handle:
-            if orjson.loads(handle.read(8 << 20)).get("key") == wanted:
-                return False
+            found = orjson.loads(handle.read(8 << 20)).get("key")
     except (OSError, ValueError, AttributeError):
-        pass
+        return None
+    return found if isinstance(found, str) else None
+
+
+def _work_out(paths: Paths, store: Store, now: arrow.Arrow, contacts: list[Contact], kept_key: str | None) -> None:
     from crm_tui.feeds.rank import ranker  # numpy, bm25s: only here
 
     recent = sorted(store.articles(), key=published_of, reverse=True)[:RECENT]
     exclusions = [(s.article_id, s.contact_id) for s in store.shares()]
     exclusions += [(d.article_id, d.contact_id) for d in store.dismissals()]
     rank = ranker(store, now)
-    write(paths, wanted, recent, rank.for_articles(recent, contacts, k=TOP, exclusions=exclusions), rank)
-    return True
+    write(paths, kept_key, recent, rank.for_articles(recent, contacts, k=TOP, exclusions=exclusions), rank)
+
+
+# --------------------------------------------------------------- worked out at start
+# Each input file at least this big (a few hundred articles and contacts) before a start
+# works them out in a child: below it the app does it in a few milliseconds.
+CHILD_MIN_BYTES = 256 << 10
+CHILD_NICE = 10  # the rows' child (a cold start's) and the start itself go first
+
+
+def work_out_in_child(paths: Paths, settings: Settings, now: arrow.Arrow) -> Keeper | None:
+    """At a start (before the UI is imported, no thread running): when no matches are kept
+    for the files as they are now (the first start of a day, or after ``feeds refresh``
+    from cron with no TUI's matches to refresh), fork a child that works them out and keeps
+    them, on another core, while the start paints; the app waits for it rather than do the
+    same work in a thread (crm_tui/ui/article_matches.py). None when they are kept, the
+    data is small, or no child is used (crm_tui/ui/cold_start.py)."""
+    from crm_tui.ui import cold_start
+
+    files = files_key(paths, now, settings)
+    if files is None:
+        return None
+    try:
+        if any(os.stat(paths.data / name).st_size < CHILD_MIN_BYTES for name in ("articles.json", "contacts.json")):
+            return None
+    except OSError:
+        return None
+    kept = _kept_key(paths)
+    if kept is not None and kept.split(":")[0] == files:
+        return None  # (kept for other contacts' fields: rare, and the app works them out)
+    return cold_start.fork(lambda: _child(paths, now, files), nice=CHILD_NICE)
+
+
+def _child(paths: Paths, now: arrow.Arrow, files: str) -> int:
+    from crm_tui.store.repository import Store
+
+    with Store.open(paths.data, readonly=True, today=now) as store:
+        contacts = store.contacts()
+        _work_out(paths, store, now, contacts, f"{files}:{_fields_hash(contacts)}")
+    return 0
 
 
 def forget(paths: Paths) -> None:

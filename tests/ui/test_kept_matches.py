@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import os
+import sys
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support import SIZE
+from support import SIZE, make_env
 from textual.widgets import DataTable, Static
 
+from crm_tui.cli import tui
 from crm_tui.store.repository import Store
-from crm_tui.ui import article_matches, kept_matches
+from crm_tui.ui import article_matches, cold_start, kept_matches
 from crm_tui.ui.screens.articles import ArticlesScreen
 
 
@@ -21,6 +26,14 @@ from crm_tui.ui.screens.articles import ArticlesScreen
 def in_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     """As at 10,000 contacts: worked out in a thread (and kept then)."""
     monkeypatch.setattr(article_matches, "INLINE_BELOW", 0)
+
+
+@pytest.fixture(autouse=True)
+def collector_restored() -> Iterator[None]:
+    """(A start as `crm-tui` makes it pauses the collector until its first frame.)"""
+    yield
+    gc.unfreeze()
+    gc.enable()
 
 
 async def _articles(make_app: Any, paths: Any) -> dict[str, Any]:
@@ -110,3 +123,118 @@ def test_a_feed_refresh_from_cron_keeps_them_afresh(make_app, empty_paths, data,
     assert "Shipping data engineering at scale" in {
         a.title for a in Store.open(empty_paths.data, readonly=True).articles()
         if a.id in seen["best"]}
+
+
+# ------------------------------------------- worked out by a child since the start
+@pytest.fixture
+def matches_children(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The matches' children the start forked, on any data size (the demo-sized data
+    here is below the child's floor). No first-screen child: the tests here are about the
+    other one. (The test process has threads a real start has not: they take no lock the
+    child needs.)"""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the child is used on Linux only")
+    monkeypatch.setattr(cold_start, "usable", lambda: True)
+    monkeypatch.setattr(cold_start, "keep_in_child", lambda *args: None)
+    monkeypatch.setattr(kept_matches, "CHILD_MIN_BYTES", 0)
+    made: list[Any] = []
+    real = kept_matches.work_out_in_child
+
+    def recorded(*args: Any) -> Any:
+        keeper = real(*args)
+        if keeper is not None:
+            made.append(keeper)
+        return keeper
+
+    monkeypatch.setattr(kept_matches, "work_out_in_child", recorded)
+    return made
+
+
+def _no_ranker_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records any build of the matches in this process (the child's is another process)."""
+    built: list[str] = []
+    real = article_matches.ArticleMatches._start
+
+    def start(self: Any) -> Any:
+        built.append("here")
+        return real(self)
+
+    monkeypatch.setattr(article_matches.ArticleMatches, "_start", start)
+    return built
+
+
+async def _articles_of(app: Any) -> dict[str, Any]:
+    async with app.run_test(size=SIZE) as pilot:
+        while not app.ctx.opened:
+            await pilot.pause(0.01)
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, ArticlesScreen)
+        for _ in range(1000):
+            if not screen.filling:
+                break
+            await pilot.pause(0.01)
+        assert not screen.filling
+        seen = {"kept": screen._rank is None,
+                "best": {a: [c.id for c, _ in m] for a, m in screen.matches.items()}}
+    app.finish_opening()
+    return seen
+
+
+async def test_a_start_with_none_kept_has_a_child_work_them_out(
+        make_app, empty_paths, data, now, matches_children, monkeypatch) -> None:
+    expected = await _articles(make_app, empty_paths)  # worked out in this process
+    assert not expected["kept"]
+    os.unlink(kept_matches.path_of(empty_paths))
+    built = _no_ranker_here(monkeypatch)
+    before = {e.name: e.stat().st_mtime_ns for e in os.scandir(empty_paths.data) if e.is_file()}
+
+    app = tui.make_app(make_env(empty_paths, now), first_screen=True)
+    assert len(matches_children) == 1 and app.matches_child is matches_children[0]
+    seen = await _articles_of(app)
+    assert seen["kept"] and built == []  # read from what the child kept: nothing worked out here
+    assert seen["best"] == expected["best"]
+    assert matches_children[0].finished() is True  # exited 0, reaped
+    assert {e.name: e.stat().st_mtime_ns for e in os.scandir(empty_paths.data) if e.is_file()} == before
+
+    # Kept now: the next start forks no child.
+    again = tui.make_app(make_env(empty_paths, now), first_screen=True)
+    assert len(matches_children) == 1 and again.matches_child is None
+    assert (await _articles_of(again))["kept"]
+
+
+async def test_a_failed_or_slow_child_leaves_the_work_to_the_app(
+        make_app, empty_paths, data, now, matches_children, monkeypatch) -> None:
+    expected = await _articles(make_app, empty_paths)
+    os.unlink(kept_matches.path_of(empty_paths))
+    built = _no_ranker_here(monkeypatch)
+
+    def failing(*args: Any) -> int:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(kept_matches, "_child", failing)
+    app = tui.make_app(make_env(empty_paths, now), first_screen=True)
+    seen = await _articles_of(app)
+    assert matches_children[0].finished() is False  # it failed: worked out here instead
+    assert built == ["here"] and not seen["kept"] and seen["best"] == expected["best"]
+
+    os.unlink(kept_matches.path_of(empty_paths))
+    monkeypatch.setattr(kept_matches, "_child", lambda *args: time.sleep(60) or 0)
+    monkeypatch.setattr(article_matches, "CHILD_WAIT_SECONDS", 0.3)
+    built.clear()
+    app = tui.make_app(make_env(empty_paths, now), first_screen=True)
+    seen = await _articles_of(app)
+    assert built == ["here"] and seen["best"] == expected["best"]
+    assert matches_children[1].finished() is False  # killed after the wait, and reaped
+
+
+async def test_the_app_ending_first_ends_the_child(empty_paths, data, now, matches_children,
+                                                   monkeypatch) -> None:
+    monkeypatch.setattr(kept_matches, "_child", lambda *args: time.sleep(60) or 0)
+    app = tui.make_app(make_env(empty_paths, now), first_screen=True)
+    async with app.run_test(size=SIZE):
+        pass
+    app.finish_opening()
+    assert matches_children[0].finished() is False  # killed and reaped: no process left
+    with pytest.raises(ChildProcessError):
+        os.waitpid(matches_children[0].pid, os.WNOHANG)
