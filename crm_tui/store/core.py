@@ -391,6 +391,12 @@ class StoreCore:
         import's preview, is still current)."""
         return sum(table.storage.writes for table in self._all_tables()) + self._refreshes
 
+    @property
+    def refreshes(self) -> int:
+        """How many times this store re-read another process's saves (a refresh, or the
+        catch-up before a write): unchanged across a write means it saved only its own."""
+        return self._refreshes
+
     def _all_tables(self) -> list[Table]:
         return [*self._tables.values(), *self._shards.values()]
 

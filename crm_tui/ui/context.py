@@ -25,6 +25,7 @@ from textual.signal import Signal
 from crm_tui import clock
 from crm_tui.config import Settings
 from crm_tui.env import Env
+from crm_tui.services import engine
 from crm_tui.services.actions import ActionError
 from crm_tui.store.repository import Store
 from crm_tui.store.storage import StoreError
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
+
+# A change to named contacts in these tables changes the suggestions of those contacts
+# and the people of their threads only (services/engine.after_change).
+PEOPLES_TABLES = frozenset({"contacts", "touches", "threads", "shares"})
 
 # The tables a change can name (the store's files, touches for all the month shards).
 TABLES = frozenset({"contacts", "touches", "threads", "feeds", "articles", "shares", "dismissals"})
@@ -165,8 +170,10 @@ class UiContext:
         if self.refuse_if_readonly():
             return WriteResult(False, error=f"read-only: {self.readonly_reason}")
         errors: tuple[type[Exception], ...] = (StoreError, *expected)
+        store = self.store
+        before, refreshes = store.generation, store.refreshes
         try:
-            with self.store.change(label, fallback=done or "a change"):
+            with store.change(label, fallback=done or "a change"):
                 value = change()
         except ActionError as exc:
             self._notify(str(exc), title="Not done", severity="error", markup=False)
@@ -181,7 +188,13 @@ class UiContext:
         self.store.warnings.clear()
         if done:
             self._notify(done, markup=False)
-        self.publish(changed or Change.everything())
+        changed = changed or Change.everything()
+        if (changed.contact_ids is not None and changed.tables is not None
+                and changed.tables <= PEOPLES_TABLES and store.refreshes == refreshes):
+            # Only these people's steps may differ: the engine's last run is brought up to
+            # date for them, so a screen that reloads (Today) does not run it all again.
+            engine.after_change(store, self.settings, self.now, before, set(changed.contact_ids))
+        self.publish(changed)
         return WriteResult(True, value)
 
     def publish(self, changed: Change) -> None:

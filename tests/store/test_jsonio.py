@@ -28,13 +28,14 @@ tables = st.dictionaries(text, st.dictionaries(text, st.dictionaries(text, value
 
 @contextlib.contextmanager
 def blocks_of(size: int) -> Iterator[None]:
-    """Records dumped ``size`` at a time (the real block is larger than any example)."""
-    saved = jsonio.BLOCK
-    jsonio.BLOCK = size
+    """Records dumped ``size`` at a time (the real block is larger than any example), and
+    every file in blocks (the real ones of a few MB are dumped whole)."""
+    saved = jsonio.BLOCK, jsonio.WHOLE_RECORDS
+    jsonio.BLOCK, jsonio.WHOLE_RECORDS = size, -1
     try:
         yield
     finally:
-        jsonio.BLOCK = saved
+        jsonio.BLOCK, jsonio.WHOLE_RECORDS = saved
 
 
 @settings(max_examples=300, deadline=None)
@@ -57,10 +58,17 @@ def test_an_undo_entry_in_pieces_is_the_whole_dumps(head: dict[str, str], change
 
 
 def test_a_large_table_is_written_in_several_chunks():
-    document = {"contacts": {str(n): {"name": "x" * 1000, "n": n} for n in range(3000)}, "_schema": 3}
+    document = {"contacts": {str(n): {"name": "x" * 100, "n": n} for n in range(30_000)}, "_schema": 3}
     pieces = list(jsonio.file_chunks(document))
     assert len(pieces) > 2 and max(map(len, pieces)) < 2 * jsonio.CHUNK
     assert b"".join(pieces) == orjson.dumps(document, option=FILE)
+
+
+def test_a_file_of_a_few_thousand_records_is_one_dumps():
+    document = {"contacts": {str(n): {"name": "x" * 100, "n": n} for n in range(10_000)}, "_schema": 3,
+                "_meta": {"next_id": 10_000}}
+    pieces = list(jsonio.file_chunks(document))
+    assert len(pieces) == 1 and pieces[0] == orjson.dumps(document, option=FILE)
 
 
 @settings(max_examples=300, deadline=None)
