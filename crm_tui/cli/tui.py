@@ -46,15 +46,18 @@ def make_app(env: Env, first_screen: bool = False) -> CrmApp:
     try:
         rows = None
         if first_screen:
+            from crm_tui.ui import cold_start
             from crm_tui.ui import first_screen as kept
             from crm_tui.ui.kept_matches import work_out_in_child
 
-            rows = kept.read(env.paths, env.now, env.settings)
-            if rows is None:  # a cold start: the first screen is worked out alongside
-                from crm_tui.ui.cold_start import keep_in_child
-
-                keeper = keep_in_child(env.paths, env.settings, env.now)
-            matches = work_out_in_child(env.paths, env.settings, env.now)
+            early = cold_start.take_early(env.paths, env.now, env.settings)
+            if early is not None:  # done before the command line's imports (crm_tui/__main__.py)
+                rows, keeper, matches = early.rows, early.keeper, early.matches
+            else:
+                rows = kept.read(env.paths, env.now, env.settings)
+                if rows is None:  # a cold start: the first screen is worked out alongside
+                    keeper = cold_start.keep_in_child(env.paths, env.settings, env.now)
+                matches = work_out_in_child(env.paths, env.settings, env.now)
         from crm_tui.ui.app import CrmApp  # Textual and the home screen: a third of a second
 
         if keeper is not None:

@@ -24,6 +24,7 @@ Linux, no other thread running (none runs before the UI starts), more than one c
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import select
@@ -32,6 +33,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import arrow
@@ -40,6 +42,7 @@ from crm_tui.paths import Paths
 
 if TYPE_CHECKING:
     from crm_tui.config import Settings
+    from crm_tui.ui.first_screen import FirstScreen
 
 # How long a start waits for the child before it opens the store itself. The child is
 # ahead of any open the parent would start, so it is waited for even at 50,000 contacts
@@ -174,3 +177,84 @@ def _child(paths: Paths, settings: Settings, now: arrow.Arrow) -> int:
         # Today and tomorrow (the app keeps the week as it ends): the start waits for this.
         kept = first_screen.keep(paths, store, settings, now, expect=before)
     return 0 if kept else 1
+
+
+# ------------------------------------------------------------------ before the command line
+@dataclass
+class Early:
+    """What :func:`start_early` found and forked, for :func:`take_early` to hand on."""
+
+    paths: Paths
+    day: str
+    settings: str  # first_screen.settings_stamp
+    rows: FirstScreen | None
+    keeper: Keeper | None
+    matches: Keeper | None
+
+    def stop(self) -> None:
+        for child in (self.keeper, self.matches):
+            if child is not None:
+                child.stop()
+
+
+_EARLY: list[Early] = []
+
+
+def start_early(argv: list[str]) -> None:
+    """``crm-tui`` with no subcommand (the TUI), before the command line's own imports
+    (click and the commands': a fifth of the time to the first frame that the children
+    need not wait for): read the kept first screen, and fork the children a start forks
+    (this module's, and the Articles matches': :mod:`crm_tui.ui.kept_matches`) now.
+    ``make_app`` takes them (:func:`take_early`) when it starts on the same folder, day
+    and settings; else they are ended. Nothing here says anything: a problem (a bad
+    ``CRM_TUI_NOW``, a broken config) is left to the command line to report."""
+    home = _home_of(argv)
+    if home is None:
+        return
+    try:
+        from crm_tui import clock, config, paths, perf
+        from crm_tui.ui import first_screen, kept_matches
+
+        resolved = paths.resolve(home or None)
+        now = clock.now()
+        settings = config.load(resolved.config_file)
+        stamp = first_screen.settings_stamp(settings)
+        perf.pause_gc_for_startup()  # (as make_app does: until the first frame)
+        rows = first_screen.read(resolved, now, settings)
+    except Exception:
+        return
+    keeper = keep_in_child(resolved, settings, now) if rows is None else None
+    matches = kept_matches.work_out_in_child(resolved, settings, now)
+    _EARLY[:] = [Early(resolved, now.format("YYYY-MM-DD"), stamp, rows, keeper, matches)]
+    atexit.register(_stop_early)  # (when make_app never took them: a command-line error)
+
+
+def take_early(paths: Paths, now: arrow.Arrow, settings: Settings) -> Early | None:
+    """What :func:`start_early` did, when it was for this folder, day and settings (else
+    its children are ended, and None)."""
+    if not _EARLY:
+        return None
+    from crm_tui.ui.first_screen import settings_stamp
+
+    early = _EARLY.pop()
+    if (early.paths, early.day, early.settings) != (paths, now.format("YYYY-MM-DD"), settings_stamp(settings)):
+        early.stop()
+        return None
+    return early
+
+
+def _stop_early() -> None:
+    while _EARLY:
+        _EARLY.pop().stop()
+
+
+def _home_of(argv: list[str]) -> str | None:
+    """The ``--home`` of a command line that opens the TUI ("" for none); None for any
+    other (a subcommand, ``--demo``, ``--help``...)."""
+    if not argv:
+        return ""
+    if len(argv) == 1 and argv[0].startswith("--home="):
+        return argv[0].removeprefix("--home=") or None
+    if len(argv) == 2 and argv[0] == "--home" and argv[1] and not argv[1].startswith("-"):
+        return argv[1]
+    return None

@@ -51,7 +51,14 @@ import orjson
 from crm_tui import __version__
 from crm_tui.domain.text import sort_key, strip_controls
 from crm_tui.paths import Paths
-from crm_tui.ui.widgets.contact_rows import ContactRow, build_rows, last_keys, next_steps_for, sort_order
+from crm_tui.ui.widgets.contact_rows import (
+    ContactRow,
+    build_rows,
+    last_keys,
+    last_keys_of,
+    next_steps_for,
+    sort_order,
+)
 
 if TYPE_CHECKING:
     from crm_tui.config import Settings
@@ -223,21 +230,22 @@ def first_rows_in(store: Store, now: arrow.Arrow, count: int = ROWS) -> tuple[li
     building only the contacts that can be among them (a store opened with
     ``build_on_use``, by the cold start's child, builds a screenful, not 50,000)."""
     lasts = store.last_touches()
-    keys = last_keys(lasts, now)
+    ids = lasts.ids
+    keys = last_keys_of(lasts.last_in, lasts.last_out, now)
     total = len(keys)
+    chosen: list[str] = ids
     if total > count:
         cut = heapq.nsmallest(count, keys)[-1]
-        below = [last for last, key in zip(lasts, keys, strict=True) if key < cut]
-        ties = [last for last, key in zip(lasts, keys, strict=True) if key == cut]
+        below = [contact_id for contact_id, key in zip(ids, keys, strict=True) if key < cut]
+        ties = [contact_id for contact_id, key in zip(ids, keys, strict=True) if key == cut]
         room = count - len(below)
         if len(ties) > room:  # (many never touched, or touched the same day): by name next
-            names = [sort_key(last.name) for last in ties]
+            names = [sort_key(lasts.name_of(contact_id)) for contact_id in ties]
             name_cut = heapq.nsmallest(room, names)[-1]  # the same name again: candidates too
-            ties = [last for last, name in zip(ties, names, strict=True) if name <= name_cut]
-        lasts = below + ties
+            ties = [contact_id for contact_id, name in zip(ties, names, strict=True) if name <= name_cut]
+        chosen = below + ties
     # In id order, as the table lists them: equal rows keep that order.
-    lasts.sort(key=lambda last: last.order)
-    contacts = [c for c in (store.contact(last.id) for last in lasts) if c is not None]
+    contacts = [c for c in map(store.contact, sorted(chosen, key=lasts.order_of)) if c is not None]
     return first_rows(contacts, now, count), total
 
 

@@ -206,3 +206,46 @@ def test_rows_older_than_their_key_are_not_kept(demo_paths, now) -> None:
         key = first_screen.key_of(demo_paths, now, settings)
         assert first_screen.keep(demo_paths, store, settings, now, expect=key) is True
     assert first_screen.read(demo_paths, now, settings) is not None
+
+
+# ------------------------------------------------- forked before the command line's imports
+@pytest.mark.parametrize(("argv", "home"), [
+    ([], ""), (["--home", "/x"], "/x"), (["--home=/x"], "/x"),
+    (["--demo"], None), (["today"], None), (["--home", "/x", "today"], None), (["--help"], None),
+    (["--version"], None), (["--home"], None), (["--home="], None), (["--home", "--demo"], None),
+])
+def test_only_a_command_line_that_opens_the_tui_starts_early(argv, home) -> None:
+    assert cold_start._home_of(argv) == home
+
+
+async def test_the_children_forked_early_are_the_ones_the_start_uses(demo_paths, now, keepers) -> None:
+    cold_start.start_early(["--home", str(demo_paths.config)])  # (CRM_TUI_NOW is pinned)
+    assert len(keepers) == 1
+    app = make_app(make_env(demo_paths, now), first_screen=True)
+    assert len(keepers) == 1  # none forked again
+    assert app.first_screen is not None or app._pending is keepers[0]
+    async with app.run_test(size=SIZE) as pilot:
+        while not app.screen.steps_ready:
+            await pilot.pause(0.01)
+        table = app.screen.query_one(ContactTable)
+        assert table.row_count > 5
+    app.finish_opening()
+    assert _reaped(keepers[0].pid)
+    assert first_screen.path_of(demo_paths).exists()
+
+
+def test_children_forked_early_for_another_day_are_ended(demo_paths, now, keepers) -> None:
+    cold_start.start_early([])  # CRM_TUI_HOME: the demo's home
+    assert len(keepers) == 1
+    app = make_app(make_env(demo_paths, now.shift(days=1)), first_screen=True)
+    assert _reaped(keepers[0].pid)  # ended: worked out for the day before
+    assert len(keepers) == 2  # the start's own
+    keepers[1].wait()
+    app.finish_opening()
+    assert cold_start._EARLY == []
+
+
+def test_nothing_is_forked_early_for_a_command(demo_paths, keepers) -> None:
+    cold_start.start_early(["today"])
+    cold_start.start_early(["--demo"])
+    assert keepers == [] and cold_start._EARLY == []

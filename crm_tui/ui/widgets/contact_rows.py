@@ -204,10 +204,16 @@ class Touched(Protocol):
 def last_keys(contacts: Iterable[Touched], now: arrow.Arrow) -> list[str]:
     """Each contact's default sort key: the ISO time of its last touch in the user's zone
     ("" for never, which sorts first)."""
+    contacts = list(contacts)
+    return last_keys_of([c.last_in for c in contacts], [c.last_out for c in contacts], now)
+
+
+def last_keys_of(last_ins: Iterable[str | None], last_outs: Iterable[str | None], now: arrow.Arrow) -> list[str]:
+    """:func:`last_keys` of the contacts' last touches in and out, given column by column."""
     offset = now.isoformat()[-6:]
     keys: list[str] = []
-    for c in contacts:
-        last_in, last_out = c.last_in, c.last_out  # Contact.last_touch, inlined (10k rows)
+    for last_in, last_out in zip(last_ins, last_outs, strict=True):
+        # Contact.last_touch, inlined (50,000 rows)
         last = (last_in if last_in > last_out else last_out) if last_in and last_out else (
             last_in or last_out)
         # ISO times with the same offset compare as strings; others are converted.
