@@ -211,3 +211,39 @@ async def test_a_long_list_fills_in_after_the_first_rows(make_app: Any, empty_pa
         assert [str(k.value) for k in table.rows] == list(screen.suggestions)
         assert len(screen.suggestions) == FIRST_ROWS * 3
         assert "Article to share" in str(screen.query_one("#today-article", Static).render())
+
+
+async def test_move_on_names_the_threads_owner_not_the_connection_on_the_row(
+        make_app: Any, demo_paths: Any) -> None:
+    """On the demo, "ask connection" rows name the connection to ask (Ethan Park); moving on
+    closes the applicant's thread, and the notice and the list say so. Moving on a thread
+    also hands the keep-in-touch of its people back to the budget: the list equals a
+    fresh start's."""
+    app = make_app(demo_paths)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_today(pilot)
+        table = screen.query_one("#today-list", DataTable)
+        for _ in range(table.row_count):
+            s = screen.current()
+            thread = app.store.thread(s.thread_id) if s and s.thread_id else None
+            if s and s.step == "ask-connection" and thread and thread.contact_id != s.contact_id:
+                break
+            await pilot.press("down")
+        else:
+            raise AssertionError("no ask-connection row on the demo")
+        owner = app.store.contact(thread.contact_id).name
+        connection = app.store.contact(s.contact_id).name
+        assert connection in str(table.get_row(row_key(s))[1])
+        await pilot.press("m")
+        await pilot.pause()
+        said = str(list(app._notifications)[-1].message)
+        assert said == f"Moved on: {owner}'s application is closed", said
+        assert app.store.thread(s.thread_id).status == "closed"
+        shown = list(screen.suggestions)
+    fresh = make_app(demo_paths)  # (a new app: the engine's whole run, nothing kept)
+    from crm_tui.services import engine
+
+    engine._LAST.clear()
+    async with fresh.run_test(size=SIZE) as pilot:
+        again = await open_today(pilot)
+        assert list(again.suggestions) == shown

@@ -446,10 +446,13 @@ class TodayScreen(CrmScreen):
                 severity="warning",
             )
             return
+        thread = self.store.thread(s.thread_id)
+        # The thread's owner: the row may name someone else (the connection to ask).
+        whose = one_line(actions.thread_words(self.store, thread)) if thread else f"{one_line(s.contact)}'s {s.kind}"
         self._act(
             s,
             lambda: actions.move_on(self.store, s.thread_id or "", self.now),
-            f"Moved on: {one_line(s.contact)}'s {s.kind} is closed",
+            f"Moved on: {whose} is closed",
         )
 
     @writes
