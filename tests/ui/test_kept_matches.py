@@ -38,12 +38,18 @@ def collector_restored() -> Iterator[None]:
 
 async def _articles(make_app: Any, paths: Any) -> dict[str, Any]:
     """Open Articles in a new app; what it shows once the matches are there."""
-    app = make_app(paths)
+    return await _articles_of(make_app(paths))
+
+
+async def _articles_of(app: Any) -> dict[str, Any]:
+    """Open Articles (once keys are answered); what it shows once the matches are there."""
     async with app.run_test(size=SIZE) as pilot:
+        while not app.ctx.opened:  # (a start as `crm-tui` makes it opens the store late)
+            await pilot.pause(0.01)
         await pilot.press("3")
         screen = app.screen
         assert isinstance(screen, ArticlesScreen)
-        for _ in range(300):
+        for _ in range(1000):
             if not screen.filling:
                 break
             await pilot.pause(0.01)
@@ -163,24 +169,6 @@ def _no_ranker_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return built
 
 
-async def _articles_of(app: Any) -> dict[str, Any]:
-    async with app.run_test(size=SIZE) as pilot:
-        while not app.ctx.opened:
-            await pilot.pause(0.01)
-        await pilot.press("3")
-        screen = app.screen
-        assert isinstance(screen, ArticlesScreen)
-        for _ in range(1000):
-            if not screen.filling:
-                break
-            await pilot.pause(0.01)
-        assert not screen.filling
-        seen = {"kept": screen._rank is None,
-                "best": {a: [c.id for c, _ in m] for a, m in screen.matches.items()}}
-    app.finish_opening()
-    return seen
-
-
 async def test_a_start_with_none_kept_has_a_child_work_them_out(
         make_app, empty_paths, data, now, matches_children, monkeypatch) -> None:
     expected = await _articles(make_app, empty_paths)  # worked out in this process
@@ -192,6 +180,7 @@ async def test_a_start_with_none_kept_has_a_child_work_them_out(
     app = tui.make_app(make_env(empty_paths, now), first_screen=True)
     assert len(matches_children) == 1 and app.matches_child is matches_children[0]
     seen = await _articles_of(app)
+    app.finish_opening()
     assert seen["kept"] and built == []  # read from what the child kept: nothing worked out here
     assert seen["best"] == expected["best"]
     assert matches_children[0].finished() is True  # exited 0, reaped
@@ -201,6 +190,7 @@ async def test_a_start_with_none_kept_has_a_child_work_them_out(
     again = tui.make_app(make_env(empty_paths, now), first_screen=True)
     assert len(matches_children) == 1 and again.matches_child is None
     assert (await _articles_of(again))["kept"]
+    again.finish_opening()
 
 
 async def test_a_failed_or_slow_child_leaves_the_work_to_the_app(
@@ -215,6 +205,7 @@ async def test_a_failed_or_slow_child_leaves_the_work_to_the_app(
     monkeypatch.setattr(kept_matches, "_child", failing)
     app = tui.make_app(make_env(empty_paths, now), first_screen=True)
     seen = await _articles_of(app)
+    app.finish_opening()
     assert matches_children[0].finished() is False  # it failed: worked out here instead
     assert built == ["here"] and not seen["kept"] and seen["best"] == expected["best"]
 
@@ -224,6 +215,7 @@ async def test_a_failed_or_slow_child_leaves_the_work_to_the_app(
     built.clear()
     app = tui.make_app(make_env(empty_paths, now), first_screen=True)
     seen = await _articles_of(app)
+    app.finish_opening()
     assert built == ["here"] and seen["best"] == expected["best"]
     assert matches_children[1].finished() is False  # killed after the wait, and reaped
 
