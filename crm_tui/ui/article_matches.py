@@ -60,10 +60,19 @@ def ranker_in_thread(store: Store, now: arrow.Arrow, articles: list[Article], fe
 
 
 def depends_on(change: Change) -> bool:
-    """Whether ``change`` may change the matches: the articles, the feeds (their tags), who
-    has or declined an article, or a change of unknown extent. A touch logged with someone
-    (Today's done) changes none of them."""
+    """Whether ``change`` may change the matches whatever it did to the contacts: the
+    articles, the feeds (their tags), who has or declined an article, or a change of
+    unknown extent. A touch logged with someone (Today's done) changes none of them; a
+    contact's own edit does when it changed what the ranker reads
+    (:meth:`ArticleMatches.affected_by`)."""
     return change.contact_ids is None or change.touches_table("articles", "feeds", "shares", "dismissals")
+
+
+def ranked_fields(contact: Contact | None) -> tuple[object, ...] | None:
+    """What the ranker reads of a contact (crm_tui/feeds/rank.py: field_texts)."""
+    if contact is None:
+        return None
+    return (tuple(contact.interests), tuple(contact.tags), contact.company, contact.role, contact.notes)
 
 
 @dataclass
@@ -89,13 +98,32 @@ class ArticleMatches:
         self._waiting: list[Callable[[Matches], None]] = []
         self._looked_for_kept = False
         self._child = app.matches_child  # working them out since the start (ui/kept_matches.py)
+        # The contacts' ranked fields the matches shown or under way are worked out from.
+        self._fields: dict[str, tuple[object, ...] | None] | None = None
         app.ctx.changed.subscribe(app, self._changed, immediate=True)  # before any screen
 
     def _changed(self, change: Change) -> None:
-        if depends_on(change):
+        if self.affected_by(change):
             self.version += 1
             self.result = None
+            self._fields = None
             self._looked_for_kept = True  # kept for the data as it was: no longer
+
+    def affected_by(self, change: Change) -> bool:
+        """:func:`depends_on`, or a named contact whose interests, tags, company, role or
+        notes are not those the matches were worked out from (an edit, a new contact, one
+        deleted). A snooze, a skip or a new phone number: no."""
+        if depends_on(change):
+            return True
+        fields = self._fields
+        if fields is None or change.contact_ids is None or not change.touches_table("contacts"):
+            return False
+        store = self.app.ctx.store
+        return any(ranked_fields(store.contact(cid)) != fields.get(cid) for cid in change.contact_ids)
+
+    def _worked_out_from(self, contacts: list[Contact]) -> None:
+        """Note the contacts' ranked fields as the matches under way are worked out from."""
+        self._fields = {c.id: ranked_fields(c) for c in contacts}
 
     def fresh(self) -> Matches | None:
         """The matches for the data as it is now, if they are worked out already (or kept
@@ -114,6 +142,7 @@ class ArticleMatches:
         found = kept_matches.read(ctx.env.paths, ctx.now, ctx.settings, ctx.store)
         if found is None:
             return None
+        self._worked_out_from(ctx.store.contacts())  # (the kept file's key matched these)
         recent, best, reasons = found
         return Matches(0, None, recent, best, reasons)
 
@@ -216,6 +245,7 @@ class ArticleMatches:
         ctx = self.app.ctx
         store, now, version = ctx.store, ctx.now, self.version
         contacts = store.contacts()
+        self._worked_out_from(contacts)
         # The files' key before the store is read: a save in between makes it not match.
         key = kept_matches.key(ctx.env.paths, now, ctx.settings, contacts)
         articles, feeds = store.articles(), store.feeds()

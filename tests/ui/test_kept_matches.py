@@ -230,3 +230,51 @@ async def test_the_app_ending_first_ends_the_child(empty_paths, data, now, match
     assert matches_children[0].finished() is False  # killed and reaped: no process left
     with pytest.raises(ChildProcessError):
         os.waitpid(matches_children[0].pid, os.WNOHANG)
+
+
+# ------------------------------------------------------ a contact's edit, in the session
+async def test_new_interests_change_the_matches_shown_and_a_snooze_does_not(
+        make_app, empty_paths, data) -> None:
+    """The contact form's change names the contact and the contacts table: the matches
+    follow an edit of what the ranker reads, and are kept through any other edit."""
+    from crm_tui.ui.context import Change
+
+    app = make_app(empty_paths)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        screen = app.screen
+        for _ in range(1000):
+            if not screen.filling:
+                break
+            await pilot.pause(0.01)
+        assert [c.id for c, _ in screen.matches[data["pipeline"]]][:1] == [data["dana"]]
+        version = app.article_matches.version
+
+        def edit(**fields: Any) -> None:
+            dana = app.store.contact(data["dana"])
+            assert app.ctx.write(lambda: app.store.update_contact(dataclasses.replace(dana, **fields)),
+                                 "Saved", Change.of("contacts", contacts={data["dana"]}))
+
+        edit(phone="+1 555 0100", snoozed_until="2026-04-01")  # nothing the ranker reads
+        await pilot.pause()
+        assert app.article_matches.version == version and app.article_matches.fresh() is not None
+        assert [c.id for c, _ in screen.matches[data["pipeline"]]][:1] == [data["dana"]]
+
+        edit(interests=["knitting"])  # on the Articles screen itself: worked out again
+        for _ in range(1000):
+            await pilot.pause(0.01)
+            if not screen.filling and screen.matches:
+                break
+        assert app.article_matches.version == version + 1
+        assert data["dana"] not in [c.id for c, _ in screen.matches[data["pipeline"]]][:1]
+
+        await pilot.press("1")  # hidden meanwhile: shown again with the new matches
+        edit(interests=["data engineering", "python"])
+        await pilot.pause()
+        await pilot.press("3")
+        for _ in range(1000):
+            await pilot.pause(0.01)
+            if not screen.filling and screen.matches:
+                break
+        assert app.article_matches.version == version + 2
+        assert [c.id for c, _ in screen.matches[data["pipeline"]]][:1] == [data["dana"]]

@@ -121,8 +121,10 @@ class ArticlesScreen(CrmScreen):
 
     def wants(self, change: Change) -> bool:
         # Articles, and who suits them: a touch logged with someone (Today's done) changes
-        # neither; a share or a "not for" does, and so does a change of unknown extent.
-        return depends_on(change)
+        # neither; a share or a "not for" does, and so does a change of unknown extent or
+        # a contact's new interests (the app's matches saw it first: they are not fresh).
+        matches = cast("CrmApp", self.app).article_matches
+        return depends_on(change) or (bool(self.matches) and matches.fresh() is None)
 
     # -------------------------------------------------------------------- data
     def _ranker(self) -> Any:
