@@ -64,26 +64,21 @@ def make_app(env: Env, first_screen: bool = False) -> CrmApp:
             done = keeper.finished()
             if done is None:  # still at it: the app paints its frame meanwhile, the rows after
                 pending, keeper = keeper, None  # (the app's to end now)
-                app = CrmApp(env=env, store=None, pending=pending, matches=matches)
-                matches = None
-                return app
+                return CrmApp(env=env, store=None, pending=pending, matches=matches)
             if done:
                 rows = kept.read(env.paths, env.now, env.settings)
         if rows is not None:
-            app = CrmApp(env=env, store=None, first_screen=rows, matches=matches)
-            matches = None
-            return app
+            return CrmApp(env=env, store=None, first_screen=rows, matches=matches)
         try:
             store, readonly_reason = open_store(env)
         except StoreError as exc:
             fail(str(exc))
-        app = CrmApp(env=env, store=store, readonly_reason=readonly_reason, matches=matches)
-        matches = None
-        return app
+        return CrmApp(env=env, store=store, readonly_reason=readonly_reason, matches=matches)
     except BaseException:
         perf.resume_gc(freeze=False)
+        if matches is not None:  # a failed open, Ctrl+C: no child left behind (else the app's)
+            matches.stop()
         raise
     finally:
-        for child in (keeper, matches):  # Ctrl+C while waiting, a failed open: none left behind
-            if child is not None:
-                child.stop()
+        if keeper is not None:
+            keeper.stop()  # Ctrl+C while waiting: no child left behind

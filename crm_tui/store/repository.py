@@ -266,11 +266,11 @@ class Store(TouchLog):
                                [summary.get("last_out") for summary in summaries], name_of, order_of)
         contacts = list(records.values())
 
-        def name(contact_id: str) -> str:
+        def built_name(contact_id: str) -> str:
             return str(records[contact_id].name)
 
         return LastTouches([c.id for c in contacts], [c.last_in for c in contacts],
-                           [c.last_out for c in contacts], name, order_of)
+                           [c.last_out for c in contacts], built_name, order_of)
 
     def _attach_summaries(self, contacts: dict[str, Any], table: Table) -> None:
         """Give each contact its touch summary, read straight from the parsed file.

@@ -202,6 +202,15 @@ class Table:
         # parse faster and diff better; loading restores the default.
         return record_doc(record, frozenset(("id", *self.strip)), self.omit_empty)
 
+    def is_stored(self, record: Any, default: Any) -> bool:
+        """Whether ``record`` is what the table holds under its id (``default`` standing for
+        a record it does not hold). When the records are not built yet, compared with the
+        stored document: asking for the records would build every one of them (10,000
+        touch summaries for one contact's snooze)."""
+        if self._records is None and self.builds_from_cache and self.storage._cache is not None:
+            return (self.stored_doc(record.id) or {}) == self.doc_of(record)
+        return self.records.get(record.id, default) == record
+
     def stored_doc(self, record_id: str) -> dict[str, Any] | None:
         """The document of ``record_id`` as last read or saved (None if there is none)."""
         raw = self.storage._cache or {}

@@ -70,16 +70,8 @@ class TouchLog(StoreCore):
     def _save_summary(self, contact: Contact, force: bool = False) -> None:
         table = self._tables["summaries"]
         summary = Summary(contact.id, contact.last_in, contact.last_out, contact.touch_count)
-        if not force:
-            if table._records is None and table.builds_from_cache and table.storage._cache is not None:
-                # Compared as stored: asking for the records would build all of them
-                # (10,000 for a snooze, a third of its time), not this one.
-                same = (table.stored_doc(contact.id) or {}) == table.doc_of(summary)
-            else:
-                same = table.records.get(contact.id, Summary(contact.id)) == summary
-            if same:
-                return
-        self._persist(table, lambda: table.save(summary))
+        if force or not table.is_stored(summary, Summary(contact.id)):
+            self._persist(table, lambda: table.save(summary))
 
     # ----------------------------------------------------------------- touches
     def touch_months(self) -> list[str]:
