@@ -56,6 +56,7 @@ def _fields_hash(contacts: Sequence[Contact]) -> str:
     fields = orjson.dumps([(c.id, c.interests, c.tags, c.company, c.role, c.notes) for c in contacts])
     return hashlib.blake2b(fields, digest_size=16).hexdigest()
 
+
 def files_key(paths: Paths, now: arrow.Arrow, settings: Settings) -> str | None:
     """The files' part of :func:`key` (the day, the version, the settings, the input files)."""
     return key_of(paths, now, settings, INPUTS)
