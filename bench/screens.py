@@ -25,7 +25,9 @@ there, else headless; both are printed):
   message queue of the app and the screen is empty (no pilot pauses: those sleep 20 ms
   at least).
 
-Medians of ``--runs``. Prints the table; asserts nothing.
+Medians of ``--runs``. Prints the table; asserts nothing. Below it, each paint also as the
+median of its runs' own ratios (each run's paint over the anchor measured just before it:
+the machine's drift between runs cancels out).
 """
 
 from __future__ import annotations
@@ -201,12 +203,15 @@ def main() -> None:
                                       "paint50k_cold": []}
     actions: dict[str, list[float]] = {}
     opened: dict[str, list[float]] = {}
+    paired: dict[str, list[float]] = {}  # each paint over the same run's anchor
     for _ in range(args.runs):
         base_headless.append(startup.headless("baseline", str(home10))[1])
+        run_anchor = base_headless[-1]
         if use_tmux:
             base = startup.in_tmux("baseline", str(home10))
             if base:
                 base_tmux.append(base)
+                run_anchor = base
         for name, home in (("paint10k", home10), ("paint50k", home50)):
             # Cold: nothing kept by a last run; then warm: the rows the last run kept
             # (crm_tui/ui/first_screen.py), as on most starts.
@@ -217,10 +222,12 @@ def main() -> None:
             cold_headless = startup.headless("kept", str(home))[0]  # and when keys are answered
             opened.setdefault(f"{name}_cold", []).extend(startup.OPENED)
             paints[f"{name}_cold"].append(cold if cold else cold_headless)
+            paired.setdefault(f"{name}_cold", []).append(paints[f"{name}_cold"][-1] / run_anchor)
             if not startup.keep_first_screen(str(home)):
                 raise RuntimeError("the app kept no first screen")
             warm = startup.in_tmux("app", str(home)) if use_tmux else None
             paints[name].append(warm if warm else startup.headless("kept", str(home))[0])
+            paired.setdefault(name, []).append(paints[name][-1] / run_anchor)
             startup.OPENED.clear()
             startup.headless("kept", str(home))  # when keys are answered (headless)
             opened.setdefault(name, []).extend(startup.OPENED)
@@ -245,6 +252,9 @@ def main() -> None:
         goal_text = f"<= {goal:.2f}x" if name != "filter" else f"<= {goal:.2f}x (30 ms at 0.25 s)"
         met = ratio <= goal
         print(f"| {label} | {shown} | {ratio:.2f}x | {goal_text} | {'yes' if met else 'NO'} |")
+    for name, ratios in paired.items():  # the same paints, each against its own run's anchor
+        print(f"{LABELS[name]}: median of each run's ratio {med(ratios):.2f}x "
+              f"(runs: {', '.join(f'{r:.2f}' for r in ratios)})")
     for name, values in opened.items():
         print(f"{LABELS[name]}: keys answered {med(values):.3f} s after the process started "
               f"({med(values) / anchor:.2f}x; headless, the store opened after the first frame)")
