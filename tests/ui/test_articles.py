@@ -273,3 +273,17 @@ async def test_matches_failing_in_their_thread_leave_the_app_running(
         assert any("boom" in n.message for n in app._notifications)
         await pilot.press("j")  # still answers keys
         assert screen.query_one("#articles-list").cursor_row == 1
+
+
+def test_two_matches_of_the_same_first_name_are_told_apart() -> None:
+    from crm_tui.domain.models import Contact
+    from crm_tui.ui.screens.articles import _names
+
+    def best(*names: str) -> list:
+        return [(Contact(name=name), 1.0) for name in names]
+
+    assert _names(best("Maya Okafor", "Lena Vogel")) == "Maya, Lena"
+    assert _names(best("Jon Zeller", "Zane Abara", "Jon Park")) == "Jon Z., Zane, Jon P."
+    assert _names(best("Jon Zeller 888", "Zane Abara", "Jon Zeller 3")) == "Jon Zeller 888, Zane, Jon Zeller 3"
+    assert _names(best("Jon", "Jon")) == "Jon, Jon"  # (nothing more to show)
+    assert _names([]) == "-"

@@ -50,7 +50,23 @@ def _cell(value: str, style: str = "") -> Text:
 
 
 def _names(best: list[tuple[Contact, float]]) -> str:
-    return ", ".join(c.first_name or c.name for c, _ in best) or "-"
+    """The best matches' first names; two of the same first name ("Jon, Zane, Jon") are
+    told apart by the next word's initial ("Jon Z., Zane, Jon P."), else in full."""
+    names = [c.first_name or c.name for c, _ in best]
+    for _ in range(2):
+        seen = [name for name in names if names.count(name) > 1]
+        if not seen:
+            break
+        names = [_longer(c, name) if name in seen else name for (c, _), name in zip(best, names, strict=True)]
+    return ", ".join(names) or "-"
+
+
+def _longer(contact: Contact, shown: str) -> str:
+    """The next form of a contact's name after ``shown``: "Jon" -> "Jon Z." -> "Jon Zeller"."""
+    words = contact.name.split()
+    if shown == contact.first_name and len(words) > 1:
+        return f"{words[0]} {words[1][0]}."
+    return contact.name
 
 
 def short_date(moment: str, now: arrow.Arrow) -> str:
