@@ -65,6 +65,16 @@ def make_app(now: arrow.Arrow) -> Iterator[Callable[..., Any]]:
         store.close()
 
 
+@pytest.fixture(autouse=True)
+def steady_cursors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text cursors do not blink in tests: a snapshot taken half a second late (a loaded
+    machine) would otherwise catch an input's cursor hidden (one cell of a whole screen)."""
+    from textual.widgets import Input, TextArea
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+
+
 @pytest.fixture
 def demo_app(make_app: Callable[..., Any], demo_paths: Paths) -> Any:
     """The app over the demo data, not yet running (``async with demo_app.run_test()``)."""

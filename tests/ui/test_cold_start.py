@@ -9,7 +9,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -90,15 +90,21 @@ async def test_a_cold_start_paints_the_rows_a_child_worked_out(demo_paths, now, 
 
 
 @pytest.fixture
-def slow_child(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A child still at work when the UI is imported (as at 50,000 contacts)."""
+def slow_child(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Callable[[], None]:
+    """A child still at work when the UI is up (as at 50,000 contacts): it starts only
+    when the test calls the function returned (a file it waits for: it is another
+    process), so a loaded machine cannot let it finish first."""
     real = cold_start._child
+    flag = tmp_path / "go"
 
     def slow(*args: Any) -> int:
-        time.sleep(0.3)
+        deadline = time.monotonic() + 10
+        while not flag.exists() and time.monotonic() < deadline:
+            time.sleep(0.005)
         return real(*args)
 
     monkeypatch.setattr(cold_start, "_child", slow)
+    return flag.touch
 
 
 async def test_a_child_still_at_work_paints_the_frame_then_its_rows(
@@ -118,6 +124,7 @@ async def test_a_child_still_at_work_paints_the_frame_then_its_rows(
         assert table.row_count == 0
         assert "Opening your contacts" in str(app.screen.query_one("#contacts-status").render())
         await pilot.press("j")  # held until the store is open
+        slow_child()  # the child at work now
         for _ in range(300):
             if table.row_count:
                 break
@@ -141,6 +148,7 @@ async def test_a_damaged_store_ends_with_its_message_and_is_never_rewritten(
     damaged = contacts.read_bytes()
     app = make_app(make_env(demo_paths, now), first_screen=True)
     assert app._pending is keepers[0]
+    slow_child()
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(300):
             if not app.is_running:
