@@ -27,6 +27,7 @@ import arrow
 
 from crm_tui.domain.models import Article, Contact, Feed
 from crm_tui.ui.context import Change
+from crm_tui.ui.kept_matches import ranked_fields
 
 if TYPE_CHECKING:
     from crm_tui.feeds.rank import Ranker
@@ -67,12 +68,6 @@ def depends_on(change: Change) -> bool:
     (:meth:`ArticleMatches.affected_by`)."""
     return change.contact_ids is None or change.touches_table("articles", "feeds", "shares", "dismissals")
 
-
-def ranked_fields(contact: Contact | None) -> tuple[object, ...] | None:
-    """What the ranker reads of a contact (crm_tui/feeds/rank.py: field_texts)."""
-    if contact is None:
-        return None
-    return (tuple(contact.interests), tuple(contact.tags), contact.company, contact.role, contact.notes)
 
 
 @dataclass

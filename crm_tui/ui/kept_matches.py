@@ -52,8 +52,16 @@ def key(paths: Paths, now: arrow.Arrow, settings: Settings, contacts: Sequence[C
     return f"{files}:{_fields_hash(contacts)}"
 
 
+def ranked_fields(contact: Contact | None) -> tuple[object, ...] | None:
+    """What the ranker reads of a contact (crm_tui/feeds/rank.py: field_texts): the key of
+    the kept matches, and what makes the app's own stale (crm_tui/ui/article_matches.py)."""
+    if contact is None:
+        return None
+    return (tuple(contact.interests), tuple(contact.tags), contact.company, contact.role, contact.notes)
+
+
 def _fields_hash(contacts: Sequence[Contact]) -> str:
-    fields = orjson.dumps([(c.id, c.interests, c.tags, c.company, c.role, c.notes) for c in contacts])
+    fields = orjson.dumps([(c.id, *(ranked_fields(c) or ())) for c in contacts])
     return hashlib.blake2b(fields, digest_size=16).hexdigest()
 
 
